@@ -1,0 +1,290 @@
+// The recipe: everything a run needs, one struct per YAML section. Defaults are the
+// values a field takes when neither the recipe nor its `base:` chain sets it.
+// Each struct lists its fields once in visit() (protocol in config/schema.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tinynas/config/schema.h"
+
+namespace tinynas::config {
+
+struct AugmentConfig {
+  int crop_padding = 2;  // zero padding (pixels) around the image before the random crop
+  bool hflip = true;     // random horizontal flip with probability 0.5
+
+  template <class V>
+  void visit(V& v) {
+    v.field("crop_padding", crop_padding,
+            "zero padding in pixels before a random crop back to the input size; 0 disables",
+            Range{0, 16});
+    v.field("hflip", hflip, "random horizontal flip with probability 0.5");
+  }
+};
+
+struct NormalizeConfig {
+  std::vector<double> mean;  // per channel, on the [0,1] scale; empty = dataset default
+  std::vector<double> std;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("mean", mean, "per-channel mean on the [0,1] scale; empty = dataset default",
+            Range{-10, 10});
+    v.field("std", std, "per-channel std on the [0,1] scale; empty = dataset default",
+            Range{1e-6, 100});
+  }
+};
+
+struct DataConfig {
+  std::string dataset = "fashion-mnist";
+  std::string root;          // "" = the dataset's default location
+  double val_fraction = 0.1; // held out of the training files, stratified per class
+  std::int64_t split_seed = 0;
+  std::int64_t train_limit = 0;  // 0 = all; otherwise the first N after a seeded shuffle
+  std::int64_t test_limit = 0;
+  int image_size = 0;   // image-folder only: resize to image_size x image_size; 0 = keep
+  int channels = 3;     // image-folder only: 1 (grayscale) or 3 (RGB)
+  AugmentConfig augment;
+  NormalizeConfig normalize;
+  int workers = 2;      // background prefetch threads; 0 = load on the calling thread
+  int prefetch = 4;     // batches buffered ahead of the consumer
+
+  template <class V>
+  void visit(V& v) {
+    v.field("dataset", dataset, "which dataset reader to use",
+            Choices{{"fashion-mnist", "mnist", "cifar10", "cifar100", "image-folder"}});
+    v.field("root", root,
+            "directory holding the dataset files; empty = the dataset's default "
+            "(fashion-mnist: /usr/share/datasets/fashion-mnist)");
+    v.field("val_fraction", val_fraction,
+            "fraction of the training files held out for validation (stratified)", Range{0, 0.9});
+    v.field("split_seed", split_seed, "seed of the train/val split", Range{0, 9.0e15});
+    v.field("train_limit", train_limit,
+            "use at most this many training images (seeded subset); 0 = all", Range{0, 1e12});
+    v.field("test_limit", test_limit, "use at most this many test images; 0 = all",
+            Range{0, 1e12});
+    v.field("image_size", image_size,
+            "image-folder: resize every image to this square size; 0 = keep the file's size",
+            Range{0, 4096});
+    v.field("channels", channels, "image-folder: 1 = grayscale, 3 = RGB", Range{1, 3});
+    v.section("augment", augment, "training-time augmentation");
+    v.section("normalize", normalize, "input normalisation");
+    v.field("workers", workers, "background prefetch threads (0 = none)", Range{0, 64});
+    v.field("prefetch", prefetch, "batches buffered ahead of the consumer", Range{1, 1024});
+  }
+};
+
+struct SpaceConfig {
+  std::string file = "spaces/tinyformer.yaml";  // relative to the recipe file
+  std::vector<int> channels;  // optional override of the space's per-stage channel choices
+
+  template <class V>
+  void visit(V& v) {
+    v.field("file", file, "search-space definition (YAML), relative to this recipe");
+    v.field("channels", channels,
+            "override of the space's per-stage channel candidates; empty = as in the file",
+            Range{1, 4096});
+  }
+};
+
+struct TrainConfig {
+  int epochs = 10;
+  int batch_size = 128;
+  std::string optimizer = "adamw";
+  double lr = 5.5e-4;          // peak learning rate (TinyFormer: 5.5e-4)
+  double warmup_lr = 1e-5;     // learning rate at step 0 of the warm-up
+  double warmup_epochs = 10;   // linear warm-up length, then cosine decay
+  double min_lr = 1e-6;        // floor of the cosine decay
+  double weight_decay = 0.05;  // AdamW decoupled decay; never applied to norms and biases
+  double label_smoothing = 0.1;
+  double grad_clip = 0;        // max global gradient norm; 0 = off
+  std::string sampling = "uniform";  // SPOS path sampling
+  std::int64_t seed = 0;
+  int eval_paths = 5;          // K sampled paths evaluated per epoch
+  int bn_recal_batches = 20;   // M training batches to re-estimate BN statistics
+  std::string device = "auto";
+  bool channels_last = false;
+  bool amp = false;
+  int keep_last = 3;           // checkpoints kept besides the best
+  int log_every = 50;          // steps between log lines when not on a terminal
+
+  template <class V>
+  void visit(V& v) {
+    v.field("epochs", epochs, "training epochs", Range{0, 100000});
+    v.field("batch_size", batch_size, "global batch size (split across ranks)", Range{1, 65536});
+    v.field("optimizer", optimizer, "optimizer", Choices{{"adamw", "sgd"}});
+    v.field("lr", lr, "peak learning rate after warm-up", Range{0, 10});
+    v.field("warmup_lr", warmup_lr, "learning rate at the start of the warm-up", Range{0, 10});
+    v.field("warmup_epochs", warmup_epochs, "linear warm-up length in epochs", Range{0, 100000});
+    v.field("min_lr", min_lr, "final learning rate of the cosine decay", Range{0, 10});
+    v.field("weight_decay", weight_decay, "decoupled weight decay (not on norms/biases)",
+            Range{0, 10});
+    v.field("label_smoothing", label_smoothing, "label smoothing", Range{0, 0.999});
+    v.field("grad_clip", grad_clip, "max global gradient norm; 0 = no clipping", Range{0, 1e6});
+    v.field("sampling", sampling,
+            "SPOS path sampling: uniform, or fair (each block's candidates visited equally)",
+            Choices{{"uniform", "fair"}});
+    v.field("seed", seed, "seed of every training random stream", Range{0, 9.0e15});
+    v.field("eval_paths", eval_paths, "sampled paths evaluated each epoch", Range{0, 100000});
+    v.field("bn_recal_batches", bn_recal_batches,
+            "training batches used to re-estimate BatchNorm statistics before evaluation",
+            Range{0, 100000});
+    v.field("device", device, "compute device", Choices{{"auto", "cpu", "cuda"}});
+    v.field("channels_last", channels_last, "channels-last memory format (CUDA)");
+    v.field("amp", amp, "mixed precision (CUDA)");
+    v.field("keep_last", keep_last, "checkpoints kept besides the best", Range{1, 1000});
+    v.field("log_every", log_every, "steps between progress lines when not on a terminal",
+            Range{1, 1000000});
+  }
+};
+
+struct DistributedConfig {
+  std::string backend = "auto";  // auto = nccl on CUDA, gloo on CPU
+  double timeout_s = 300;        // collective / rendezvous timeout
+  double bucket_mb = 25;         // gradient all-reduce bucket size
+
+  template <class V>
+  void visit(V& v) {
+    v.field("backend", backend, "c10d backend; auto = nccl on CUDA, gloo on CPU",
+            Choices{{"auto", "gloo", "nccl"}});
+    v.field("timeout_s", timeout_s, "rendezvous and collective timeout in seconds",
+            Range{1, 86400});
+    v.field("bucket_mb", bucket_mb, "gradient all-reduce bucket size in MiB", Range{0.01, 4096});
+  }
+};
+
+struct SuperNasConfig {
+  int analysis_samples = 1000;  // T_sup of Algorithm 1
+  double accept_threshold = 0.9;
+  double lambda_lo = 0.8;       // accepted params lie in [lambda_lo*L_m, lambda_up*L_m]
+  double lambda_up = 2.8;
+  bool search = false;          // also run Algorithm 2
+  int supernets = 4;            // T_i
+  int test_paths = 100;         // TestSupernet sample count
+  int epochs = 10;              // training epochs per surviving supernet
+  int paths = 10;               // T_j
+  int sparse_configs = 5;       // T_k
+
+  template <class V>
+  void visit(V& v) {
+    v.field("analysis_samples", analysis_samples, "T_sup: paths sampled by the space analysis",
+            Range{1, 10000000});
+    v.field("accept_threshold", accept_threshold, "acceptance probability needed", Range{0, 1});
+    v.field("lambda_lo", lambda_lo, "lower parameter-count ratio to the memory limit",
+            Range{0, 1000});
+    v.field("lambda_up", lambda_up, "upper parameter-count ratio to the memory limit",
+            Range{0, 1000});
+    v.field("search", search, "run the supernet search (Algorithm 2) after the analysis");
+    v.field("supernets", supernets, "T_i: supernet candidates sampled", Range{1, 100000});
+    v.field("test_paths", test_paths, "paths sampled by TestSupernet", Range{1, 100000});
+    v.field("epochs", epochs, "training epochs per surviving supernet", Range{0, 100000});
+    v.field("paths", paths, "T_j: paths evaluated per supernet", Range{1, 100000});
+    v.field("sparse_configs", sparse_configs, "T_k: sparse configs per path", Range{1, 100000});
+  }
+};
+
+struct SparseNasConfig {
+  int candidates = 10;               // T_sin of Algorithm 3
+  int epochs = 10;                   // stage 1 training per candidate
+  int finetune_epochs = 50;          // stage 2
+  std::vector<double> sparsity = {0.0, 0.3, 0.5, 0.7, 0.8, 0.9};
+  std::vector<int> block = {2, 4};
+  double agp_start = 0.1;            // fraction of the schedule before pruning starts (t0)
+  double agp_end = 0.7;              // fraction of the schedule by which s_f is reached
+  int agp_frequency = 50;            // Δt in steps
+
+  template <class V>
+  void visit(V& v) {
+    v.field("candidates", candidates, "T_sin: (path, sparse config) candidates in stage 1",
+            Range{1, 100000});
+    v.field("epochs", epochs, "stage-1 training epochs per candidate", Range{0, 100000});
+    v.field("finetune_epochs", finetune_epochs, "stage-2 fine-tuning epochs", Range{0, 100000});
+    v.field("sparsity", sparsity, "per-block sparsity choices", Range{0, 0.99});
+    v.field("block", block, "block size choices (depthwise conv always uses 3)", Range{1, 16});
+    v.field("agp_start", agp_start, "fraction of training before pruning starts", Range{0, 1});
+    v.field("agp_end", agp_end, "fraction of training by which final sparsity is reached",
+            Range{0, 1});
+    v.field("agp_frequency", agp_frequency, "steps between pruning updates", Range{1, 1000000});
+  }
+};
+
+struct QuantConfig {
+  int calib_images = 512;
+  std::string calibration = "minmax";
+  double percentile = 99.99;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("calib_images", calib_images, "training images used for activation calibration",
+            Range{1, 1000000});
+    v.field("calibration", calibration, "activation range estimator",
+            Choices{{"minmax", "percentile"}});
+    v.field("percentile", percentile, "percentile for the percentile estimator",
+            Range{50, 100});
+  }
+};
+
+struct ExportConfig {
+  std::string storage = "auto";  // per-layer weight storage
+  int verify_images = 100;
+  bool qemu = true;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("storage", storage,
+            "weight storage per layer: auto = the smaller of dense and run-length coded",
+            Choices{{"auto", "dense", "sparse"}});
+    v.field("verify_images", verify_images, "test images used by verification",
+            Range{0, 1000000});
+    v.field("qemu", qemu, "also verify on the emulated Cortex-M7 when qemu is installed");
+  }
+};
+
+struct RunConfig {
+  std::string name = "quickstart";
+  std::string dir = "runs";
+  double sram_kb = 64;    // peak activation memory limit of the target MCU (L_m)
+  double flash_kb = 256;  // storage limit of the target MCU (L_s)
+
+  template <class V>
+  void visit(V& v) {
+    v.field("name", name, "run name; results go to <dir>/<name>/");
+    v.field("dir", dir, "directory holding run directories");
+    v.field("sram_kb", sram_kb, "target SRAM limit in KiB (L_m)", Range{1, 1048576});
+    v.field("flash_kb", flash_kb, "target flash limit in KiB (L_s)", Range{1, 1048576});
+  }
+};
+
+/// A fully resolved recipe.
+struct Recipe {
+  DataConfig data;
+  SpaceConfig space;
+  TrainConfig train;
+  DistributedConfig distributed;
+  SuperNasConfig supernas;
+  SparseNasConfig sparsenas;
+  QuantConfig quant;
+  ExportConfig export_;  // `export` is a keyword
+  RunConfig run;
+
+  /// Path of the recipe file this came from ("" when parsed from text); relative paths
+  /// inside the recipe (space.file, data.root) resolve against its directory.
+  std::string source;
+
+  template <class V>
+  void visit(V& v) {
+    v.section("data", data, "dataset, split, augmentation and loading");
+    v.section("space", space, "search space");
+    v.section("train", train, "supernet / subnet training");
+    v.section("distributed", distributed, "data-parallel training through c10d");
+    v.section("supernas", supernas, "SuperNAS: space analysis and supernet search");
+    v.section("sparsenas", sparsenas, "SparseNAS: path + sparse config search, AGP pruning");
+    v.section("quant", quant, "INT8 post-training quantisation");
+    v.section("export", export_, "C code generation for the MCU runtime");
+    v.section("run", run, "run directory and target MCU limits");
+  }
+};
+
+}  // namespace tinynas::config

@@ -1,0 +1,32 @@
+// The distributed engine the trainer builds on: LibTorch's c10d with Gloo must be usable
+// from this build (headers, libraries, version shim).
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include <torch/csrc/distributed/c10d/HashStore.hpp>
+
+#include "tinynas/core/torch_compat.h"
+
+using namespace tinynas;
+
+TEST(TorchCompat, VersionMatchesRuntimeLibrary) {
+  EXPECT_FALSE(compat::torch_version().empty());
+  EXPECT_TRUE(TINYNAS_TORCH_AT_LEAST(1, 13));
+}
+
+TEST(TorchCompat, GlooAllReduceAcrossTwoRanks) {
+  auto store = c10::make_intrusive<c10d::HashStore>();
+  std::vector<at::Tensor> results(2);
+  std::vector<std::thread> ranks;
+  for (int r = 0; r < 2; ++r) {
+    ranks.emplace_back([&, r] {
+      auto pg = compat::make_gloo_backend(store, r, 2, std::chrono::seconds(30));
+      std::vector<at::Tensor> t = {at::full({4}, static_cast<float>(r + 1))};
+      pg->allreduce(t)->wait();
+      results[static_cast<std::size_t>(r)] = t[0];
+    });
+  }
+  for (auto& t : ranks) t.join();
+  for (auto& t : results) EXPECT_TRUE(at::allclose(t, at::full({4}, 3.0f)));
+}

@@ -1,0 +1,22 @@
+// A subcommand of the tinynas CLI. Each lives in its own cmd_*.cpp and is listed once in
+// main.cpp; only working subcommands are listed.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace tinynas::cli {
+
+struct Command {
+  std::vector<std::string> words;  // e.g. {"config", "show"}
+  std::string synopsis;            // arguments after the words, for usage lines
+  std::string summary;             // one line for the program's --help
+  std::string help;                // full --help text of the subcommand (after usage)
+  std::function<int(const std::vector<std::string>& args)> run;
+};
+
+Command config_show_command();
+Command data_summary_command();
+
+}  // namespace tinynas::cli

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The main job on its built-in default: Fashion-MNIST with recipes/quickstart.yaml.
+# Installs and builds what is missing first. Extra arguments go to the command, e.g.
+# `tools/quickstart.sh --set data.workers=4`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/build.sh --target tinynas
+BUILD_DIR=${TINYNAS_BUILD_DIR:-build}
+# The furthest stage that exists so far: load, split and summarise the dataset and run
+# the augmented training loader over it.
+exec "$BUILD_DIR/tools/tinynas" data summary recipes/quickstart.yaml "$@"
