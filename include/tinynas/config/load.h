@@ -11,9 +11,11 @@ namespace tinynas::config {
 /// Loads a recipe file and everything it builds on:
 ///  - `base: other.yaml` (path relative to the file that names it) is loaded first and the
 ///    file's own keys are merged over it: maps merge key by key, scalars and lists replace.
-///    Chains are followed; a cycle is an error naming the files.
+///    Chains are followed; a cycle is an error naming the files. An empty section
+///    (`train:` with nothing under it) sets nothing, so it leaves the base's section as is.
 ///  - `overrides` are "a.b.c=value" strings (from `--set`), applied after the base chain;
-///    the value is parsed as YAML (so `--set sparsenas.block=[2,4]` works).
+///    the value is parsed as YAML (so `--set sparsenas.block=[2,4]` works). Only leaf keys
+///    can be set; an empty value is an empty string or an empty list.
 ///  - Validation: an unknown key is an error naming the key path, the file and line, and a
 ///    did-you-mean; a wrong type or out-of-range value is an error naming the key path, the
 ///    value and what was expected (with file and line, or "--set" for overrides).
@@ -26,11 +28,14 @@ Recipe parse_recipe(const std::string& yaml_text, const std::string& name = "<re
                     const std::vector<std::string>& overrides = {});
 
 /// Cross-field checks that a single field's range cannot express (e.g. normalize.mean and
-/// normalize.std of equal length). Called by load_recipe/parse_recipe.
+/// normalize.std of equal length). Called by load_recipe/parse_recipe. Every problem
+/// found is reported in one core::Error, joined by "; ".
 void validate(const Recipe& recipe);
 
 /// The fully resolved recipe as YAML: every section and field, with each field's doc as a
-/// comment. parse_recipe(to_yaml(r)) reproduces r exactly.
+/// comment, in schema order; no `base:`. Strings are quoted only when needed, numbers
+/// written in their shortest exact form, lists in flow style. parse_recipe(to_yaml(r))
+/// reproduces r exactly (except `source`).
 std::string to_yaml(const Recipe& recipe);
 
 /// Every valid dotted key path ("train.epochs", "data.augment.hflip", ...), in schema order.

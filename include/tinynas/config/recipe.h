@@ -134,7 +134,7 @@ struct TrainConfig {
     v.field("device", device, "compute device", Choices{{"auto", "cpu", "cuda"}});
     v.field("channels_last", channels_last, "channels-last memory format (CUDA)");
     v.field("amp", amp, "mixed precision (CUDA)");
-    v.field("keep_last", keep_last, "checkpoints kept besides the best", Range{1, 1000});
+    v.field("keep_last", keep_last, "checkpoints kept besides the best", Range{0, 1000});
     v.field("log_every", log_every, "steps between progress lines when not on a terminal",
             Range{1, 1000000});
   }
