@@ -7,8 +7,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "tinynas/core/error.h"
 
@@ -33,11 +31,34 @@ void write_all(int fd, const char* p, std::size_t n, const std::string& path) {
 }  // namespace
 
 std::vector<unsigned char> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail_file(path, std::string("cannot open: ") + errno_text());
-  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
-                                   std::istreambuf_iterator<char>());
-  if (in.bad()) fail_file(path, "read error");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail_file(path, std::string("cannot open: ") + errno_text());
+  std::vector<unsigned char> bytes;
+  try {
+    struct stat st{};
+    if (::fstat(fd, &st) != 0) fail_file(path, "cannot stat: " + errno_text());
+    if (S_ISDIR(st.st_mode)) fail_file(path, "is a directory, expected a file");
+    // One sized read for regular files (datasets are hundreds of MB); grow as needed for
+    // pipes and files that change size under us.
+    // +1 so the read that reports end-of-file needs no extra growth.
+    bytes.resize(S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) + 1 : 0);
+    std::size_t used = 0;
+    for (;;) {
+      if (used == bytes.size()) bytes.resize(bytes.empty() ? 65536 : bytes.size() * 2);
+      ssize_t r = ::read(fd, bytes.data() + used, bytes.size() - used);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        fail_file(path, "read error: " + errno_text());
+      }
+      if (r == 0) break;
+      used += static_cast<std::size_t>(r);
+    }
+    bytes.resize(used);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
   return bytes;
 }
 

@@ -24,10 +24,12 @@ struct ImageSet {
   }
   const std::uint8_t* image(std::size_t i) const { return pixels.data() + i * image_bytes(); }
 
-  /// A new set holding the listed images, in that order (indices must be < size()).
+  /// A new set holding the listed images, in that order (indices must be < size();
+  /// an index out of range throws core::Error naming the set and the index).
   ImageSet subset(const std::vector<std::size_t>& indices, const std::string& new_name) const;
 
-  /// Images per class (num_classes entries).
+  /// Images per class (num_classes entries). Throws core::Error on a label outside
+  /// [0, num_classes).
   std::vector<std::size_t> class_counts() const;
 };
 
