@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 #include "tinynas/config/load.h"
 #include "tinynas/core/error.h"
@@ -14,15 +15,7 @@ namespace {
 
 using testing::TempDir;
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const core::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using tinynas::testing::error_of;
 
 std::string source_dir() {
   return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().string();

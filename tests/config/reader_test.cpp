@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 #include "tinynas/config/load.h"
 #include "tinynas/core/error.h"
@@ -11,15 +12,7 @@
 namespace tinynas::config {
 namespace {
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const core::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using tinynas::testing::error_of;
 
 std::string parse_error(const std::string& yaml) {
   return error_of([&] { parse_recipe(yaml, "recipes/x.yaml"); });

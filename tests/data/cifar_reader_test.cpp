@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 #include "tinynas/core/error.h"
 #include "tinynas/data/readers.h"
@@ -33,16 +34,7 @@ std::string record(const std::vector<std::uint8_t>& label_bytes, int id) {
   return r;
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const core::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a core::Error";
-  return "";
-}
+using tinynas::testing::error_of;
 
 // CIFAR-10 dir with two records per batch; image ids 0..9 train, 10..11 test,
 // label = id % 10.

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 #include "tinynas/core/error.h"
 #include "tinynas/data/readers.h"
@@ -53,17 +54,7 @@ std::string read_bytes(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// The message of the core::Error that `f` throws ("" and a test failure if none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const core::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a core::Error";
-  return "";
-}
+using tinynas::testing::error_of;
 
 // Three 2x3 images whose pixels encode (image, position), labels 0, 2, 1.
 std::vector<std::uint8_t> sample_pixels() {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 #include "tinynas/core/error.h"
 #include "tinynas/data/readers.h"
@@ -68,16 +69,7 @@ std::string gray_png(int w, int h, std::uint8_t v) {
   return encode_png(w, h, 1, std::vector<std::uint8_t>(static_cast<std::size_t>(w * h), v));
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const core::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a core::Error";
-  return "";
-}
+using tinynas::testing::error_of;
 
 data::ImageFolderOptions opts(int image_size, int channels) {
   data::ImageFolderOptions o;
