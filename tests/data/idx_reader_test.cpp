@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "data/idx_files.h"
 #include "support/error_of.h"
 #include "support/temp_dir.h"
 #include "tinynas/core/error.h"
@@ -20,24 +21,11 @@ using ::testing::AllOf;
 using tinynas::testing::TempDir;
 using ::testing::HasSubstr;
 using namespace std::string_literals;
+using tinynas::testing::be32;
+using tinynas::testing::idx_images;
+using tinynas::testing::idx_labels;
 
 namespace {
-
-std::string be32(std::uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-          static_cast<char>(v)};
-}
-
-std::string idx_images(std::uint32_t n, std::uint32_t rows, std::uint32_t cols,
-                       const std::vector<std::uint8_t>& pixels) {
-  return be32(0x803) + be32(n) + be32(rows) + be32(cols) +
-         std::string(pixels.begin(), pixels.end());
-}
-
-std::string idx_labels(const std::vector<std::uint8_t>& labels) {
-  return be32(0x801) + be32(static_cast<std::uint32_t>(labels.size())) +
-         std::string(labels.begin(), labels.end());
-}
 
 std::string write_gz(const std::string& path, const std::string& bytes) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "data/idx_files.h"
 #include "support/error_of.h"
 #include "support/temp_dir.h"
 #include "tinynas/core/error.h"
@@ -15,16 +16,12 @@ using namespace tinynas;
 using ::testing::AllOf;
 using tinynas::testing::TempDir;
 using ::testing::HasSubstr;
+using tinynas::testing::be32;
 
 namespace {
 
 // A minimal PNG encoder (8-bit gray or RGB, filter 0) on top of zlib. The test target
 // does not see OpenCV's headers, and an independent encoder also checks the decoder.
-std::string be32(std::uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-          static_cast<char>(v)};
-}
-
 std::string png_chunk(const std::string& type, const std::string& data) {
   const std::string body = type + data;
   const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(body.data()),
