@@ -7,6 +7,8 @@
 //    2.0 they derive from c10d::Backend (ProcessGroup became a dispatching wrapper).
 //    `C10dBackend` names whichever base the concrete backends have.
 //  - NCCL availability: USE_C10D_NCCL is defined by CUDA builds that ship NCCL.
+//  - Gloo: Debian needs libgloo-dev for c10d's Gloo headers; a LibTorch without them
+//    still builds (TINYNAS_HAS_GLOO is 0) so a CUDA-only machine can use NCCL.
 #pragma once
 
 #include <torch/torch.h>
@@ -16,8 +18,14 @@
 #include <memory>
 #include <string>
 
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/Store.hpp>
+
+#if __has_include(<gloo/algorithm.h>) && defined(USE_C10D_GLOO)
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#define TINYNAS_HAS_GLOO 1
+#else
+#define TINYNAS_HAS_GLOO 0
+#endif
 
 #define TINYNAS_TORCH_AT_LEAST(major, minor) \
   (TORCH_VERSION_MAJOR > (major) ||          \
@@ -53,6 +61,7 @@ inline constexpr bool has_nccl() {
 #endif
 }
 
+#if TINYNAS_HAS_GLOO
 /// A Gloo backend for (rank, world_size) rendezvousing through `store`, talking over the
 /// interface that resolves `hostname` (loopback for single-node runs).
 inline c10::intrusive_ptr<C10dBackend> make_gloo_backend(
@@ -62,5 +71,6 @@ inline c10::intrusive_ptr<C10dBackend> make_gloo_backend(
   options->devices.push_back(::c10d::ProcessGroupGloo::createDeviceForHostname(hostname));
   return c10::make_intrusive<::c10d::ProcessGroupGloo>(store, rank, world_size, options);
 }
+#endif
 
 }  // namespace tinynas::compat
