@@ -10,13 +10,6 @@ namespace {
 
 using Kind = TreeNode::Kind;
 
-std::string trim(const std::string& s) {
-  const char* space = " \t\r\n";
-  std::size_t begin = s.find_first_not_of(space);
-  if (begin == std::string::npos) return "";
-  return s.substr(begin, s.find_last_not_of(space) - begin + 1);
-}
-
 bool contains(const std::vector<std::string>& list, const std::string& s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
@@ -29,7 +22,7 @@ void apply_override(TreeNode& root, const std::string& assignment) {
   if (eq == std::string::npos) {
     throw core::Error(where + ": expected key=value, e.g. --set train.epochs=5");
   }
-  std::string key = trim(assignment.substr(0, eq));
+  std::string key = core::trim(assignment.substr(0, eq));
   if (key.empty()) throw core::Error(where + ": no key before '='");
 
   SchemaKeys keys = schema_keys();

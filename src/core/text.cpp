@@ -38,6 +38,13 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
   return m.empty() ? std::string() : " (did you mean '" + m + "'?)";
 }
 
+std::string trim(const std::string& s) {
+  const char* space = " \t\r\n";
+  const std::size_t begin = s.find_first_not_of(space);
+  if (begin == std::string::npos) return "";
+  return s.substr(begin, s.find_last_not_of(space) - begin + 1);
+}
+
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;
   for (std::size_t i = 0; i < parts.size(); ++i) {

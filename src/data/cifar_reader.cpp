@@ -111,10 +111,8 @@ std::vector<std::string> class_names_from(const std::string& root, const std::st
   if (!core::is_regular_file(path)) return fallback;
   std::vector<std::string> names;
   for (const std::string& line : core::split(core::read_text_file(path), '\n')) {
-    const auto begin = line.find_first_not_of(" \t\r");
-    if (begin == std::string::npos) continue;
-    const auto end = line.find_last_not_of(" \t\r");
-    names.push_back(line.substr(begin, end - begin + 1));
+    std::string name = core::trim(line);
+    if (!name.empty()) names.push_back(std::move(name));
   }
   if (static_cast<int>(names.size()) != num_classes)
     fail_file(path, "expected " + std::to_string(num_classes) +

@@ -1,5 +1,7 @@
 #include "tinynas/data/dataset.h"
 
+#include <utility>
+
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/data/readers.h"
@@ -53,7 +55,7 @@ Datasets open_datasets(const config::DataConfig& data, const std::string& recipe
 
   Datasets out;
   out.root = root;
-  ImageSet pool = files.train;
+  ImageSet pool = std::move(files.train);
   if (data.train_limit > 0)
     pool = pool.subset(seeded_subset(pool.size(), static_cast<std::size_t>(data.train_limit), seed),
                        pool.name);

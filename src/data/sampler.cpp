@@ -19,34 +19,36 @@ DistributedSampler::DistributedSampler(const DistributedSamplerOptions& options)
   const auto w = static_cast<std::size_t>(options.world_size);
   // torch's DistributedSampler: ceil((n - w) / w) when dropping, which is floor(n / w).
   const auto r = static_cast<std::size_t>(options.rank);
-  if (options.drop_last)
+  if (options.drop_last) {
     num_samples_ = n / w;
-  else if (options.pad)
+    total_ = num_samples_ * w;
+  } else if (options.pad) {
     num_samples_ = (n + w - 1) / w;
-  else
+    total_ = num_samples_ * w;
+  } else {
     num_samples_ = n / w + (r < n % w ? 1 : 0);
+    total_ = n;
+  }
 }
 
 std::vector<std::size_t> DistributedSampler::indices(std::int64_t epoch) const {
   const auto n = options_.dataset_size;
   const auto w = static_cast<std::size_t>(options_.world_size);
-  const bool uneven = !options_.drop_last && !options_.pad;
-  const std::size_t total = uneven ? n : ((options_.drop_last ? n / w : (n + w - 1) / w) * w);
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
   if (options_.shuffle) {
     core::Rng rng(core::derive_seed(options_.seed, 0xD15EA5E, static_cast<std::uint64_t>(epoch)));
     rng.shuffle(order);
   }
-  if (total > n) {
+  if (total_ > n) {
     // Pad by cycling through the order from its head (repeats when n is tiny).
-    for (std::size_t i = n; i < total && n > 0; ++i) order.push_back(order[i - n]);
+    for (std::size_t i = n; i < total_ && n > 0; ++i) order.push_back(order[i - n]);
   } else {
-    order.resize(total);
+    order.resize(total_);
   }
   std::vector<std::size_t> mine;
   mine.reserve(num_samples_);
-  for (std::size_t i = static_cast<std::size_t>(options_.rank); i < total; i += w)
+  for (std::size_t i = static_cast<std::size_t>(options_.rank); i < total_; i += w)
     mine.push_back(order[i]);
   return mine;
 }

@@ -20,6 +20,8 @@ TEST(Text, DidYouMean) {
 TEST(Text, JoinSplitHuman) {
   EXPECT_EQ(join({"a", "b", "c"}, ", "), "a, b, c");
   EXPECT_EQ(split("a..b", '.'), (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(trim(" \t a b \r\n"), "a b");
+  EXPECT_EQ(trim(" \n "), "");
   EXPECT_EQ(human_count(1234567), "1.23M");
   EXPECT_EQ(human_count(12), "12");
 }

@@ -10,9 +10,11 @@
 
 using namespace tinynas;
 
-TEST(TorchCompat, VersionMatchesRuntimeLibrary) {
-  EXPECT_FALSE(compat::torch_version().empty());
+TEST(TorchCompat, VersionAgreesWithLibTorchHeaders) {
+  EXPECT_EQ(compat::torch_version(), std::string(TORCH_VERSION));
   EXPECT_TRUE(TINYNAS_TORCH_AT_LEAST(1, 13));
+  EXPECT_FALSE(TINYNAS_TORCH_AT_LEAST(TORCH_VERSION_MAJOR + 1, 0));
+  EXPECT_FALSE(TINYNAS_TORCH_AT_LEAST(TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR + 1));
 }
 
 TEST(TorchCompat, GlooAllReduceAcrossTwoRanks) {

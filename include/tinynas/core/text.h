@@ -16,6 +16,9 @@ std::string closest_match(const std::string& word, const std::vector<std::string
 /// " (did you mean 'x'?)" when a close candidate exists, else "".
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
 
+/// `s` without leading and trailing spaces, tabs, CR and LF.
+std::string trim(const std::string& s);
+
 /// Joins with a separator: join({"a","b"}, ", ") == "a, b".
 std::string join(const std::vector<std::string>& parts, const std::string& sep);
 

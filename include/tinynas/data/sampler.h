@@ -36,7 +36,8 @@ class DistributedSampler {
 
  private:
   DistributedSamplerOptions options_;
-  std::size_t num_samples_ = 0;
+  std::size_t num_samples_ = 0;  // this rank's share
+  std::size_t total_ = 0;        // length of the padded/truncated order all ranks share
 };
 
 }  // namespace tinynas::data
