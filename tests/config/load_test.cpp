@@ -233,8 +233,8 @@ TEST(Overrides, LaterOverrideWins) {
 }
 
 TEST(Overrides, EmptyValueIsEmptyListForListFields) {
-  Recipe r = parse_recipe("space:\n  channels: [8, 16]\n", "<recipe>", {"space.channels="});
-  EXPECT_TRUE(r.space.channels.empty());
+  Recipe r = parse_recipe("sparsenas:\n  block: [2, 4]\n", "<recipe>", {"sparsenas.block="});
+  EXPECT_TRUE(r.sparsenas.block.empty());
 }
 
 TEST(Overrides, UnknownKeyWithSuggestion) {

@@ -23,7 +23,7 @@ Recipe non_default_recipe() {
   r.data.normalize.mean = {0.2860};
   r.data.normalize.std = {1.0 / 3.0};
   r.space.file = "spaces/hybrid.yaml";
-  r.space.channels = {8, 16, 32};
+  r.space.supernet = "c1=8,d=16";
   r.train.epochs = 123;
   r.train.lr = 5e-3;
   r.train.warmup_lr = 1e-7;
@@ -58,7 +58,7 @@ TEST(ToYaml, RoundTripsANonDefaultRecipe) {
   EXPECT_EQ(back.data.normalize.std, r.data.normalize.std);
   EXPECT_EQ(back.data.split_seed, r.data.split_seed);
   EXPECT_FALSE(back.data.augment.hflip);
-  EXPECT_EQ(back.space.channels, r.space.channels);
+  EXPECT_EQ(back.space.supernet, r.space.supernet);
   EXPECT_EQ(back.train.warmup_lr, r.train.warmup_lr);
   EXPECT_EQ(back.sparsenas.sparsity, r.sparsenas.sparsity);
   EXPECT_EQ(back.run.name, "true");

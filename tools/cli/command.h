@@ -18,5 +18,8 @@ struct Command {
 
 Command config_show_command();
 Command data_summary_command();
+Command space_sample_command();
+Command space_stats_command();
+Command space_blocks_command();
 
 }  // namespace tinynas::cli

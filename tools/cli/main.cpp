@@ -17,7 +17,9 @@ using tinynas::cli::Command;
 constexpr const char* kVersion = "0.1.0";
 
 std::vector<Command> all_commands() {
-  return {tinynas::cli::config_show_command(), tinynas::cli::data_summary_command()};
+  return {tinynas::cli::config_show_command(), tinynas::cli::data_summary_command(),
+          tinynas::cli::space_sample_command(), tinynas::cli::space_stats_command(),
+          tinynas::cli::space_blocks_command()};
 }
 
 std::string words_of(const Command& c) { return tinynas::core::join(c.words, " "); }

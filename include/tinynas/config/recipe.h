@@ -78,14 +78,14 @@ struct DataConfig {
 
 struct SpaceConfig {
   std::string file = "spaces/tinyformer.yaml";  // relative to the recipe file
-  std::vector<int> channels;  // optional override of the space's per-stage channel choices
+  std::string supernet;  // hyper-parameter values, e.g. "c1=24,d=48"; unnamed ones = defaults
 
   template <class V>
   void visit(V& v) {
     v.field("file", file, "search-space definition (YAML), relative to this recipe");
-    v.field("channels", channels,
-            "override of the space's per-stage channel candidates; empty = as in the file",
-            Range{1, 4096});
+    v.field("supernet", supernet,
+            "the supernet to train: values of the space's hyper-parameters, e.g. "
+            "'c1=24,d=48' or 'tf1{c1=24,...}'; unnamed ones take the space's defaults");
   }
 };
 

@@ -1,0 +1,395 @@
+#include "tinynas/cost/cost.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "tinynas/core/error.h"
+
+namespace tinynas::cost {
+namespace {
+
+using space::Graph;
+using space::Op;
+using space::OpKind;
+using space::Shape;
+
+std::string shape_text(const Shape& s) {
+  return std::to_string(s.h) + "x" + std::to_string(s.w) + "x" + std::to_string(s.c);
+}
+
+std::string dims_text(const std::vector<std::int64_t>& dims) {
+  std::string t = "[";
+  for (size_t i = 0; i < dims.size(); ++i) t += (i ? ", " : "") + std::to_string(dims[i]);
+  return t + "]";
+}
+
+std::string op_context(size_t index, const Op& op) {
+  return "graph: op " + std::to_string(index) + " '" + op.name + "' (" + space::to_string(op.kind) +
+         ")";
+}
+
+bool has_weights(OpKind kind) {
+  return kind == OpKind::conv || kind == OpKind::linear || kind == OpKind::seq_pool;
+}
+
+int input_count(OpKind kind) {
+  switch (kind) {
+    case OpKind::add: return 2;
+    case OpKind::attention_softmax:
+    case OpKind::attention_relu_linear: return 3;
+    default: return 1;
+  }
+}
+
+std::int64_t tokens(const Shape& s) { return std::int64_t(s.h) * s.w; }
+
+// Output channels that carry bias and requantization.
+std::int64_t requant_channels(const Graph& g, const Op& op) {
+  return op.kind == OpKind::seq_pool ? 1 : g.shape(op.output).c;
+}
+
+// Checks one op of a graph whose tensor indices and production order are already checked.
+class OpChecker {
+ public:
+  OpChecker(const Graph& g, size_t index, const Op& op) : g_(g), index_(index), op_(op) {}
+
+  void check() {
+    const Shape& out = g_.shape(op_.output);
+    const Shape& in = g_.shape(op_.inputs[0]);
+    if (!has_weights(op_.kind)) {
+      if (!op_.weight_shape.empty())
+        fail("has weight_shape " + dims_text(op_.weight_shape) + " but takes no weights");
+      if (op_.has_bias) fail("has_bias is set but the op takes no bias");
+    }
+    if (op_.prunable) {
+      if (op_.kind != OpKind::conv && op_.kind != OpKind::linear)
+        fail("only conv and linear ops can be prunable");
+      if (!(op_.sparsity.ratio >= 0.0 && op_.sparsity.ratio < 1.0))
+        fail("sparsity ratio " + std::to_string(op_.sparsity.ratio) + " is outside [0, 1)");
+      if (op_.sparsity.block < 1)
+        fail("sparsity block " + std::to_string(op_.sparsity.block) + " is < 1");
+    }
+    if (op_.float_params < 0) fail("negative float_params");
+    switch (op_.kind) {
+      case OpKind::conv: check_conv(in, out); break;
+      case OpKind::linear:
+        if (in.h != out.h || in.w != out.w)
+          fail("maps " + shape_text(in) + " to " + shape_text(out) + ": token count changes");
+        expect_weights({out.c, in.c},
+                       "linear " + std::to_string(in.c) + "->" + std::to_string(out.c));
+        break;
+      case OpKind::add: {
+        const Shape& b = g_.shape(op_.inputs[1]);
+        if (in != out || b != out)
+          fail("adds " + shape_text(in) + " and " + shape_text(b) + " into " + shape_text(out));
+        break;
+      }
+      case OpKind::max_pool:
+      case OpKind::avg_pool:
+      case OpKind::mixed_pool:
+        check_window(in, out);
+        if (in.c != out.c) fail("pools " + shape_text(in) + " into " + shape_text(out));
+        break;
+      case OpKind::global_avg_pool:
+        if (out != Shape{in.c, 1, 1}) fail("pools " + shape_text(in) + " into " + shape_text(out));
+        break;
+      case OpKind::seq_pool:
+        if (out != Shape{in.c, 1, 1}) fail("pools " + shape_text(in) + " into " + shape_text(out));
+        expect_weights({1, in.c}, "seq_pool over " + std::to_string(in.c) + " channels");
+        break;
+      case OpKind::layer_norm:
+        if (in != out) fail("maps " + shape_text(in) + " to " + shape_text(out));
+        break;
+      case OpKind::attention_softmax:
+      case OpKind::attention_relu_linear: check_attention(out); break;
+    }
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    throw core::Error(op_context(index_, op_) + ": " + what);
+  }
+
+  void check_window(const Shape& in, const Shape& out) const {
+    if (op_.kernel_h < 1 || op_.kernel_w < 1 || op_.stride < 1 || op_.padding < 0)
+      fail("kernel " + std::to_string(op_.kernel_h) + "x" + std::to_string(op_.kernel_w) +
+           ", stride " + std::to_string(op_.stride) + ", padding " + std::to_string(op_.padding) +
+           " is invalid");
+    const int ph = in.h + 2 * op_.padding - op_.kernel_h,
+              pw = in.w + 2 * op_.padding - op_.kernel_w;
+    const int oh = ph < 0 ? 0 : ph / op_.stride + 1, ow = pw < 0 ? 0 : pw / op_.stride + 1;
+    if (out.h != oh || out.w != ow)
+      fail("a " + std::to_string(op_.kernel_h) + "x" + std::to_string(op_.kernel_w) +
+           " window, stride " + std::to_string(op_.stride) + ", padding " +
+           std::to_string(op_.padding) + " over " + shape_text(in) + " gives " +
+           std::to_string(oh) + "x" + std::to_string(ow) + ", but the output is " +
+           shape_text(out));
+  }
+
+  void check_conv(const Shape& in, const Shape& out) const {
+    check_window(in, out);
+    const int g = op_.groups;
+    if (g < 1 || in.c % g != 0 || out.c % g != 0)
+      fail("groups " + std::to_string(g) + " does not divide " + std::to_string(in.c) + " -> " +
+           std::to_string(out.c) + " channels");
+    const std::int64_t kh = op_.kernel_h, kw = op_.kernel_w;
+    const std::string what = "conv " + std::to_string(in.c) + "->" + std::to_string(out.c) + " " +
+                             std::to_string(kh) + "x" + std::to_string(kw) + " groups " +
+                             std::to_string(g);
+    if (g == in.c && g == out.c) {
+      const auto& w = op_.weight_shape;
+      if (w == std::vector<std::int64_t>{out.c, kh, kw, 1}) return;
+      expect_weights({out.c, kh, kw}, "depthwise " + what);
+    } else {
+      expect_weights({out.c, kh, kw, in.c / g}, what);
+    }
+  }
+
+  void check_attention(const Shape& out) const {
+    const Shape& q = g_.shape(op_.inputs[0]);
+    const Shape& k = g_.shape(op_.inputs[1]);
+    const Shape& v = g_.shape(op_.inputs[2]);
+    if (tokens(q) != tokens(k) || tokens(q) != tokens(v))
+      fail("q, k, v have different token counts: " + shape_text(q) + ", " + shape_text(k) + ", " +
+           shape_text(v));
+    if (q.c != k.c)
+      fail("q has " + std::to_string(q.c) + " channels but k has " + std::to_string(k.c));
+    if (op_.heads < 1 || q.c % op_.heads != 0 || v.c % op_.heads != 0)
+      fail(std::to_string(op_.heads) + " heads do not divide q/k channels " + std::to_string(q.c) +
+           " and v channels " + std::to_string(v.c));
+    if (out != Shape{v.c, q.h, q.w})
+      fail("output " + shape_text(out) + " is not v's channels over q's map (" +
+           shape_text(Shape{v.c, q.h, q.w}) + ")");
+  }
+
+  void expect_weights(const std::vector<std::int64_t>& expected, const std::string& what) const {
+    if (op_.weight_shape != expected)
+      fail("weight shape " + dims_text(op_.weight_shape) + " does not fit " + what + " (expected " +
+           dims_text(expected) + ")");
+  }
+
+  const Graph& g_;
+  size_t index_;
+  const Op& op_;
+};
+
+}  // namespace
+
+bool is_depthwise(const Op& op) {
+  const auto& w = op.weight_shape;
+  if (op.kind != OpKind::conv) return false;
+  return w.size() == 3 || (w.size() == 4 && w[3] == 1 && w[0] == op.groups);
+}
+
+WeightLayout weight_layout(const Op& op) {
+  const auto& w = op.weight_shape;
+  auto fail = [&](const std::string& what) -> WeightLayout {
+    throw core::Error("weight layout of op '" + op.name + "' (" + space::to_string(op.kind) +
+                      "): " + what);
+  };
+  if (!has_weights(op.kind)) return fail("the op takes no weights");
+  if (op.kind == OpKind::conv) {
+    if (is_depthwise(op)) return {w[0] * w[1], w[2]};
+    if (w.size() != 4)
+      return fail("conv weights must be [out, kh, kw, in/groups], got " + dims_text(w));
+    return {w[0], w[1] * w[2] * w[3]};
+  }
+  if (w.size() != 2) return fail("weights must be [rows, cols], got " + dims_text(w));
+  return {w[0], w[1]};
+}
+
+void validate_graph(const Graph& g) {
+  const auto n_tensors = std::int64_t(g.tensors.size());
+  if (g.ops.empty()) throw core::Error("graph: has no ops");
+  if (g.input < 0 || g.input >= n_tensors)
+    throw core::Error("graph: input tensor " + std::to_string(g.input) + " is out of range (" +
+                      std::to_string(n_tensors) + " tensors)");
+  if (g.output < 0 || g.output >= n_tensors)
+    throw core::Error("graph: output tensor " + std::to_string(g.output) + " is out of range (" +
+                      std::to_string(n_tensors) + " tensors)");
+  if (g.output == g.input) throw core::Error("graph: the output tensor is the input tensor");
+  for (size_t t = 0; t < g.tensors.size(); ++t) {
+    const Shape& s = g.tensors[t].shape;
+    if (s.c < 1 || s.h < 1 || s.w < 1)
+      throw core::Error("graph: tensor " + std::to_string(t) + " '" + g.tensors[t].name +
+                        "' has shape " + shape_text(s) + " (HxWxC): every dimension must be >= 1");
+  }
+
+  constexpr int kNotYet = -1, kGraphInput = -2;
+  std::vector<int> producer(g.tensors.size(), kNotYet);
+  producer[size_t(g.input)] = kGraphInput;
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    const Op& op = g.ops[i];
+    auto fail = [&](const std::string& what) {
+      throw core::Error(op_context(i, op) + ": " + what);
+    };
+    if (int(op.inputs.size()) != input_count(op.kind))
+      fail("takes " + std::to_string(input_count(op.kind)) + " inputs, got " +
+           std::to_string(op.inputs.size()));
+    for (size_t k = 0; k < op.inputs.size(); ++k) {
+      const int t = op.inputs[k];
+      if (t < 0 || t >= n_tensors)
+        fail("input " + std::to_string(k) + " is tensor " + std::to_string(t) + ", out of range (" +
+             std::to_string(n_tensors) + " tensors)");
+      if (producer[size_t(t)] == kNotYet)
+        fail("reads tensor " + std::to_string(t) + " '" + g.tensors[size_t(t)].name +
+             "' before any op produces it");
+    }
+    const int o = op.output;
+    if (o < 0 || o >= n_tensors)
+      fail("output is tensor " + std::to_string(o) + ", out of range (" +
+           std::to_string(n_tensors) + " tensors)");
+    if (producer[size_t(o)] == kGraphInput) fail("writes the graph input tensor");
+    if (producer[size_t(o)] != kNotYet)
+      fail("writes tensor " + std::to_string(o) + " '" + g.tensors[size_t(o)].name +
+           "', already produced by op " + std::to_string(producer[size_t(o)]));
+    OpChecker(g, i, op).check();
+    producer[size_t(o)] = int(i);
+  }
+  for (size_t t = 0; t < g.tensors.size(); ++t)
+    if (producer[t] == kNotYet)
+      throw core::Error("graph: tensor " + std::to_string(t) + " '" + g.tensors[t].name +
+                        "' is never produced" +
+                        (int(t) == g.output ? " (it is the graph output)" : ""));
+}
+
+std::int64_t scratch_bytes(const Graph& g, const Op& op) {
+  const Shape& in = g.shape(op.inputs.at(0));
+  switch (op.kind) {
+    case OpKind::conv:
+      if (is_depthwise(op) || (op.kernel_h == 1 && op.kernel_w == 1)) return 0;
+      return 2 * std::int64_t(op.kernel_h) * op.kernel_w * (in.c / op.groups);
+    case OpKind::attention_softmax: {
+      const std::int64_t n = tokens(in);
+      return n * n + 4 * n;
+    }
+    case OpKind::attention_relu_linear: {
+      const std::int64_t dh = in.c / op.heads, dvh = g.shape(op.inputs.at(2)).c / op.heads;
+      return 4 * dh * dvh;
+    }
+    case OpKind::layer_norm: return 2 * std::int64_t(in.c);
+    case OpKind::seq_pool: return 4 * tokens(in);
+    default: return 0;
+  }
+}
+
+std::int64_t op_macs(const Graph& g, const Op& op) {
+  const Shape& in = g.shape(op.inputs.at(0));
+  const Shape& out = g.shape(op.output);
+  switch (op.kind) {
+    case OpKind::conv: return tokens(out) * out.c * (in.c / op.groups) * op.kernel_h * op.kernel_w;
+    case OpKind::linear: return tokens(in) * in.c * out.c;
+    case OpKind::attention_softmax: {
+      const std::int64_t n = tokens(in);
+      return n * n * (in.c + g.shape(op.inputs.at(2)).c);
+    }
+    case OpKind::attention_relu_linear:
+      return 2 * tokens(in) * in.c * g.shape(op.inputs.at(2)).c / op.heads;
+    case OpKind::seq_pool: return 2 * tokens(in) * in.c;
+    default: return 0;
+  }
+}
+
+GraphMemoryPlan plan_graph_memory(const Graph& g) {
+  validate_graph(g);
+  const int last_op = int(g.ops.size()) - 1;
+  std::vector<int> first(g.tensors.size(), 0), last(g.tensors.size(), 0);
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    first[size_t(g.ops[i].output)] = int(i);
+    last[size_t(g.ops[i].output)] = int(i);
+  }
+  for (size_t i = 0; i < g.ops.size(); ++i)
+    for (int t : g.ops[i].inputs) last[size_t(t)] = std::max(last[size_t(t)], int(i));
+  last[size_t(g.output)] = last_op;
+
+  GraphMemoryPlan plan;
+  auto add_tensor = [&](int t) {
+    plan.buffers.push_back({GraphBuffer::Kind::tensor, t, g.tensors[size_t(t)].name,
+                            g.shape(t).numel(), first[size_t(t)], last[size_t(t)], 0});
+  };
+  add_tensor(g.input);
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    const Op& op = g.ops[i];
+    add_tensor(op.output);
+    if (const std::int64_t s = scratch_bytes(g, op); s > 0)
+      plan.buffers.push_back(
+          {GraphBuffer::Kind::scratch, int(i), op.name + ".scratch", s, int(i), int(i), 0});
+  }
+
+  MemoryPlanner planner;
+  for (const auto& b : plan.buffers) planner.add_buffer(b.size, b.first_use, b.last_use);
+  const MemoryPlan& m = planner.plan();
+  for (size_t i = 0; i < plan.buffers.size(); ++i) plan.buffers[i].offset = m.offsets[i];
+  plan.arena_size = m.arena_size;
+  plan.strategy = m.strategy;
+  plan.greedy_arena = m.greedy_arena;
+  plan.head_tail_arena = m.head_tail_arena;
+  const LiveBound bound = live_lower_bound(planner.buffers());
+  plan.lower_bound = bound.bytes;
+  plan.lower_bound_step = bound.step;
+  for (int b : planner.live_at(bound.step))
+    plan.live_at_lower_bound.push_back(plan.buffers[size_t(b)].name);
+  return plan;
+}
+
+Cost evaluate(const Graph& g, const CostOptions& options) {
+  const GraphMemoryPlan memory = plan_graph_memory(g);  // validates the graph
+  Cost cost;
+  cost.peak_sram = memory.arena_size;
+  cost.sram_lower_bound = memory.lower_bound;
+  cost.sram_lower_bound_step = memory.lower_bound_step;
+  cost.live_at_lower_bound = memory.live_at_lower_bound;
+  cost.sram_strategy = memory.strategy;
+  cost.flash = kModelHeaderBytes;
+  cost.ops.reserve(g.ops.size());
+
+  for (const Op& op : g.ops) {
+    OpCost c;
+    c.name = op.name;
+    c.kind = op.kind;
+    c.params = op.float_params;
+    c.macs = op_macs(g, op);
+    c.effective_macs = c.macs;
+    c.scratch_bytes = scratch_bytes(g, op);
+    c.other_bytes = kOpRecordBytes;
+    if (has_weights(op.kind)) {
+      const WeightLayout layout = weight_layout(op);
+      c.weights = layout.numel();
+      c.dense_weight_bytes = c.weights;
+      c.weight_bytes = c.weights;
+      if (op.prunable) {
+        c.prunable = true;
+        c.sparsity = op.sparsity.ratio;
+        c.block = op.sparsity.block;
+        c.blocks = block_count(layout.rows, layout.row_len, c.block);
+        c.pruned_blocks = pruned_blocks(c.blocks, c.sparsity);
+        if (c.blocks > 0)
+          c.pruned_weights = (2 * c.pruned_blocks * c.weights + c.blocks) / (2 * c.blocks);
+        c.sparse_weight_bytes = rle_size_estimate(c.blocks, c.pruned_blocks, c.block);
+        c.storage = choose_storage(c.dense_weight_bytes, c.sparse_weight_bytes, options.storage);
+        if (c.storage == Storage::sparse) c.weight_bytes = c.sparse_weight_bytes;
+        // Every conv weight is used once per output pixel, every linear weight once per token.
+        const Shape& out = g.shape(op.output);
+        const std::int64_t uses =
+            op.kind == OpKind::conv ? tokens(out) : tokens(g.shape(op.inputs[0]));
+        c.effective_macs = c.macs - c.pruned_weights * uses;
+      }
+      const std::int64_t channels = requant_channels(g, op);
+      c.other_bytes += channels * kRequantBytes + (op.has_bias ? channels * kBiasBytes : 0);
+    } else if (op.kind == OpKind::layer_norm) {
+      c.other_bytes += g.shape(op.output).c * kLayerNormBytesPerChannel;
+    }
+
+    cost.params += c.params;
+    cost.weights += c.weights;
+    cost.pruned_weights += c.pruned_weights;
+    cost.macs += c.macs;
+    cost.effective_macs += c.effective_macs;
+    cost.flash += c.weight_bytes + c.other_bytes;
+    cost.ops.push_back(std::move(c));
+  }
+  cost.effective_params = cost.params - cost.pruned_weights;
+  return cost;
+}
+
+}  // namespace tinynas::cost

@@ -1,0 +1,431 @@
+#include "tinynas/cost/cost.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "support/error_of.h"
+#include "tinynas/core/error.h"
+
+using namespace tinynas;
+using cost::Storage;
+using space::Graph;
+using space::Op;
+using space::OpKind;
+using space::Shape;
+using Names = std::vector<std::string>;
+
+namespace {
+
+struct GraphBuilder {
+  Graph g;
+
+  int input(const std::string& name, Shape s) {
+    g.input = g.add_tensor(name, s);
+    return g.input;
+  }
+  // Adds an op writing a new tensor "<name>.out" of shape `out`; returns the op.
+  Op& op(OpKind kind, const std::string& name, std::vector<int> inputs, Shape out) {
+    Op o;
+    o.kind = kind;
+    o.name = name;
+    o.inputs = std::move(inputs);
+    o.output = g.add_tensor(name + ".out", out);
+    g.ops.push_back(o);
+    g.output = o.output;
+    return g.ops.back();
+  }
+  Op& conv(const std::string& name, int in, Shape out, int k, int pad, int groups,
+           std::int64_t float_params) {
+    Op& o = op(OpKind::conv, name, {in}, out);
+    o.kernel_h = o.kernel_w = k;
+    o.padding = pad;
+    o.groups = groups;
+    o.has_bias = true;
+    const int in_c = g.shape(in).c;
+    if (groups == in_c && groups == out.c)
+      o.weight_shape = {out.c, k, k};
+    else
+      o.weight_shape = {out.c, k, k, in_c / groups};
+    o.float_params = float_params;
+    return o;
+  }
+  Op& linear(const std::string& name, int in, int out_c, std::int64_t float_params) {
+    const Shape s = g.shape(in);
+    Op& o = op(OpKind::linear, name, {in}, Shape{out_c, s.h, s.w});
+    o.weight_shape = {out_c, s.c};
+    o.has_bias = true;
+    o.float_params = float_params;
+    return o;
+  }
+  int out(const Op& o) const { return o.output; }
+};
+
+void prune(Op& op, double ratio, int block) {
+  op.prunable = true;
+  op.choice_block = 0;
+  op.sparsity = {ratio, block};
+}
+
+// The hand-worked CNN:
+//   op  name      kind                 in -> out (HxWxC)      weights      float params
+//   0   stem      conv 3x3 p1 1->4     8x8x1 -> 8x8x4         [4,3,3,1]=36 36 + BN 8 = 44
+//   1   b0.dw     depthwise 3x3 p1     8x8x4 -> 8x8x4         [4,3,3]  =36 36 + 8    = 44
+//   2   b0.pw     conv 1x1 4->4        8x8x4 -> 8x8x4         [4,1,1,4]=16 16 + 8    = 24
+//   3   b0.add    add(stem, b0.pw)     8x8x4 -> 8x8x4
+//   4   head.pw   conv 1x1 4->8        8x8x4 -> 8x8x8         [8,1,1,4]=32 32 + 16   = 48
+//   5   pool      global_avg_pool      8x8x8 -> 1x1x8
+//   6   fc        linear 8->10         1x1x8 -> 1x1x10        [10,8]   =80 80 + 10   = 90
+// Pruned (ratio 0.5, block 2): b0.dw, b0.pw, head.pw.
+Graph hand_cnn(bool pruned) {
+  GraphBuilder b;
+  const int image = b.input("image", {1, 8, 8});
+  const int stem = b.out(b.conv("stem", image, {4, 8, 8}, 3, 1, 1, 44));
+  Op& dw = b.conv("b0.dw", stem, {4, 8, 8}, 3, 1, 4, 44);
+  if (pruned) prune(dw, 0.5, 2);
+  const int dw_out = dw.output;
+  Op& pw = b.conv("b0.pw", dw_out, {4, 8, 8}, 1, 0, 1, 24);
+  if (pruned) prune(pw, 0.5, 2);
+  const int pw_out = pw.output;
+  b.op(OpKind::add, "b0.add", {stem, pw_out}, {4, 8, 8}).relu = true;
+  Op& head = b.conv("head.pw", b.g.ops.back().output, {8, 8, 8}, 1, 0, 1, 48);
+  if (pruned) prune(head, 0.5, 2);
+  const int head_out = head.output;
+  const int pooled = b.out(b.op(OpKind::global_avg_pool, "pool", {head_out}, {8, 1, 1}));
+  b.linear("fc", pooled, 10, 90);
+  b.g.tensors[size_t(b.g.output)].name = "logits";
+  return b.g;
+}
+
+// The hand-worked token graph: N = 16 tokens (4x4) of D = 8.
+//   0 ln        layer_norm            16x8          float 16
+//   1 q         linear 8->8           16x8          [8,8]  float 72
+//   2 k         linear 8->8           16x8          [8,8]  float 72
+//   3 v         linear 8->4           16x4          [4,8]  float 36
+//   4 attn      attention_softmax     q,k,v -> 16x4, 2 heads
+//   5 attn_lin  attention_relu_linear q,k,v -> 16x4, 2 heads (dh = 4, dvh = 2)
+//   6 sum       add(attn, attn_lin)   16x4
+//   7 seq       seq_pool              16x4 -> 1x1x4   [1,4]  float 5
+//   8 fc        linear 4->10          1x1x4 -> 1x1x10 [10,4] float 50
+Graph token_graph() {
+  GraphBuilder b;
+  const int x = b.input("tokens", {8, 4, 4});
+  Op& ln = b.op(OpKind::layer_norm, "ln", {x}, {8, 4, 4});
+  ln.float_params = 16;
+  const int n = ln.output;
+  const int q = b.out(b.linear("q", n, 8, 72));
+  const int k = b.out(b.linear("k", n, 8, 72));
+  const int v = b.out(b.linear("v", n, 4, 36));
+  Op& a = b.op(OpKind::attention_softmax, "attn", {q, k, v}, {4, 4, 4});
+  a.heads = 2;
+  const int a_out = a.output;
+  Op& l = b.op(OpKind::attention_relu_linear, "attn_lin", {q, k, v}, {4, 4, 4});
+  l.heads = 2;
+  const int l_out = l.output;
+  const int sum = b.out(b.op(OpKind::add, "sum", {a_out, l_out}, {4, 4, 4}));
+  Op& seq = b.op(OpKind::seq_pool, "seq", {sum}, {4, 1, 1});
+  seq.weight_shape = {1, 4};
+  seq.has_bias = true;
+  seq.float_params = 5;
+  b.linear("fc", seq.output, 10, 50);
+  return b.g;
+}
+
+}  // namespace
+
+TEST(Cost, HandWorkedCnnCounts) {
+  const cost::Cost c = cost::evaluate(hand_cnn(true));
+  EXPECT_EQ(c.params, 44 + 44 + 24 + 48 + 90);   // 250
+  EXPECT_EQ(c.weights, 36 + 36 + 16 + 32 + 80);  // 200
+
+  // Pruning, ratio 0.5 block 2:
+  //  b0.dw: layout 12 rows (C*kh) of kw = 3 -> blocks [2][1] per row, n = 24, z = 12;
+  //         pruned = round(12 * 36 / 24) = 18 (average real block 1.5 weights).
+  //  b0.pw: 4 rows of 4 -> n = 8, z = 4, pruned 8.  head.pw: 8 rows of 4 -> n = 16, z = 8, 16.
+  ASSERT_EQ(c.ops.size(), 7u);
+  EXPECT_EQ(c.ops[1].blocks, 24);
+  EXPECT_EQ(c.ops[1].pruned_blocks, 12);
+  EXPECT_EQ(c.ops[1].pruned_weights, 18);
+  EXPECT_EQ(c.ops[2].pruned_weights, 8);
+  EXPECT_EQ(c.ops[4].pruned_weights, 16);
+  EXPECT_EQ(c.pruned_weights, 42);
+  EXPECT_EQ(c.effective_params, 250 - 42);
+
+  // MACs: stem 64 px * 4 * 1 * 9 = 2304; dw 64 * 4 * 9 = 2304; b0.pw 64 * 4 * 4 = 1024;
+  // head.pw 64 * 8 * 4 = 2048; fc 8 * 10 = 80.
+  EXPECT_EQ(c.ops[0].macs, 2304);
+  EXPECT_EQ(c.ops[1].macs, 2304);
+  EXPECT_EQ(c.ops[2].macs, 1024);
+  EXPECT_EQ(c.ops[3].macs, 0);
+  EXPECT_EQ(c.ops[4].macs, 2048);
+  EXPECT_EQ(c.ops[5].macs, 0);
+  EXPECT_EQ(c.ops[6].macs, 80);
+  EXPECT_EQ(c.macs, 7760);
+  // Effective: every conv weight is used once per output pixel (64):
+  // dw 2304 - 18*64 = 1152, b0.pw 1024 - 8*64 = 512, head.pw 2048 - 16*64 = 1024.
+  EXPECT_EQ(c.ops[1].effective_macs, 1152);
+  EXPECT_EQ(c.ops[2].effective_macs, 512);
+  EXPECT_EQ(c.ops[4].effective_macs, 1024);
+  EXPECT_EQ(c.effective_macs, 2304 + 1152 + 512 + 1024 + 80);  // 5072
+
+  // Scratch: stem im2col 2 * 3*3 * 1 = 18; depthwise and 1x1: 0.
+  EXPECT_EQ(c.ops[0].scratch_bytes, 18);
+  EXPECT_EQ(c.ops[1].scratch_bytes, 0);
+  EXPECT_EQ(c.ops[2].scratch_bytes, 0);
+}
+
+TEST(Cost, HandWorkedCnnMemory) {
+  // Buffers (bytes, steps): image 64 0..0, stem.out 256 0..3 (read by b0.dw and b0.add),
+  // stem.scratch 18 0..0, b0.dw.out 256 1..2, b0.pw.out 256 2..3, b0.add.out 256 3..4,
+  // head.pw.out 512 4..5, pool.out 8 5..6, logits 10 6..6.
+  // Live: step 0: 64 + 256 + 18 = 338; 1: 256 + 256 = 512; 2: stem + dw + pw = 768;
+  // 3: stem + pw + add = 768; 4: add + head = 768; 5: 512 + 8 = 520; 6: 8 + 10 = 18.
+  // Lower bound 768, first at step 2.
+  //
+  // greedy (sizes 512, then the 256s by first use, ...): head.pw.out@0, stem.out@0 (no time
+  // overlap with head), b0.dw.out@256, b0.pw.out@512, b0.add.out meets head [0,512),
+  // stem [0,256), pw [512,768) -> @768: arena 1024.
+  // head-tail (first-use order): image head 0; stem.out tail 0; stem.scratch (latest live:
+  // stem.out, tail) head after image: 64; b0.dw.out (latest live at 1: stem.out) head 0;
+  // b0.pw.out (latest live: dw) tail after stem.out: 256; b0.add.out head 0; head.pw.out
+  // tail 0; pool.out head 0; logits tail 0. Worst head+tail pair: dw/add (256) + pw (256+256)
+  // = 768, add + head.pw 256 + 512 = 768: arena 768 = the bound.
+  const cost::GraphMemoryPlan m = cost::plan_graph_memory(hand_cnn(true));
+  ASSERT_EQ(m.buffers.size(), 9u);
+  Names names;
+  for (const auto& b : m.buffers) names.push_back(b.name);
+  EXPECT_EQ(names, (Names{"image", "stem.out", "stem.scratch", "b0.dw.out", "b0.pw.out",
+                          "b0.add.out", "head.pw.out", "pool.out", "logits"}));
+  std::vector<std::int64_t> sizes, offsets;
+  std::vector<int> first, last;
+  for (const auto& b : m.buffers) {
+    sizes.push_back(b.size);
+    offsets.push_back(b.offset);
+    first.push_back(b.first_use);
+    last.push_back(b.last_use);
+  }
+  EXPECT_EQ(sizes, (std::vector<std::int64_t>{64, 256, 18, 256, 256, 256, 512, 8, 10}));
+  EXPECT_EQ(first, (std::vector<int>{0, 0, 0, 1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(last, (std::vector<int>{0, 3, 0, 2, 3, 4, 5, 6, 6}));
+  EXPECT_EQ(m.buffers[2].kind, cost::GraphBuffer::Kind::scratch);
+  EXPECT_EQ(m.buffers[2].index, 0);
+  EXPECT_EQ(m.lower_bound, 768);
+  EXPECT_EQ(m.lower_bound_step, 2);
+  EXPECT_EQ(m.live_at_lower_bound, (Names{"stem.out", "b0.dw.out", "b0.pw.out"}));
+  EXPECT_EQ(m.greedy_arena, 1024);
+  EXPECT_EQ(m.head_tail_arena, 768);
+  EXPECT_EQ(m.strategy, cost::PlanStrategy::head_tail);
+  EXPECT_EQ(m.arena_size, 768);
+  EXPECT_EQ(offsets, (std::vector<std::int64_t>{0, 512, 64, 0, 256, 0, 256, 0, 758}));
+
+  std::vector<cost::Buffer> requests;
+  for (const auto& b : m.buffers) requests.push_back({b.size, b.first_use, b.last_use});
+  EXPECT_EQ(cost::find_plan_conflict(requests, offsets, m.arena_size), "");
+
+  const cost::Cost c = cost::evaluate(hand_cnn(true));
+  EXPECT_EQ(c.peak_sram, 768);
+  EXPECT_EQ(c.sram_lower_bound, 768);
+  EXPECT_EQ(c.sram_lower_bound_step, 2);
+  EXPECT_EQ(c.live_at_lower_bound, m.live_at_lower_bound);
+  EXPECT_EQ(c.sram_strategy, cost::PlanStrategy::head_tail);
+}
+
+TEST(Cost, HandWorkedCnnFlash) {
+  // other bytes = op record 32 + per output channel 8 (requant) + 4 (bias):
+  //   stem, b0.dw, b0.pw (4 ch): 32 + 48 = 80; head.pw (8 ch): 32 + 96 = 128;
+  //   fc (10): 32 + 120 = 152; add, pool: 32.
+  // Dense weights: 36 + 36 + 16 + 32 + 80 = 200.
+  // flash dense = header 32 + weights 200 + other (80*3 + 32 + 128 + 32 + 152 = 584) = 816.
+  const cost::Cost dense = cost::evaluate(hand_cnn(false));
+  EXPECT_EQ(dense.flash, 816);
+  EXPECT_EQ(dense.pruned_weights, 0);
+  EXPECT_EQ(dense.effective_macs, dense.macs);
+  EXPECT_EQ(dense.ops[0].other_bytes, 80);
+  EXPECT_EQ(dense.ops[3].other_bytes, 32);
+  EXPECT_EQ(dense.ops[4].other_bytes, 128);
+  EXPECT_EQ(dense.ops[6].other_bytes, 152);
+
+  // Pruned at 0.5, block 2, coded size 4 + k * (1 + 2):
+  //   b0.dw: k = 12 -> 40 > 36: dense.   b0.pw: k = 4 -> 16 = 16: tie, dense.
+  //   head.pw: k = 8 -> 28 < 32: sparse, saving 4 bytes -> 812.
+  const cost::Cost c = cost::evaluate(hand_cnn(true));
+  EXPECT_EQ(c.ops[1].sparse_weight_bytes, 40);
+  EXPECT_EQ(c.ops[1].storage, Storage::dense);
+  EXPECT_EQ(c.ops[2].sparse_weight_bytes, 16);
+  EXPECT_EQ(c.ops[2].storage, Storage::dense);
+  EXPECT_EQ(c.ops[4].sparse_weight_bytes, 28);
+  EXPECT_EQ(c.ops[4].storage, Storage::sparse);
+  EXPECT_EQ(c.ops[4].weight_bytes, 28);
+  EXPECT_EQ(c.ops[0].storage, Storage::dense);  // not prunable
+  EXPECT_EQ(c.ops[0].sparse_weight_bytes, 0);
+  EXPECT_EQ(c.flash, 812);
+
+  // Forced storage: dense -> 816; sparse -> dw 40, pw 16, head 28 -> 816.
+  cost::CostOptions o;
+  o.storage = cost::StoragePolicy::dense;
+  EXPECT_EQ(cost::evaluate(hand_cnn(true), o).flash, 816);
+  o.storage = cost::StoragePolicy::sparse;
+  const cost::Cost forced = cost::evaluate(hand_cnn(true), o);
+  EXPECT_EQ(forced.flash, 816);
+  EXPECT_EQ(forced.ops[1].storage, Storage::sparse);
+  EXPECT_EQ(forced.ops[0].storage, Storage::dense);  // non-prunable ops stay dense
+}
+
+TEST(Cost, TokenGraphAttentionLayerNormSeqPool) {
+  const cost::Cost c = cost::evaluate(token_graph());
+  ASSERT_EQ(c.ops.size(), 9u);
+  EXPECT_EQ(c.params, 16 + 72 + 72 + 36 + 5 + 50);  // 251
+  EXPECT_EQ(c.weights, 64 + 64 + 32 + 4 + 40);      // 204
+
+  // MACs: q, k 16*8*8 = 1024; v 16*8*4 = 512; softmax attention N*N*(dq+dv) = 256*12 = 3072;
+  // relu-linear: per head relu(k)ᵀv 16*4*2 = 128 and relu(q)(..) 128, 2 heads -> 512
+  // (= 2*N*dq*dv/heads); seq_pool 2*N*C = 2*16*4 = 128; fc 4*10 = 40.
+  const std::vector<std::int64_t> macs{0, 1024, 1024, 512, 3072, 512, 0, 128, 40};
+  // Scratch: layer_norm 2*C = 16; softmax N*N + 4*N = 256 + 64 = 320; relu-linear
+  // 4*dh*dvh = 4*4*2 = 32; seq_pool 4*N = 64.
+  const std::vector<std::int64_t> scratch{16, 0, 0, 0, 320, 32, 0, 64, 0};
+  // Other bytes: ln 32 + 12*8 = 128; q, k 32 + 8*12 = 128; v 32 + 4*12 = 80; attention,
+  // add: 32; seq_pool 32 + bias 4 + requant 8 = 44; fc 32 + 10*12 = 152.
+  const std::vector<std::int64_t> other{128, 128, 128, 80, 32, 32, 32, 44, 152};
+  const std::vector<std::int64_t> weight_bytes{0, 64, 64, 32, 0, 0, 0, 4, 40};
+  for (size_t i = 0; i < c.ops.size(); ++i) {
+    EXPECT_EQ(c.ops[i].macs, macs[i]) << c.ops[i].name;
+    EXPECT_EQ(c.ops[i].scratch_bytes, scratch[i]) << c.ops[i].name;
+    EXPECT_EQ(c.ops[i].other_bytes, other[i]) << c.ops[i].name;
+    EXPECT_EQ(c.ops[i].weight_bytes, weight_bytes[i]) << c.ops[i].name;
+  }
+  EXPECT_EQ(c.macs, 6312);
+  // flash = 32 + weights 204 + other 756 = 992.
+  EXPECT_EQ(c.flash, 992);
+
+  // Live bytes: step 4 holds q, k (128 each), v, attn.out (64 each) and the softmax scratch
+  // 320 = 704, the maximum (step 3: 448, step 5: 480).
+  EXPECT_EQ(c.sram_lower_bound, 704);
+  EXPECT_EQ(c.sram_lower_bound_step, 4);
+  EXPECT_EQ(c.live_at_lower_bound, (Names{"q.out", "k.out", "v.out", "attn.out", "attn.scratch"}));
+  EXPECT_GE(c.peak_sram, c.sram_lower_bound);
+  const cost::GraphMemoryPlan m = cost::plan_graph_memory(token_graph());
+  std::vector<cost::Buffer> requests;
+  std::vector<std::int64_t> offsets;
+  for (const auto& b : m.buffers) {
+    requests.push_back({b.size, b.first_use, b.last_use});
+    offsets.push_back(b.offset);
+  }
+  EXPECT_EQ(cost::find_plan_conflict(requests, offsets, m.arena_size), "");
+  EXPECT_EQ(c.peak_sram, m.arena_size);
+}
+
+TEST(Cost, PrunedLinearEffectiveMacs) {
+  // fc 8->10 on 1 token, ratio 0.3 block 4: 10 rows x 2 blocks = 20, z = 6, pruned 24,
+  // effective MACs 80 - 24 * 1 token; coded 4 + 14 * 5 = 74 < 80 -> sparse.
+  Graph g = hand_cnn(false);
+  prune(g.ops[6], 0.3, 4);
+  const cost::Cost c = cost::evaluate(g);
+  EXPECT_EQ(c.ops[6].pruned_weights, 24);
+  EXPECT_EQ(c.ops[6].effective_macs, 56);
+  EXPECT_EQ(c.ops[6].sparse_weight_bytes, 74);
+  EXPECT_EQ(c.ops[6].storage, Storage::sparse);
+  EXPECT_EQ(c.flash, 816 - 80 + 74);
+}
+
+TEST(Cost, WeightLayouts) {
+  const Graph g = hand_cnn(false);
+  EXPECT_FALSE(cost::is_depthwise(g.ops[0]));
+  EXPECT_TRUE(cost::is_depthwise(g.ops[1]));
+  const auto stem = cost::weight_layout(g.ops[0]);
+  EXPECT_EQ(stem.rows, 4);
+  EXPECT_EQ(stem.row_len, 9);
+  const auto dw = cost::weight_layout(g.ops[1]);
+  EXPECT_EQ(dw.rows, 12);
+  EXPECT_EQ(dw.row_len, 3);
+  const auto fc = cost::weight_layout(g.ops[6]);
+  EXPECT_EQ(fc.rows, 10);
+  EXPECT_EQ(fc.row_len, 8);
+  EXPECT_THROW(cost::weight_layout(g.ops[3]), core::Error);
+
+  // The OHWI spelling of a depthwise weight, [C, kh, kw, 1], is the same layout.
+  Graph g4 = g;
+  g4.ops[1].weight_shape = {4, 3, 3, 1};
+  EXPECT_TRUE(cost::is_depthwise(g4.ops[1]));
+  EXPECT_EQ(cost::weight_layout(g4.ops[1]).rows, 12);
+  EXPECT_EQ(cost::evaluate(g4).flash, cost::evaluate(g).flash);
+}
+
+TEST(Cost, BadGraphsNameTheOp) {
+  using tinynas::testing::error_of;
+  auto message = [](Graph g) { return error_of([&] { cost::evaluate(g); }); };
+  auto expect_in = [](const std::string& msg, const std::string& part) {
+    EXPECT_NE(msg.find(part), std::string::npos) << msg;
+  };
+
+  Graph g = hand_cnn(false);
+  g.ops[1].inputs = {17};
+  auto msg = message(g);
+  expect_in(msg, "graph: op 1 'b0.dw' (conv)");
+  expect_in(msg, "tensor 17, out of range (8 tensors)");
+
+  g = hand_cnn(false);
+  g.ops[1].inputs = {3};  // b0.pw.out, produced by op 2
+  msg = message(g);
+  expect_in(msg,
+            "graph: op 1 'b0.dw' (conv): reads tensor 3 'b0.pw.out' before any op produces it");
+
+  g = hand_cnn(false);
+  g.ops[0].weight_shape = {4, 3, 3, 2};
+  msg = message(g);
+  expect_in(
+      msg,
+      "graph: op 0 'stem' (conv): weight shape [4, 3, 3, 2] does not fit conv 1->4 3x3 groups 1");
+  expect_in(msg, "expected [4, 3, 3, 1]");
+
+  g = hand_cnn(false);
+  g.ops[6].weight_shape = {8, 10};  // transposed
+  expect_in(message(g), "op 6 'fc' (linear): weight shape [8, 10] does not fit linear 8->10");
+
+  g = hand_cnn(false);
+  g.ops[3].weight_shape = {4};
+  expect_in(message(g), "op 3 'b0.add' (add): has weight_shape [4] but takes no weights");
+
+  g = hand_cnn(false);
+  g.ops[3].prunable = true;
+  expect_in(message(g), "op 3 'b0.add' (add): only conv and linear ops can be prunable");
+
+  g = hand_cnn(false);
+  prune(g.ops[2], 1.0, 2);
+  expect_in(message(g), "op 2 'b0.pw' (conv): sparsity ratio");
+
+  g = hand_cnn(false);
+  g.ops[0].padding = 0;  // 8x8 -> 6x6 with a 3x3 kernel, but the output says 8x8
+  expect_in(message(g),
+            "op 0 'stem' (conv): a 3x3 window, stride 1, padding 0 over 8x8x1 gives 6x6");
+
+  g = hand_cnn(false);
+  g.ops[3].inputs = {1};
+  expect_in(message(g), "op 3 'b0.add' (add): takes 2 inputs, got 1");
+
+  g = hand_cnn(false);
+  g.ops[2].output = 1;  // stem.out again
+  expect_in(message(g),
+            "op 2 'b0.pw' (conv): writes tensor 1 'stem.out', already produced by op 0");
+
+  g = hand_cnn(false);
+  g.add_tensor("orphan", {1, 1, 1});
+  expect_in(message(g), "graph: tensor 8 'orphan' is never produced");
+
+  g = token_graph();
+  g.ops[4].heads = 3;
+  expect_in(message(g), "op 4 'attn' (attention_softmax): 3 heads do not divide");
+
+  g = token_graph();
+  g.ops[7].weight_shape = {4, 1};
+  expect_in(message(g),
+            "op 7 'seq' (seq_pool): weight shape [4, 1] does not fit seq_pool over 4 channels");
+
+  g = hand_cnn(false);
+  g.output = g.input;
+  expect_in(message(g), "graph: the output tensor is the input tensor");
+
+  g = Graph{};
+  expect_in(message(g), "graph: has no ops");
+}

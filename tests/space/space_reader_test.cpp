@@ -1,0 +1,137 @@
+// Space files: the shipped ones load; mistakes are reported with file:line and key.
+#include <gtest/gtest.h>
+
+#include "fixtures.h"
+#include "support/error_of.h"
+#include "tinynas/core/text.h"
+#include "tinynas/space/registry.h"
+
+using namespace tinynas;
+using namespace tinynas::space;
+using tinynas::testing::error_of;
+
+namespace {
+
+const char* kTiny = R"(id: t1
+hyper:
+  c: {choices: [8, 16], default: 16}
+  n: {choices: [1, 2]}
+stages:
+  - name: s
+    blocks:
+      - {choice: conv, out: $c}
+      - {choice: mb, repeat: $n}
+  - name: p
+    blocks: [{choice: pool}]
+choices:
+  conv:
+    letter: D
+    candidates:
+      - {type: conv, kernel: [1, 3], stride: [1, 2]}
+  mb:
+    letter: M
+    candidates:
+      - {type: inverted_residual, expansion: [2, 4]}
+      - {type: skip}
+  pool:
+    letter: P
+    candidates: [{type: gap}]
+)";
+
+std::string with(const std::string& from, const std::string& to) {
+  std::string s = kTiny;
+  const auto at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return s.replace(at, from.size(), to);
+}
+
+std::string parse_error(const std::string& text) {
+  return error_of([&] { parse_space(text, "x.yaml"); });
+}
+
+}  // namespace
+
+TEST(SpaceReader, ShippedSpacesLoad) {
+  for (const auto& f : tinynas::testing::shipped_spaces()) {
+    SCOPED_TRACE(f);
+    const SpaceDef s = load_space(f);
+    EXPECT_FALSE(s.id.empty());
+    EXPECT_FALSE(s.stages.empty());
+  }
+}
+
+TEST(SpaceReader, ListsExpandToCandidatesFirstListSlowest) {
+  const SpaceDef s = parse_space(kTiny, "x.yaml");
+  EXPECT_EQ(s.id, "t1");
+  const auto& conv = s.choice("conv").candidates;
+  ASSERT_EQ(conv.size(), 4u);  // kernel {1,3} x stride {1,2}
+  auto val = [](const BlockSpec& b, const char* k) {
+    for (const auto& p : b.params)
+      if (p.name == k) return std::get<std::int64_t>(p.value);
+    return std::int64_t{-1};
+  };
+  EXPECT_EQ(val(conv[0], "kernel"), 1);
+  EXPECT_EQ(val(conv[0], "stride"), 1);
+  EXPECT_EQ(val(conv[1], "kernel"), 1);
+  EXPECT_EQ(val(conv[1], "stride"), 2);
+  EXPECT_EQ(val(conv[2], "kernel"), 3);
+  EXPECT_EQ(s.choice("mb").candidates.size(), 3u);
+  EXPECT_EQ(s.hyper_param("n").default_value, 1);  // first choice when no default
+}
+
+TEST(SpaceReader, ErrorsNameFileLineAndKey) {
+  EXPECT_EQ(parse_error(with("type: gap", "type: gapp")),
+            "x.yaml:24 choices.pool.candidates[0]: unknown block type 'gapp' (did you mean "
+            "'gap'?); valid types: " +
+                core::join(builtin_blocks().keys(), ", "));
+  EXPECT_NE(parse_error(with("expansion: [2, 4]", "expanson: [2, 4]"))
+                .find("choices.mb.candidates[0].expanson: block type "
+                      "'inverted_residual' has no parameter 'expanson' (did you mean "
+                      "'expansion'?)"),
+            std::string::npos);
+  EXPECT_NE(parse_error(with("out: $c}", "out: $cc}")).find("unknown hyper-parameter '$cc'"),
+            std::string::npos);
+  EXPECT_EQ(parse_error(with("letter: M", "letter: D")),
+            "x.yaml:18: choices.mb.letter: letter 'D' is already used");
+  EXPECT_NE(parse_error(with("choice: mb,", "choice: mbb,")).find("did you mean 'mb'"),
+            std::string::npos);
+  EXPECT_EQ(parse_error(with("{choices: [8, 16], default: 16}", "{choices: [8, 16], default: 12}")),
+            "x.yaml:3: hyper.c.default: not one of the choices");
+  EXPECT_NE(parse_error(with("id: t1", "id: t1\nstagez: []")).find("unknown key (did you mean 'stages'?)"),
+            std::string::npos);
+  EXPECT_NE(parse_error("id: [").find("x.yaml:"), std::string::npos);
+  EXPECT_NE(parse_error(with("candidates: [{type: gap}]", "candidates: [{type: gap, out: 3}]"))
+                .find("set 'out' there"),
+            std::string::npos);
+}
+
+TEST(SpaceReader, LayoutErrorsNameTheCandidateAndMapSize) {
+  const SpaceDef s = parse_space(with("candidates: [{type: gap}]",
+                                      "candidates: [{type: avgpool_gap, kernel: 4}]"),
+                                 "x.yaml");
+  // 6x6 → conv stride 2 → 3x3: a 4x4 window does not fit.
+  const std::string e = error_of([&] { make_layout(s, default_supernet(s), Shape{1, 6, 6}, 10); });
+  EXPECT_NE(e.find("x.yaml:24 choices.pool.candidates[0] (in p.pool[0]): avgpool_gap(kernel=4) "
+                   "cannot run on a 3x3 map (reached from a 6x6x1 input)"),
+            std::string::npos)
+      << e;
+  EXPECT_NO_THROW(make_layout(s, default_supernet(s), Shape{1, 8, 8}, 10));
+}
+
+TEST(SpaceReader, ParameterTypesAndChannelRulesAreChecked) {
+  EXPECT_NE(parse_error(with("expansion: [2, 4]", "expansion: two")).find("expected an integer"),
+            std::string::npos);
+  const SpaceDef bad_skip = parse_space(with("type: conv, kernel", "type: skip}\n      - {type: conv, kernel"),
+                                        "x.yaml");
+  EXPECT_NE(error_of([&] { make_layout(bad_skip, default_supernet(bad_skip), Shape{1, 8, 8}, 10); })
+                .find("'skip' keeps its channels, but this block goes from 1 to 16 channels"),
+            std::string::npos);
+  const SpaceDef no_pool = parse_space(with("candidates: [{type: gap}]", "candidates: [{type: skip}]"),
+                                       "x.yaml");
+  EXPECT_NE(error_of([&] { make_layout(no_pool, default_supernet(no_pool), Shape{1, 8, 8}, 10); })
+                .find("must end with a block that pools the map to a vector"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { builtin_blocks().resolve("vit", 8, 8, {{"attention", std::string("softmaxx")}}, "w"); })
+                .find("w.attention: 'softmaxx' is not one of softmax, relu_linear (did you mean 'softmax'?)"),
+            std::string::npos);
+}
