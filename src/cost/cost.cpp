@@ -178,7 +178,8 @@ class OpChecker {
 bool is_depthwise(const Op& op) {
   const auto& w = op.weight_shape;
   if (op.kind != OpKind::conv) return false;
-  return w.size() == 3 || (w.size() == 4 && w[3] == 1 && w[0] == op.groups);
+  // groups > 1: a 1-channel plain conv is not depthwise (graph.h).
+  return op.groups > 1 && (w.size() == 3 || (w.size() == 4 && w[3] == 1 && w[0] == op.groups));
 }
 
 WeightLayout weight_layout(const Op& op) {

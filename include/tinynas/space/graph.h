@@ -12,7 +12,11 @@
 //    float (training) model has, BatchNorm included, so the two counts can be compared.
 //  - Weights are stored in the runtime's layout: conv OHWI (out, kh, kw, in/groups),
 //    depthwise C x kh x kw, linear (out, in). Pruning blocks run along the innermost
-//    axis of that layout (for depthwise: along kernel width, block = kw).
+//    axis of that layout (for depthwise: along kernel width, block = kw). A conv is
+//    depthwise when groups > 1 and groups == in channels == out channels.
+//  - Conv and pool outputs use the floor rule (in + 2*padding - kernel) / stride + 1;
+//    average pools do not count padding. Attention is self-attention (q, k, v over the
+//    same tokens); seq_pool's bias is one scalar.
 #pragma once
 
 #include <cstdint>

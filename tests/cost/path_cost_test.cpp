@@ -1,0 +1,83 @@
+// The cost front door on a tiny space, every figure worked out by hand: the space file
+// → layout → describe_path → evaluate chain, including the memory plan of a residual.
+#include <gtest/gtest.h>
+
+#include "tinynas/cost/path_cost.h"
+
+using namespace tinynas;
+
+namespace {
+
+// 8x8x1 image → conv3x3/2 (1→4) → inverted residual (4→8→4, expansion 2, residual add)
+// → global average pool → classifier 4→10.
+const char* kSpace = R"(id: hw
+stages:
+  - name: s
+    blocks:
+      - {choice: down, out: 4}
+      - {choice: mb}
+      - {choice: pool}
+choices:
+  down: {letter: D, candidates: [{type: conv, kernel: 3, stride: 2}]}
+  mb: {letter: M, candidates: [{type: inverted_residual, expansion: 2}]}
+  pool: {letter: P, candidates: [{type: gap}]}
+)";
+
+struct Net {
+  space::SpaceDef def = space::parse_space(kSpace, "hw.yaml");
+  space::SupernetLayout layout =
+      space::make_layout(def, space::default_supernet(def), space::Shape{1, 8, 8}, 10);
+  space::Arch arch = space::parse_arch("hw:D0.M0.P0", layout);
+};
+
+}  // namespace
+
+TEST(PathCost, HandWorkedDenseNetwork) {
+  Net n;
+  const cost::Cost c = cost::evaluate_path(n.layout, n.arch);
+  // Float params (BatchNorm: 2 per channel):
+  //   conv 3x3 1→4: 36 + 8 = 44; expand 1x1 4→8: 32 + 16 = 48; dw 3x3 x8: 72 + 16 = 88;
+  //   project 1x1 8→4: 32 + 8 = 40; classifier 4→10: 40 + 10 = 50.   Sum 270.
+  EXPECT_EQ(c.params, 270);
+  EXPECT_EQ(c.weights, 36 + 32 + 72 + 32 + 40);
+  // MACs: conv 4x4 out pixels * 4 * 9 = 576; expand 16*8*4 = 512; dw 16*8*9 = 1152;
+  //   project 16*4*8 = 512; classifier 40.   Sum 2792.
+  EXPECT_EQ(c.macs, 2792);
+  // Flash: header 32; every op a 32-byte record; conv/linear: 4-byte bias and 8-byte
+  //   requantization per output channel, int8 weights dense.
+  //   conv 36+32+16+32 = 116; expand 32+32+32+64 = 160; dw 72+32+32+64 = 200;
+  //   project 32+32+16+32 = 112; add 32; gap 32; classifier 40+32+40+80 = 192.
+  //   32 + 116 + 160 + 200 + 112 + 32 + 32 + 192 = 876.
+  EXPECT_EQ(c.flash, 876);
+  // Live int8 bytes per step (the conv output x stays alive for the residual add):
+  //   0 conv:    input 64 + x 64 + im2col scratch 2*9 = 146
+  //   1 expand:  x 64 + e 128 = 192
+  //   2 dw:      x 64 + e 128 + d 128 = 320   ← peak
+  //   3 project: x 64 + d 128 + p 64 = 256
+  //   4 add:     x 64 + p 64 + sum 64 = 192
+  //   5 gap: 68; 6 classifier: 14.
+  EXPECT_EQ(c.sram_lower_bound, 320);
+  EXPECT_EQ(c.sram_lower_bound_step, 2);
+  EXPECT_EQ(c.peak_sram, 320);  // the plan reaches the bound here
+}
+
+TEST(PathCost, HandWorkedSparseConfig) {
+  Net n;
+  const space::SparseConfig sp = space::parse_sparse("hw:D50/2.M50/4.P0/2", n.layout);
+  const cost::Cost c = cost::evaluate_path(n.layout, n.arch, &sp);
+  // Pruned weights (blocks along each layout row; zero blocks = round(ratio * blocks)):
+  //   conv: 4 rows of 9 → 5 blocks of 2 each (last short), 20 blocks, 10 zero;
+  //         10 * 36/20 = 18 weights
+  //   expand: 8 rows of 4 → 8 blocks of 4, 4 zero → 16
+  //   dw: block 3 along kernel width: 24 rows of 3, 12 zero → 36
+  //   project: 4 rows of 8 → 8 blocks of 4, 4 zero → 16
+  //   classifier: fixed layer, never pruned.   Total 86.
+  EXPECT_EQ(c.pruned_weights, 86);
+  EXPECT_EQ(c.effective_params, 270 - 86);
+  // Storage (auto: sparse only when smaller; 4-byte count + (1 + b) per stored block):
+  //   conv: 4 + 10*3 = 34 < 36 → sparse;   expand: 4 + 4*5 = 24 < 32 → sparse;
+  //   dw: 4 + 12*4 = 52 < 72 → sparse;     project: 4 + 4*5 = 24 < 32 → sparse.
+  //   876 - (36 - 34) - (32 - 24) - (72 - 52) - (32 - 24) = 838.
+  EXPECT_EQ(c.flash, 838);
+  EXPECT_EQ(c.peak_sram, 320);  // pruning does not change activations
+}
