@@ -233,8 +233,9 @@ TEST(Overrides, LaterOverrideWins) {
 }
 
 TEST(Overrides, EmptyValueIsEmptyListForListFields) {
-  Recipe r = parse_recipe("sparsenas:\n  block: [2, 4]\n", "<recipe>", {"sparsenas.block="});
-  EXPECT_TRUE(r.sparsenas.block.empty());
+  Recipe r = parse_recipe("data:\n  normalize:\n    mean: [0.5]\n", "<recipe>",
+                          {"data.normalize.mean="});
+  EXPECT_TRUE(r.data.normalize.mean.empty());
 }
 
 TEST(Overrides, UnknownKeyWithSuggestion) {

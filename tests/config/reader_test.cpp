@@ -117,8 +117,8 @@ TEST(RecipeReader, ListElementErrorsNameTheIndexAndLine) {
 TEST(RecipeReader, ListFieldNeedsAList) {
   EXPECT_EQ(parse_error("sparsenas:\n  block: 4\n"),
             "recipes/x.yaml:2: sparsenas.block: expected a list such as [1, 2], got '4'");
-  Recipe r = parse_recipe("sparsenas:\n  block:\n");
-  EXPECT_TRUE(r.sparsenas.block.empty());
+  Recipe r = parse_recipe("data:\n  normalize:\n    mean:\n");
+  EXPECT_TRUE(r.data.normalize.mean.empty());
 }
 
 TEST(RecipeReader, BooleansAreTrueOrFalse) {
