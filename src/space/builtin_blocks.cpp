@@ -251,44 +251,22 @@ BlockRegistry make_builtin() {
              return b.pool(OpKind::max_pool, t, "pool", as_int(a, "pool"), as_int(a, "pool"));
            }});
   }
-  {
+  // The three CNN blocks share build/describe through build_cnn/describe_cnn.
+  const std::vector<std::pair<std::string, std::string>> cnn_docs = {
+      {"inverted_residual",
+       "MobileNetV2 block: 1x1 expand, depthwise kxk, 1x1 project; residual when shapes match"},
+      {"residual", "ResNet basic block: two kxk convs, 1x1 conv skip when shapes differ"},
+      {"bottleneck", "ResNet bottleneck: 1x1 reduce, kxk, 1x1 expand; 1x1 conv skip"}};
+  for (const auto& [kind, doc] : cnn_docs) {
     std::vector<ParamDef> p;
-    cnn_params(p, false, true);
-    r.add({"inverted_residual",
-           "MobileNetV2 block: 1x1 expand, depthwise kxk, 1x1 project; residual when shapes "
-           "match",
-           p, false, false,
-           [](const BlockArgs& a) {
-             return build_cnn("inverted_residual", a, a.get_int("kernel"), a.get_int("stride"));
+    cnn_params(p, kind != "inverted_residual", kind == "inverted_residual");
+    if (kind == "bottleneck") p.push_back({"reduction", i64(4), "middle width = out / reduction", {}});
+    r.add({kind, doc, p, false, false,
+           [kind = kind](const BlockArgs& a) {
+             return build_cnn(kind, a, a.get_int("kernel"), a.get_int("stride"));
            },
-           [](const BlockArgs& a, GraphBuilder& b, int x) {
-             return describe_cnn("inverted_residual", a, b, x, as_int(a, "kernel"),
-                                 as_int(a, "stride"));
-           }});
-  }
-  {
-    std::vector<ParamDef> p;
-    cnn_params(p, true, false);
-    r.add({"residual", "ResNet basic block: two kxk convs, 1x1 conv skip when shapes differ", p,
-           false, false,
-           [](const BlockArgs& a) {
-             return build_cnn("residual", a, a.get_int("kernel"), a.get_int("stride"));
-           },
-           [](const BlockArgs& a, GraphBuilder& b, int x) {
-             return describe_cnn("residual", a, b, x, as_int(a, "kernel"), as_int(a, "stride"));
-           }});
-  }
-  {
-    std::vector<ParamDef> p;
-    cnn_params(p, true, false);
-    p.push_back({"reduction", i64(4), "middle width = out / reduction", {}});
-    r.add({"bottleneck", "ResNet bottleneck: 1x1 reduce, kxk, 1x1 expand; 1x1 conv skip", p,
-           false, false,
-           [](const BlockArgs& a) {
-             return build_cnn("bottleneck", a, a.get_int("kernel"), a.get_int("stride"));
-           },
-           [](const BlockArgs& a, GraphBuilder& b, int x) {
-             return describe_cnn("bottleneck", a, b, x, as_int(a, "kernel"), as_int(a, "stride"));
+           [kind = kind](const BlockArgs& a, GraphBuilder& b, int x) {
+             return describe_cnn(kind, a, b, x, as_int(a, "kernel"), as_int(a, "stride"));
            }});
   }
   {

@@ -5,10 +5,6 @@
 namespace tinynas::space {
 namespace {
 
-std::string dims(const Shape& s) {
-  return std::to_string(s.h) + "x" + std::to_string(s.w) + "x" + std::to_string(s.c);
-}
-
 // floor((n + 2p - k) / s) + 1, the size of a conv/pool output along one axis.
 int window_out(int n, int kernel, int stride, int padding) {
   return (n + 2 * padding - kernel) / stride + 1;
@@ -40,7 +36,7 @@ int GraphBuilder::conv(int input, const std::string& name, int out, int kernel, 
                       std::to_string(in.c) + " -> " + std::to_string(out) + " channels");
   if (in.h + 2 * padding < kernel || in.w + 2 * padding < kernel)
     throw core::Error(full + ": " + std::to_string(kernel) + "x" + std::to_string(kernel) +
-                      " kernel does not fit a " + dims(in) + " input");
+                      " kernel does not fit a " + to_string(in) + " input");
   Op op;
   op.kind = OpKind::conv;
   op.inputs = {input};
@@ -83,7 +79,7 @@ int GraphBuilder::linear(int input, const std::string& name, int out, bool relu,
 int GraphBuilder::add(int a, int b, const std::string& name, bool relu) {
   if (shape(a) != shape(b))
     throw core::Error((prefix_.empty() ? name : prefix_ + "." + name) + ": cannot add " +
-                      dims(shape(a)) + " and " + dims(shape(b)));
+                      to_string(shape(a)) + " and " + to_string(shape(b)));
   Op op;
   op.kind = OpKind::add;
   op.inputs = {a, b};
@@ -97,7 +93,7 @@ int GraphBuilder::pool(OpKind kind, int input, const std::string& name, int kern
   if (in.h + 2 * padding < kernel || in.w + 2 * padding < kernel)
     throw core::Error((prefix_.empty() ? name : prefix_ + "." + name) + ": " +
                       std::to_string(kernel) + "x" + std::to_string(kernel) +
-                      " pooling window does not fit a " + dims(in) + " input");
+                      " pooling window does not fit a " + to_string(in) + " input");
   Op op;
   op.kind = kind;
   op.inputs = {input};
@@ -140,7 +136,7 @@ int GraphBuilder::attention(OpKind kind, int q, int k, int v, int heads,
   const Shape sq = shape(q), sk = shape(k), sv = shape(v);
   const std::string full = prefix_.empty() ? name : prefix_ + "." + name;
   if (sq != sk || sq.h != sv.h || sq.w != sv.w || sq.c % heads || sv.c % heads)
-    throw core::Error(full + ": q " + dims(sq) + ", k " + dims(sk) + ", v " + dims(sv) +
+    throw core::Error(full + ": q " + to_string(sq) + ", k " + to_string(sk) + ", v " + to_string(sv) +
                       " do not make " + std::to_string(heads) + " heads");
   Op op;
   op.kind = kind;

@@ -31,10 +31,6 @@ struct Resolver {
   }
 };
 
-std::string dims(const Shape& s) {
-  return std::to_string(s.h) + "x" + std::to_string(s.w) + "x" + std::to_string(s.c);
-}
-
 using ShapeSet = std::set<std::pair<int, int>>;  // reachable (h, w) map sizes
 
 // Runs `args`'s description on every reachable map size; returns the sizes it produces.
@@ -52,7 +48,7 @@ ShapeSet propagate(const BlockArgs& args, const ShapeSet& in, const BlockRegistr
     } catch (const std::exception& e) {
       throw core::Error(args.where + ": " + args.summary() + " cannot run on a " +
                         std::to_string(h) + "x" + std::to_string(w) + " map (reached from a " +
-                        dims(image) + " input): " + e.what());
+                        to_string(image) + " input): " + e.what());
     }
     const Shape s = g.shape(y);
     if (s.c != args.out)
@@ -92,7 +88,7 @@ SupernetLayout make_layout(const SpaceDef& space, const SupernetConfig& config, 
     throw core::Error(space.source + ": supernet of space '" + config.space_id +
                       "' does not belong to space '" + space.id + "'");
   if (input.c < 1 || input.h < 1 || input.w < 1)
-    throw core::Error("input shape " + dims(input) + " is not an image");
+    throw core::Error("input shape " + to_string(input) + " is not an image");
   if (classes < 2) throw core::Error("need at least 2 classes, got " + std::to_string(classes));
 
   const Resolver r{space, config};

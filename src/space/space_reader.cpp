@@ -300,12 +300,12 @@ SpaceDef parse_space(const std::string& yaml_text, const std::string& source) {
       slot.where = r.where(blocks[b], bp);
       if (!blocks[b]["choice"]) r.fail(blocks[b], bp, "missing 'choice'");
       slot.choice = r.text(blocks[b]["choice"], bp + ".choice");
-      try {
-        (void)space.choice(slot.choice);
-      } catch (const core::Error& e) {
+      std::vector<std::string> names;
+      for (const auto& c : space.choices) names.push_back(c.name);
+      if (std::find(names.begin(), names.end(), slot.choice) == names.end())
         r.fail(blocks[b]["choice"], bp + ".choice",
-               std::string(e.what()).substr(source.size() + 2));
-      }
+               "unknown choice type '" + slot.choice + "'" +
+                   core::did_you_mean(slot.choice, names) + "; defined: " + core::join(names, ", "));
       if (blocks[b]["out"]) slot.out = r.channels(blocks[b]["out"], bp + ".out");
       if (blocks[b]["repeat"]) {
         slot.repeat = r.scalar(blocks[b]["repeat"], bp + ".repeat");

@@ -141,7 +141,8 @@ TEST(Supernet, RejectsArchOfAnotherShape) {
   const SpaceDef s = load_space(shipped_spaces().front());
   SupernetLayout layout = default_layout(s);
   Supernet net(layout);
-  Arch bad = sample_arch(layout, *std::make_unique<core::Rng>(1));
+  core::Rng rng(1);
+  Arch bad = sample_arch(layout, rng);
   bad.choices[0].push_back(0);
   EXPECT_NE(tinynas::testing::error_of([&] { net->forward(torch::randn({1, 1, 28, 28}), bad); })
                 .find("blocks"),

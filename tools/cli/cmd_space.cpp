@@ -162,13 +162,12 @@ int run_sample(const std::vector<std::string>& args) {
   return 0;
 }
 
+// Values of one figure; quantiles need them sorted (sort() once, after collecting).
 struct Distribution {
   std::vector<double> v;
+  void sort() { std::sort(v.begin(), v.end()); }
   double q(double p) const {
-    if (v.empty()) return 0;
-    std::vector<double> s = v;
-    std::sort(s.begin(), s.end());
-    return s[std::size_t(std::lround(p * double(s.size() - 1)))];
+    return v.empty() ? 0 : v[std::size_t(std::lround(p * double(v.size() - 1)))];
   }
 };
 
@@ -227,6 +226,7 @@ int run_stats(const std::vector<std::string>& args) {
     fit_dense += cost::fits(d, ctx.limits);
     fit_sparse += cost::fits(c, ctx.limits);
   }
+  for (auto* d : {&params, &eff, &macs, &flash, &sram_d, &flash_d}) d->sort();
   std::printf("\ncosts of %lld sampled paths (%s):\n", samples,
               any ? "supernets sampled too" : "this supernet");
   std::printf("  %-24s %9s %9s %9s %9s %9s\n", "", "min", "p10", "median", "p90", "max");

@@ -35,6 +35,11 @@ struct Shape {
   bool operator!=(const Shape& o) const { return !(*this == o); }
 };
 
+/// "HxWxC", as messages write shapes.
+inline std::string to_string(const Shape& s) {
+  return std::to_string(s.h) + "x" + std::to_string(s.w) + "x" + std::to_string(s.c);
+}
+
 enum class OpKind {
   conv,              ///< 2-D convolution (any kernel/stride/padding/groups), bias, opt. ReLU
   linear,            ///< per-token linear over the last dim (N tokens of `in` → `out`)
