@@ -116,16 +116,22 @@ class YamlWriter {
   void section(const std::string& key, Sub& sub, const std::string& doc) {
     if (depth_ == 0 && !out_.empty()) out_ += "\n";
     out_ += indent() + key + ":" + comment(doc) + "\n";
+    prefix_.push_back(key);
     ++depth_;
     sub.visit(*this);
     --depth_;
+    prefix_.pop_back();
   }
 
   std::string take() { return std::move(out_); }
+  std::vector<std::pair<std::string, std::string>> take_flat() { return std::move(flat_); }
 
  private:
   void line(const std::string& key, const std::string& value, const std::string& doc) {
     out_ += indent() + key + ": " + value + comment(doc) + "\n";
+    std::string path;
+    for (const auto& p : prefix_) path += p + ".";
+    flat_.emplace_back(path + key, value);
   }
 
   std::string indent() const { return std::string(2 * static_cast<std::size_t>(depth_), ' '); }
@@ -141,6 +147,8 @@ class YamlWriter {
 
   std::string out_;
   int depth_ = 0;
+  std::vector<std::string> prefix_;
+  std::vector<std::pair<std::string, std::string>> flat_;
 };
 
 }  // namespace
@@ -151,6 +159,13 @@ std::string to_yaml(const Recipe& recipe) {
   detail::YamlWriter writer;
   copy.visit(writer);
   return writer.take();
+}
+
+std::vector<std::pair<std::string, std::string>> flat_values(const Recipe& recipe) {
+  Recipe copy = recipe;
+  detail::YamlWriter writer;
+  copy.visit(writer);
+  return writer.take_flat();
 }
 
 }  // namespace tinynas::config

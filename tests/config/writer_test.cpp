@@ -126,3 +126,21 @@ TEST(KeyPaths, ListsLeavesInSchemaOrder) {
 
 }  // namespace
 }  // namespace tinynas::config
+
+TEST(FlatValues, OneEntryPerKeyPathWithItsYamlValue) {
+  config::Recipe r;
+  r.train.lr = 0.001;
+  r.sparsenas.block = {2, 4};
+  const auto flat = config::flat_values(r);
+  const auto keys = config::key_paths();
+  ASSERT_EQ(flat.size(), keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(flat[i].first, keys[i]);
+  auto value_of = [&](const std::string& k) {
+    for (const auto& [key, value] : flat)
+      if (key == k) return value;
+    return std::string("<missing>");
+  };
+  EXPECT_EQ(value_of("train.lr"), "0.001");
+  EXPECT_EQ(value_of("sparsenas.block"), "[2, 4]");
+  EXPECT_EQ(value_of("data.augment.hflip"), "true");
+}

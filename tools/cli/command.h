@@ -21,5 +21,7 @@ Command data_summary_command();
 Command space_sample_command();
 Command space_stats_command();
 Command space_blocks_command();
+Command launch_command();
+Command train_command();
 
 }  // namespace tinynas::cli

@@ -19,7 +19,8 @@ constexpr const char* kVersion = "0.1.0";
 std::vector<Command> all_commands() {
   return {tinynas::cli::config_show_command(), tinynas::cli::data_summary_command(),
           tinynas::cli::space_sample_command(), tinynas::cli::space_stats_command(),
-          tinynas::cli::space_blocks_command()};
+          tinynas::cli::space_blocks_command(), tinynas::cli::launch_command(),
+          tinynas::cli::train_command()};
 }
 
 std::string words_of(const Command& c) { return tinynas::core::join(c.words, " "); }
@@ -47,8 +48,10 @@ void print_command_help(const Command& c) {
 }
 
 bool wants_help(const std::vector<std::string>& args) {
-  for (const auto& a : args)
+  for (const auto& a : args) {
+    if (a == "--") return false;  // what follows belongs to another program (launch)
     if (a == "-h" || a == "--help") return true;
+  }
   return false;
 }
 

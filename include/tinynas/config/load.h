@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tinynas/config/recipe.h"
@@ -37,6 +38,10 @@ void validate(const Recipe& recipe);
 /// written in their shortest exact form, lists in flow style. parse_recipe(to_yaml(r))
 /// reproduces r exactly (except `source`).
 std::string to_yaml(const Recipe& recipe);
+
+/// Every field as (dotted key path, value written as in to_yaml), in schema order; used to
+/// compare two recipes key by key (e.g. a checkpoint's recipe against the current one).
+std::vector<std::pair<std::string, std::string>> flat_values(const Recipe& recipe);
 
 /// Every valid dotted key path ("train.epochs", "data.augment.hflip", ...), in schema order.
 std::vector<std::string> key_paths();

@@ -109,6 +109,11 @@ struct TrainConfig {
   bool amp = false;
   int keep_last = 3;           // checkpoints kept besides the best
   int log_every = 50;          // steps between log lines when not on a terminal
+  int accumulate = 1;          // micro-batches per optimizer step on each rank
+  int checkpoint_every = 0;    // steps between mid-epoch checkpoints; 0 = epoch ends only
+  std::int64_t max_steps = 0;  // stop after this many steps (schedule unchanged); 0 = all
+  double momentum = 0.9;       // SGD momentum
+  int threads = 0;             // CPU compute threads per process; 0 = cores / local ranks
 
   template <class V>
   void visit(V& v) {
@@ -137,6 +142,21 @@ struct TrainConfig {
     v.field("keep_last", keep_last, "checkpoints kept besides the best", Range{0, 1000});
     v.field("log_every", log_every, "steps between progress lines when not on a terminal",
             Range{1, 1000000});
+    v.field("accumulate", accumulate,
+            "micro-batches per optimizer step on each rank; a run on W processes with "
+            "accumulate A equals one on W*A processes",
+            Range{1, 1024});
+    v.field("checkpoint_every", checkpoint_every,
+            "steps between mid-epoch checkpoints; 0 = only at the end of each epoch",
+            Range{0, 100000000});
+    v.field("max_steps", max_steps,
+            "stop after this many optimizer steps (the LR schedule still spans all epochs); "
+            "0 = train every epoch",
+            Range{0, 1e15});
+    v.field("momentum", momentum, "SGD momentum", Range{0, 0.9999});
+    v.field("threads", threads,
+            "CPU compute threads per process; 0 = the machine's cores / processes on it",
+            Range{0, 1024});
   }
 };
 

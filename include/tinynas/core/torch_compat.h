@@ -9,7 +9,13 @@
 //  - NCCL availability: USE_C10D_NCCL is defined by CUDA builds that ship NCCL.
 //  - Gloo: Debian needs libgloo-dev for c10d's Gloo headers; a LibTorch without them
 //    still builds (TINYNAS_HAS_GLOO is 0) so a CUDA-only machine can use NCCL.
+//  - Autocast: 2.4 made the switches per device type (set_autocast_enabled(kCUDA, ...))
+//    and deprecated the CUDA-only set_enabled / set_autocast_gpu_dtype of 1.13.
+//  - RNG state: the default CPU generator's get_state/set_state (a byte tensor) exist in
+//    both; they are wrapped here so checkpoints do not reach into ATen directly.
 #pragma once
+
+#include <ATen/autocast_mode.h>
 
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -33,6 +39,10 @@
 
 #if TINYNAS_TORCH_AT_LEAST(2, 0)
 #include <torch/csrc/distributed/c10d/Backend.hpp>
+#endif
+
+#ifdef USE_C10D_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
 namespace tinynas::compat {
@@ -72,5 +82,63 @@ inline c10::intrusive_ptr<C10dBackend> make_gloo_backend(
   return c10::make_intrusive<::c10d::ProcessGroupGloo>(store, rank, world_size, options);
 }
 #endif
+
+#ifdef USE_C10D_NCCL
+/// An NCCL backend (CUDA tensors only); each rank must use its own device.
+inline c10::intrusive_ptr<C10dBackend> make_nccl_backend(
+    const c10::intrusive_ptr<::c10d::Store>& store, int rank, int world_size,
+    std::chrono::milliseconds timeout) {
+  auto options = ::c10d::ProcessGroupNCCL::Options::create();
+  options->timeout = timeout;
+  return c10::make_intrusive<::c10d::ProcessGroupNCCL>(store, rank, world_size, options);
+}
+#endif
+
+/// RAII: CUDA autocast to bfloat16 in this scope when `enabled` (no loss scaling needed,
+/// unlike float16); a no-op otherwise.
+class CudaAutocast {
+ public:
+  explicit CudaAutocast(bool enabled) : enabled_(enabled) {
+    if (!enabled_) return;
+#if TINYNAS_TORCH_AT_LEAST(2, 4)
+    previous_ = at::autocast::is_autocast_enabled(at::kCUDA);
+    previous_dtype_ = at::autocast::get_autocast_dtype(at::kCUDA);
+    at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+    at::autocast::set_autocast_enabled(at::kCUDA, true);
+#else
+    previous_ = at::autocast::is_enabled();
+    previous_dtype_ = at::autocast::get_autocast_gpu_dtype();
+    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    at::autocast::set_enabled(true);
+#endif
+  }
+  ~CudaAutocast() {
+    if (!enabled_) return;
+#if TINYNAS_TORCH_AT_LEAST(2, 4)
+    at::autocast::set_autocast_enabled(at::kCUDA, previous_);
+    at::autocast::set_autocast_dtype(at::kCUDA, previous_dtype_);
+#else
+    at::autocast::set_enabled(previous_);
+    at::autocast::set_autocast_gpu_dtype(previous_dtype_);
+#endif
+    at::autocast::clear_cache();
+  }
+  CudaAutocast(const CudaAutocast&) = delete;
+  CudaAutocast& operator=(const CudaAutocast&) = delete;
+
+ private:
+  bool enabled_;
+  bool previous_ = false;
+  at::ScalarType previous_dtype_ = at::kFloat;
+};
+
+/// State of the default CPU generator (torch's own random ops), for checkpoints.
+inline torch::Tensor cpu_rng_state() {
+  return at::detail::getDefaultCPUGenerator().get_state();
+}
+inline void set_cpu_rng_state(const torch::Tensor& state) {
+  at::Generator gen = at::detail::getDefaultCPUGenerator();  // shares the default's state
+  gen.set_state(state);
+}
 
 }  // namespace tinynas::compat

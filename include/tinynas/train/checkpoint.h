@@ -1,0 +1,96 @@
+// Training checkpoints (DESIGN.md §4): a LibTorch archive (weights, buffers, optimizer
+// state, torch's RNG state) plus a JSON sidecar (step, data position, recipe, world size,
+// archive size and CRC-32). Both are written atomically, archive first: the sidecar is
+// the commit record, so a checkpoint without a valid sidecar does not exist. Nothing
+// ever overwrites the last good checkpoint.
+//
+// Directory layout: ckpt-<step, 9 digits>.pt / .json, the newest `keep_last` kept;
+// best.pt / best.json, a copy of the best-validated one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/serialize/archive.h>
+
+#include "tinynas/core/json.h"
+
+namespace tinynas::train {
+
+struct CheckpointInfo {
+  std::int64_t step = 0;             // optimizer steps done
+  std::int64_t steps_per_epoch = 0;
+  int virtual_world = 1;             // ranks × accumulate: fixes how data is sharded
+  int world_size = 1;
+  std::string space_id;
+  std::string supernet;              // SupernetConfig text, e.g. "tf1{c1=24,...}"
+  std::vector<std::pair<std::string, std::string>> recipe;  // config::flat_values
+  double val_accuracy = -1;          // mean over evaluated paths at this step; -1 = none
+  double best_accuracy = -1;         // best val_accuracy so far (this one included)
+  std::int64_t best_step = -1;
+  std::string archive;               // archive file name, next to the sidecar
+  std::int64_t archive_bytes = 0;
+  std::uint32_t archive_crc32 = 0;
+  std::string torch_version;
+};
+
+core::Json to_json(const CheckpointInfo& info);
+/// Throws core::Error "<source>: ..." naming a missing or mistyped key.
+CheckpointInfo checkpoint_info_from_json(const core::Json& json, const std::string& source);
+
+struct Checkpoint {
+  CheckpointInfo info;
+  std::string sidecar;  // path of the .json
+  std::string archive;  // the archive's bytes, verified against size and CRC-32
+};
+
+/// Reads a sidecar and its archive; errors name the file and what is wrong (unreadable,
+/// not a checkpoint, truncated, checksum mismatch).
+Checkpoint read_checkpoint(const std::string& sidecar_path);
+
+class CheckpointDir {
+ public:
+  explicit CheckpointDir(std::string dir);
+  const std::string& dir() const { return dir_; }
+
+  /// Sidecar paths of the numbered checkpoints (ckpt-*.json), oldest first.
+  std::vector<std::string> list() const;
+  std::optional<std::string> latest() const;
+  std::string best_path() const { return dir_ + "/best.json"; }
+
+  /// Writes ckpt-<step>.pt and .json (creating the directory), then best.* when `best`,
+  /// then deletes numbered checkpoints older than the newest `keep_last` (at least the
+  /// one just written stays). Fills info.archive/bytes/crc. Returns the sidecar path.
+  std::string save(CheckpointInfo info, const std::string& archive_bytes, bool best,
+                   int keep_last);
+
+ private:
+  std::string dir_;
+};
+
+/// Archive bytes ↔ archives.
+std::string archive_bytes(torch::serialize::OutputArchive& archive);
+void load_archive(torch::serialize::InputArchive& archive, const std::string& bytes,
+                  const std::string& source);
+
+/// Every parameter and buffer of `module` as "<prefix><name>" (copied to the CPU).
+void write_module(torch::serialize::OutputArchive& archive, const torch::nn::Module& module,
+                  const std::string& prefix);
+/// Reads what write_module wrote into `module`'s tensors (keeping their devices). A
+/// missing entry or another shape is a core::Error naming `source` and the tensor.
+void read_module(torch::serialize::InputArchive& archive, torch::nn::Module& module,
+                 const std::string& prefix, const std::string& source);
+
+/// Keys whose values differ between a checkpoint's recipe and `now` (both from
+/// config::flat_values), skipping keys that start with one of `ignore`; each entry reads
+/// "train.lr: 0.001 in the checkpoint, 0.0005 now".
+std::vector<std::string> recipe_differences(
+    const std::vector<std::pair<std::string, std::string>>& saved,
+    const std::vector<std::pair<std::string, std::string>>& now,
+    const std::vector<std::string>& ignore);
+
+}  // namespace tinynas::train

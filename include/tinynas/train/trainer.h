@@ -1,0 +1,76 @@
+// SPOS supernet training (TinyFormer III-B, Guo et al.'s single-path one-shot): every
+// optimizer step trains one path, the same on every rank, drawn from (seed, step).
+//
+// Data parallelism: each of W ranks runs A micro-batches per step (train.accumulate);
+// micro-batch a of rank r is what rank r*A+a of a W*A-rank job would see, and gradients
+// are summed over micro-batches (each loss scaled by 1/A, exactly) and averaged over
+// ranks. So any (W, A) with the same W*A trains the same model (up to floating-point
+// summation order), and a checkpoint can resume with another split of the same product.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tinynas/config/recipe.h"
+#include "tinynas/data/dataset.h"
+#include "tinynas/space/supernet.h"
+#include "tinynas/train/distributed.h"
+#include "tinynas/train/evaluate.h"
+#include "tinynas/train/optimizer.h"
+
+namespace tinynas::train {
+
+/// Picks the compute device: train.device "cpu", "cuda" (error without CUDA) or "auto";
+/// a CUDA rank uses device local_rank modulo the visible count.
+torch::Device select_device(const std::string& configured, int local_rank);
+
+struct StepStats {
+  double loss = 0;  // mean training loss of the step over all ranks' micro-batches
+  std::int64_t images = 0;  // over all ranks
+};
+
+/// One SPOS optimizer step of `forward` over `micro_batches` (this rank's share), with
+/// gradients averaged over `group`. Checks that every rank produced gradients for the same
+/// parameters. Exposed for benchmarks; SupernetTrainer calls it every step.
+StepStats train_step(Optimizer& optimizer, const Forward& forward,
+                     const std::vector<data::Batch>& micro_batches, double lr,
+                     const config::TrainConfig& train, const Placement& place,
+                     DistributedGroup& group, std::int64_t bucket_bytes);
+
+struct TrainerOptions {
+  config::Recipe recipe;
+  std::string out_dir;        // checkpoints, metrics.jsonl, recipe.resolved.yaml
+  std::string supernet_text;  // the SupernetConfig in text, recorded in checkpoints
+  bool resume = false;        // continue from the newest checkpoint in out_dir, if any
+  bool progress = true;       // rank 0 prints a progress bar / lines on stderr
+  int local_rank = 0;         // this process on its node: picks the CUDA device
+  int local_world_size = 1;   // processes on this node: shares the CPU cores
+};
+
+struct TrainResult {
+  std::int64_t steps = 0;           // optimizer steps done in total (resumed ones included)
+  std::int64_t start_step = 0;      // where this invocation started
+  double images_per_s = 0;          // training throughput of this invocation
+  double val_accuracy = -1;         // mean over evaluated paths at the last evaluation
+  double best_accuracy = -1;
+  std::string checkpoint;           // sidecar of the last checkpoint written
+};
+
+class SupernetTrainer {
+ public:
+  /// `sets` and `group` must outlive the trainer. Errors (bad batch split, device) throw
+  /// core::Error before anything is written.
+  SupernetTrainer(TrainerOptions options, const data::Datasets& sets,
+                  space::SupernetLayout layout, DistributedGroup& group);
+  ~SupernetTrainer();
+
+  TrainResult run();
+  space::Supernet& model();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tinynas::train

@@ -1,0 +1,284 @@
+#include "tinynas/train/distributed.h"
+
+#include <cstdlib>
+#include <map>
+
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include "tinynas/core/error.h"
+#include "tinynas/core/torch_compat.h"
+
+namespace tinynas::train {
+namespace {
+
+// The variable's value as an int in [lo, hi].
+int int_var(const char* name, const char* value, int lo, int hi) {
+  char* end = nullptr;
+  errno = 0;
+  const long v = std::strtol(value, &end, 10);
+  if (*value == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi)
+    throw core::Error("environment variable " + std::string(name) + "='" + value +
+                      "': expected an integer in [" + std::to_string(lo) + ", " +
+                      std::to_string(hi) + "]");
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
+DistEnv dist_env_from(const std::function<const char*(const char*)>& getenv) {
+  DistEnv env;
+  const char* rank = getenv("RANK");
+  const char* world = getenv("WORLD_SIZE");
+  if (!rank && !world) return env;  // a plain single-process run
+  if (!rank || !world)
+    throw core::Error(std::string("environment: ") + (rank ? "RANK" : "WORLD_SIZE") +
+                      " is set but " + (rank ? "WORLD_SIZE" : "RANK") +
+                      " is not; a distributed run needs RANK, WORLD_SIZE, MASTER_ADDR and "
+                      "MASTER_PORT (tinynas launch or torchrun set them)");
+  env.world_size = int_var("WORLD_SIZE", world, 1, 1 << 20);
+  env.rank = int_var("RANK", rank, 0, 1 << 20);
+  if (env.rank >= env.world_size)
+    throw core::Error("environment: RANK=" + std::to_string(env.rank) +
+                      " is not below WORLD_SIZE=" + std::to_string(env.world_size));
+  env.local_world_size = env.world_size;
+  if (const char* v = getenv("LOCAL_WORLD_SIZE"))
+    env.local_world_size = int_var("LOCAL_WORLD_SIZE", v, 1, env.world_size);
+  env.local_rank = env.rank;
+  if (const char* v = getenv("LOCAL_RANK")) {
+    env.local_rank = int_var("LOCAL_RANK", v, 0, env.world_size - 1);
+  } else if (env.world_size > 1 && env.local_world_size != env.world_size) {
+    throw core::Error("environment: LOCAL_RANK is not set (needed when the job spans nodes)");
+  }
+  if (env.local_rank >= env.local_world_size)
+    throw core::Error("environment: LOCAL_RANK=" + std::to_string(env.local_rank) +
+                      " is not below LOCAL_WORLD_SIZE=" + std::to_string(env.local_world_size));
+  const char* addr = getenv("MASTER_ADDR");
+  const char* port = getenv("MASTER_PORT");
+  if (env.world_size > 1 && (!addr || !*addr || !port))
+    throw core::Error(std::string("environment: WORLD_SIZE=") + world + " but " +
+                      (!addr || !*addr ? "MASTER_ADDR" : "MASTER_PORT") +
+                      " is not set; every rank needs the rendezvous address of rank 0");
+  if (addr && *addr) env.master_addr = addr;
+  if (port) env.master_port = int_var("MASTER_PORT", port, 1, 65535);
+  return env;
+}
+
+DistEnv dist_env() {
+  return dist_env_from([](const char* name) { return std::getenv(name); });
+}
+
+std::string resolve_backend(const std::string& configured, const torch::Device& device) {
+  std::string b = configured;
+  if (b == "auto") b = device.is_cuda() ? "nccl" : "gloo";
+  if (b == "nccl" && !device.is_cuda())
+    throw core::Error("distributed.backend: nccl needs a CUDA device (train.device is cpu); "
+                      "use gloo");
+  if (b == "nccl" && !compat::has_nccl())
+    throw core::Error("distributed.backend: this LibTorch " + compat::torch_version() +
+                      " was built without NCCL");
+  if (b == "gloo" && !TINYNAS_HAS_GLOO)
+    throw core::Error("distributed.backend: this LibTorch " + compat::torch_version() +
+                      " was built without Gloo");
+  if (b != "gloo" && b != "nccl")
+    throw core::Error("distributed.backend: unknown backend '" + configured + "'");
+  return b;
+}
+
+struct DistributedGroup::Impl {
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<compat::C10dBackend> pg;
+  std::chrono::milliseconds timeout{0};
+};
+
+namespace {
+
+c10::intrusive_ptr<compat::C10dBackend> make_backend(
+    const c10::intrusive_ptr<c10d::Store>& store, int rank, int world,
+    const std::string& backend, std::chrono::milliseconds timeout) {
+  if (backend == "gloo") {
+#if TINYNAS_HAS_GLOO
+    return compat::make_gloo_backend(store, rank, world, timeout);
+#endif
+  } else if (backend == "nccl") {
+#ifdef USE_C10D_NCCL
+    return compat::make_nccl_backend(store, rank, world, timeout);
+#endif
+  }
+  throw core::Error("c10d backend '" + backend + "' is not available in this build");
+}
+
+// Waits for a collective; turns c10d's low-level failure (a closed socket, a timeout)
+// into an error that says what the trainer was doing.
+void wait_for(const c10::intrusive_ptr<c10d::Work>& work, int rank, const char* what) {
+  try {
+    work->wait();
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    throw core::Error("rank " + std::to_string(rank) + ": collective '" + what +
+                      "' failed; another rank has probably exited or stalled: " + msg);
+  }
+}
+
+}  // namespace
+
+DistributedGroup::DistributedGroup() = default;
+
+DistributedGroup::DistributedGroup(const DistEnv& env, const std::string& backend,
+                                   std::chrono::milliseconds timeout)
+    : rank_(env.rank), world_size_(env.world_size), backend_(backend) {
+  if (world_size_ == 1) {
+    backend_ = "none";
+    return;
+  }
+  c10d::TCPStoreOptions opts;
+  opts.port = static_cast<std::uint16_t>(env.master_port);
+  opts.isServer = env.rank == 0;
+  opts.numWorkers = static_cast<std::size_t>(env.world_size);
+  opts.waitWorkers = true;
+  opts.timeout = timeout;
+  const std::string where = env.master_addr + ":" + std::to_string(env.master_port);
+  c10::intrusive_ptr<c10d::Store> store;
+  try {
+    store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, opts);
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    throw core::Error("rank " + std::to_string(env.rank) + " of " +
+                      std::to_string(env.world_size) + ": rendezvous at " + where +
+                      (env.rank == 0 ? " (hosting it)" : "") + " failed within " +
+                      std::to_string(timeout.count() / 1000) + " s: " + msg);
+  }
+  impl_ = std::make_unique<Impl>();
+  impl_->store = store;
+  impl_->timeout = timeout;
+  try {
+    impl_->pg = make_backend(store, rank_, world_size_, backend, timeout);
+  } catch (const core::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    throw core::Error("rank " + std::to_string(rank_) + ": creating the " + backend +
+                      " process group through " + where + " failed: " + msg);
+  }
+}
+
+DistributedGroup::DistributedGroup(c10::intrusive_ptr<c10d::Store> store, int rank,
+                                   int world_size, const std::string& backend,
+                                   std::chrono::milliseconds timeout)
+    : rank_(rank), world_size_(world_size), backend_(backend) {
+  if (world_size_ == 1) {
+    backend_ = "none";
+    return;
+  }
+  impl_ = std::make_unique<Impl>();
+  impl_->store = std::move(store);
+  impl_->timeout = timeout;
+  impl_->pg = make_backend(impl_->store, rank, world_size, backend, timeout);
+}
+
+DistributedGroup::~DistributedGroup() = default;
+
+void DistributedGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors, const char* what) {
+  if (world_size_ == 1 || tensors.empty()) return;
+  // NCCL only moves CUDA tensors: CPU ones (scalars, counters) are staged on the device.
+  const bool stage = backend_ == "nccl";
+  std::vector<torch::Tensor> wire;
+  std::vector<c10::intrusive_ptr<c10d::Work>> works;
+  for (auto& t : tensors) {
+    wire.push_back(stage && !t.is_cuda() ? t.to(device_) : t);
+    std::vector<torch::Tensor> one = {wire.back()};
+    works.push_back(impl_->pg->allreduce(one));
+  }
+  for (auto& w : works) wait_for(w, rank_, what);
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    if (!wire[i].is_same(tensors[i])) tensors[i].copy_(wire[i]);
+}
+
+void DistributedGroup::all_reduce_sum(torch::Tensor& tensor, const char* what) {
+  std::vector<torch::Tensor> one = {tensor};
+  all_reduce_sum(one, what);
+}
+
+void DistributedGroup::all_reduce_max(torch::Tensor& tensor, const char* what) {
+  if (world_size_ == 1) return;
+  const bool stage = backend_ == "nccl" && !tensor.is_cuda();
+  std::vector<torch::Tensor> one = {stage ? tensor.to(device_) : tensor};
+  c10d::AllreduceOptions opts;
+  opts.reduceOp = c10d::ReduceOp::MAX;
+  wait_for(impl_->pg->allreduce(one, opts), rank_, what);
+  if (stage) tensor.copy_(one[0]);
+}
+
+void DistributedGroup::broadcast(std::vector<torch::Tensor>& tensors, int root,
+                                 const char* what) {
+  if (world_size_ == 1) return;
+  c10d::BroadcastOptions opts;
+  opts.rootRank = root;
+  const bool stage = backend_ == "nccl";
+  std::vector<torch::Tensor> wire;
+  std::vector<c10::intrusive_ptr<c10d::Work>> works;
+  for (auto& t : tensors) {
+    wire.push_back(stage && !t.is_cuda() ? t.to(device_) : t);
+    std::vector<torch::Tensor> one = {wire.back()};
+    works.push_back(impl_->pg->broadcast(one, opts));
+  }
+  for (auto& w : works) wait_for(w, rank_, what);
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    if (!wire[i].is_same(tensors[i])) tensors[i].copy_(wire[i]);
+}
+
+void DistributedGroup::average_gradients(const std::vector<torch::Tensor>& grads,
+                                         std::int64_t bucket_bytes) {
+  if (world_size_ == 1 || grads.empty()) return;
+  // Buckets hold consecutive gradients of one dtype and device, in the given order, so
+  // every rank builds the same buckets from the same gradient list.
+  struct Bucket {
+    std::vector<std::size_t> members;
+    torch::Tensor flat;
+  };
+  std::vector<Bucket> buckets;
+  std::int64_t filled = 0;
+  for (std::size_t i = 0; i < grads.size(); ++i) {
+    const auto& g = grads[i];
+    const std::int64_t bytes = g.numel() * static_cast<std::int64_t>(g.element_size());
+    bool fresh = buckets.empty() || filled + bytes > bucket_bytes;
+    if (!fresh) {
+      const auto& first = grads[buckets.back().members.front()];
+      fresh = first.scalar_type() != g.scalar_type() || first.device() != g.device();
+    }
+    if (fresh) {
+      buckets.emplace_back();
+      filled = 0;
+    }
+    buckets.back().members.push_back(i);
+    filled += bytes;
+  }
+  std::vector<torch::Tensor> flats;
+  for (auto& b : buckets) {
+    std::vector<torch::Tensor> parts;
+    for (auto i : b.members) parts.push_back(grads[i].reshape({-1}));
+    b.flat = torch::cat(parts);
+    flats.push_back(b.flat);
+  }
+  all_reduce_sum(flats, "gradient all-reduce");
+  for (auto& b : buckets) {
+    b.flat.div_(world_size_);
+    std::int64_t offset = 0;
+    for (auto i : b.members) {
+      const auto n = grads[i].numel();
+      grads[i].copy_(b.flat.narrow(0, offset, n).view_as(grads[i]));
+      offset += n;
+    }
+  }
+}
+
+void DistributedGroup::barrier(const char* what) {
+  if (world_size_ == 1) return;
+  // An all-reduce rather than c10d's barrier: NCCL's barrier guesses a device per rank.
+  auto t = torch::zeros({1}, torch::TensorOptions().dtype(torch::kFloat).device(device_));
+  all_reduce_sum(t, what);
+}
+
+}  // namespace tinynas::train

@@ -1,0 +1,155 @@
+// The c10d wrapper: environment parsing, bucketed gradient averaging, the same-path
+// check, and failing fast instead of hanging. Ranks run as threads over a HashStore.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <thread>
+
+#include <torch/csrc/distributed/c10d/HashStore.hpp>
+#include <torch/torch.h>
+
+#include "support/error_of.h"
+#include "tinynas/core/torch_compat.h"
+#include "tinynas/train/distributed.h"
+#include "tinynas/train/trainer.h"
+
+using namespace tinynas;
+using train::DistEnv;
+
+namespace {
+
+DistEnv env_of(std::map<std::string, std::string> vars) {
+  return train::dist_env_from([&](const char* name) -> const char* {
+    auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  });
+}
+
+// Runs f(rank, group) on `world` threads sharing one store; rethrows the first error.
+template <class F>
+std::vector<std::string> on_ranks(int world, F f) {
+  auto store = c10::make_intrusive<c10d::HashStore>();
+  std::vector<std::string> errors(static_cast<std::size_t>(world));
+  std::vector<std::thread> threads;
+  for (int r = 0; r < world; ++r)
+    threads.emplace_back([&, r] {
+      try {
+        train::DistributedGroup g(store, r, world, "gloo", std::chrono::seconds(20));
+        f(r, g);
+      } catch (const std::exception& e) {
+        errors[static_cast<std::size_t>(r)] = e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+  return errors;
+}
+
+}  // namespace
+
+TEST(DistEnv, NoVariablesMeansOneProcess) {
+  const auto e = env_of({});
+  EXPECT_EQ(e.world_size, 1);
+  EXPECT_EQ(e.rank, 0);
+  EXPECT_FALSE(e.distributed());
+}
+
+TEST(DistEnv, ReadsTorchrunVariables) {
+  const auto e = env_of({{"RANK", "3"}, {"WORLD_SIZE", "4"}, {"LOCAL_RANK", "1"},
+                         {"LOCAL_WORLD_SIZE", "2"}, {"MASTER_ADDR", "node0"},
+                         {"MASTER_PORT", "29511"}});
+  EXPECT_EQ(e.rank, 3);
+  EXPECT_EQ(e.world_size, 4);
+  EXPECT_EQ(e.local_rank, 1);
+  EXPECT_EQ(e.local_world_size, 2);
+  EXPECT_EQ(e.master_addr, "node0");
+  EXPECT_EQ(e.master_port, 29511);
+}
+
+TEST(DistEnv, InconsistentVariablesAreClearErrors) {
+  auto msg = [](std::map<std::string, std::string> v) {
+    return tinynas::testing::error_of([&] { env_of(v); });
+  };
+  EXPECT_NE(msg({{"RANK", "0"}}).find("WORLD_SIZE is not"), std::string::npos);
+  EXPECT_NE(msg({{"RANK", "2"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "a"}, {"MASTER_PORT", "1"}})
+                .find("RANK=2 is not below WORLD_SIZE=2"),
+            std::string::npos);
+  EXPECT_NE(msg({{"RANK", "x"}, {"WORLD_SIZE", "2"}}).find("RANK='x'"), std::string::npos);
+  EXPECT_NE(msg({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_PORT", "1"}}).find("MASTER_ADDR"),
+            std::string::npos);
+  EXPECT_NE(msg({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "a"}, {"MASTER_PORT", "70000"}})
+                .find("MASTER_PORT='70000'"),
+            std::string::npos);
+}
+
+TEST(DistributedGroup, SingleProcessCollectivesAreIdentity) {
+  train::DistributedGroup g;
+  auto t = torch::ones({3});
+  g.all_reduce_sum(t, "x");
+  g.barrier("x");
+  EXPECT_TRUE(torch::equal(t, torch::ones({3})));
+  EXPECT_EQ(g.backend(), "none");
+}
+
+TEST(DistributedGroup, AveragesGradientsAcrossBuckets) {
+  if (!TINYNAS_HAS_GLOO) GTEST_SKIP() << "no Gloo in this LibTorch";
+  std::vector<std::vector<torch::Tensor>> out(2);
+  const auto errors = on_ranks(2, [&](int r, train::DistributedGroup& g) {
+    std::vector<torch::Tensor> grads = {torch::full({5}, float(r + 1)),
+                                        torch::full({2, 3}, float(10 * r)),
+                                        torch::full({7}, float(r)) + torch::arange(7)};
+    g.average_gradients(grads, /*bucket_bytes=*/24);  // several buckets, one oversized
+    out[static_cast<std::size_t>(r)] = grads;
+  });
+  ASSERT_EQ(errors, std::vector<std::string>(2));
+  for (const auto& grads : out) {
+    EXPECT_TRUE(torch::equal(grads[0], torch::full({5}, 1.5f)));
+    EXPECT_TRUE(torch::equal(grads[1], torch::full({2, 3}, 5.0f)));
+    EXPECT_TRUE(torch::equal(grads[2], torch::full({7}, 0.5f) + torch::arange(7)));
+  }
+}
+
+TEST(DistributedGroup, RanksTrainingDifferentPathsIsAnError) {
+  if (!TINYNAS_HAS_GLOO) GTEST_SKIP() << "no Gloo in this LibTorch";
+  const auto errors = on_ranks(2, [&](int r, train::DistributedGroup& g) {
+    auto a = torch::ones({2, 2}, torch::requires_grad());
+    auto b = torch::ones({2, 2}, torch::requires_grad());
+    train::Optimizer opt({{"a", a, true}, {"b", b, true}}, {});
+    // Rank 1 uses parameter b on top of a: as if it had sampled another path.
+    const train::Forward fwd = [&](const torch::Tensor& x) {
+      auto h = x.view({x.size(0), -1}).narrow(1, 0, 2).matmul(a);
+      return r == 0 ? h : h.matmul(b);
+    };
+    data::Batch batch;
+    batch.n = 2, batch.c = 1, batch.h = 1, batch.w = 2;
+    batch.images = {1, 2, 3, 4};
+    batch.labels = {0, 1};
+    config::TrainConfig tc;
+    train::train_step(opt, fwd, {batch}, 0.1, tc, {}, g, 1 << 20);
+  });
+  for (const auto& e : errors) {
+    EXPECT_NE(e.find("only 1 of 2 ranks have a gradient for 'b'"), std::string::npos) << e;
+    EXPECT_NE(e.find("different paths"), std::string::npos) << e;
+  }
+}
+
+TEST(DistributedGroup, UnreachableMasterFailsWithinTheTimeout) {
+  if (!TINYNAS_HAS_GLOO) GTEST_SKIP() << "no Gloo in this LibTorch";
+  DistEnv env;
+  env.rank = 1;
+  env.world_size = 2;
+  env.master_addr = "127.0.0.1";
+  env.master_port = 9;  // discard: nothing listens there
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto msg = tinynas::testing::error_of(
+      [&] { train::DistributedGroup g(env, "gloo", std::chrono::milliseconds(1500)); });
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_NE(msg.find("rank 1 of 2: rendezvous at 127.0.0.1:9 failed"), std::string::npos) << msg;
+  EXPECT_LT(s, 30.0);
+}
+
+TEST(DistributedGroup, NcclNeedsCudaAndAutoPicksGlooOnCpu) {
+  EXPECT_EQ(train::resolve_backend("auto", torch::Device(torch::kCPU)), "gloo");
+  EXPECT_NE(tinynas::testing::error_of([] { train::resolve_backend("nccl", torch::Device(torch::kCPU)); })
+                .find("nccl needs a CUDA device"),
+            std::string::npos);
+}

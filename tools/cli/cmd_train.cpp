@@ -1,0 +1,103 @@
+// tinynas train RECIPE: SPOS supernet training, on one process or data-parallel under
+// `tinynas launch` / torchrun-style launchers (RANK, WORLD_SIZE, MASTER_ADDR, ...).
+#include <chrono>
+#include <cstdio>
+
+#include "args.h"
+#include "command.h"
+#include "tinynas/config/load.h"
+#include "tinynas/core/error.h"
+#include "tinynas/core/fs.h"
+#include "tinynas/data/dataset.h"
+#include "tinynas/space/layout.h"
+#include "tinynas/train/distributed.h"
+#include "tinynas/train/trainer.h"
+
+namespace tinynas::cli {
+namespace {
+
+int run_train(const std::vector<std::string>& args) {
+  const auto a = parse_args(args,
+                            {{"--set", true, true},
+                             {"--resume", false, false},
+                             {"--out", true, false},
+                             {"--quiet", false, false}},
+                            1, 1);
+  const train::DistEnv env = train::dist_env();
+  const config::Recipe recipe = config::load_recipe(a.positional[0], a.all("--set"));
+
+  const data::Datasets sets = data::open_datasets(recipe.data, recipe.source);
+  const space::SpaceDef def =
+      space::load_space(core::resolve_relative_to(recipe.source, recipe.space.file));
+  space::SupernetConfig cfg;
+  try {
+    cfg = space::parse_supernet(recipe.space.supernet, def);
+  } catch (const core::Error& e) {
+    core::rethrow_with_context("space.supernet", e);
+  }
+  space::SupernetLayout layout = space::make_layout(
+      def, cfg, space::Shape{sets.train.channels, sets.train.height, sets.train.width},
+      sets.train.num_classes);
+
+  train::TrainerOptions opt;
+  opt.recipe = recipe;
+  opt.out_dir = a.get("--out", recipe.run.dir + "/" + recipe.run.name + "/supernet");
+  opt.supernet_text = space::to_string(cfg, def);
+  opt.resume = a.has("--resume");
+  opt.progress = !a.has("--quiet");
+  opt.local_rank = env.local_rank;
+  opt.local_world_size = env.local_world_size;
+
+  // The device decides the backend; the group exists before the trainer so every rank
+  // has joined (or failed to) before any work starts.
+  const auto device = train::select_device(recipe.train.device, env.local_rank);
+  const auto timeout = std::chrono::milliseconds(
+      static_cast<std::int64_t>(recipe.distributed.timeout_s * 1000.0));
+  train::DistributedGroup group(
+      env, env.distributed() ? train::resolve_backend(recipe.distributed.backend, device) : "none",
+      timeout);
+  train::SupernetTrainer trainer(opt, sets, std::move(layout), group);
+  const auto r = trainer.run();
+  if (group.is_main()) {
+    std::printf("trained %lld steps (%lld in this run) at %.1f images/s", (long long)r.steps,
+                (long long)(r.steps - r.start_step), r.images_per_s);
+    if (r.val_accuracy >= 0)
+      std::printf("; val accuracy %.2f%% (best %.2f%%)", 100 * r.val_accuracy,
+                  100 * r.best_accuracy);
+    std::printf("\ncheckpoint: %s\n", r.checkpoint.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command train_command() {
+  return {{"train"},
+          "RECIPE [--set KEY=VALUE]... [--resume] [--out DIR] [--quiet]",
+          "train the recipe's supernet with single-path one-shot (SPOS) sampling",
+          "Every step trains one path of the supernet (train.sampling: uniform, or fair =\n"
+          "each block's candidates visited equally), with AdamW, linear warm-up then cosine\n"
+          "decay, label smoothing; each epoch ends with the validation accuracy of\n"
+          "train.eval_paths sampled paths after BatchNorm recalibration.\n"
+          "\n"
+          "Writes to run.dir/run.name/supernet/ (or --out): ckpt-<step>.pt/.json (the newest\n"
+          "train.keep_last), best.pt/.json, metrics.jsonl, recipe.resolved.yaml.\n"
+          "\n"
+          "options:\n"
+          "  --set KEY=VALUE  override a recipe key (repeatable), e.g. --set train.epochs=1\n"
+          "  --resume         continue from the newest checkpoint (exactly: same weights as\n"
+          "                   a run that never stopped); starts at step 0 when there is none\n"
+          "  --out DIR        checkpoint directory instead of run.dir/run.name/supernet\n"
+          "  --quiet          no progress bar or lines\n"
+          "\n"
+          "Data-parallel: 'tinynas launch --nproc N -- tinynas train RECIPE' on one machine;\n"
+          "across machines, start one process per rank with torchrun-style variables\n"
+          "(MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE), e.g.\n"
+          "from SLURM. Backend: distributed.backend (auto = nccl on CUDA, gloo on CPU).\n"
+          "train.batch_size is global: each rank takes batch_size / (N * train.accumulate)\n"
+          "per micro-batch. Checkpoints are written by rank 0; with several machines,\n"
+          "run.dir must be on a shared filesystem for --resume.\n",
+          run_train};
+}
+
+}  // namespace tinynas::cli
