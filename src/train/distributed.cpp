@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <map>
 
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "tinynas/core/error.h"
@@ -60,6 +61,10 @@ DistEnv dist_env_from(const std::function<const char*(const char*)>& getenv) {
                       " is not set; every rank needs the rendezvous address of rank 0");
   if (addr && *addr) env.master_addr = addr;
   if (port) env.master_port = int_var("MASTER_PORT", port, 1, 65535);
+  if (const char* v = getenv("TORCHELASTIC_USE_AGENT_STORE"))
+    env.agent_store = std::string(v) == "True" || std::string(v) == "true" || std::string(v) == "1";
+  if (const char* v = getenv("TORCHELASTIC_RESTART_COUNT"))
+    env.restart_count = int_var("TORCHELASTIC_RESTART_COUNT", v, 0, 1 << 20);
   return env;
 }
 
@@ -133,7 +138,7 @@ DistributedGroup::DistributedGroup(const DistEnv& env, const std::string& backen
   }
   c10d::TCPStoreOptions opts;
   opts.port = static_cast<std::uint16_t>(env.master_port);
-  opts.isServer = env.rank == 0;
+  opts.isServer = env.rank == 0 && !env.agent_store;
   opts.numWorkers = static_cast<std::size_t>(env.world_size);
   opts.waitWorkers = true;
   opts.timeout = timeout;
@@ -141,6 +146,9 @@ DistributedGroup::DistributedGroup(const DistEnv& env, const std::string& backen
   c10::intrusive_ptr<c10d::Store> store;
   try {
     store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, opts);
+    if (env.agent_store)
+      store = c10::make_intrusive<c10d::PrefixStore>(
+          "/worker/attempt_" + std::to_string(env.restart_count), store);
   } catch (const std::exception& e) {
     std::string msg = e.what();
     if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);

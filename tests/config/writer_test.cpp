@@ -128,11 +128,11 @@ TEST(KeyPaths, ListsLeavesInSchemaOrder) {
 }  // namespace tinynas::config
 
 TEST(FlatValues, OneEntryPerKeyPathWithItsYamlValue) {
-  config::Recipe r;
+  tinynas::config::Recipe r;
   r.train.lr = 0.001;
   r.sparsenas.block = {2, 4};
-  const auto flat = config::flat_values(r);
-  const auto keys = config::key_paths();
+  const auto flat = tinynas::config::flat_values(r);
+  const auto keys = tinynas::config::key_paths();
   ASSERT_EQ(flat.size(), keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(flat[i].first, keys[i]);
   auto value_of = [&](const std::string& k) {

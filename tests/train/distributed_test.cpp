@@ -6,6 +6,7 @@
 #include <thread>
 
 #include <torch/csrc/distributed/c10d/HashStore.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/torch.h>
 
 #include "support/error_of.h"
@@ -145,6 +146,33 @@ TEST(DistributedGroup, UnreachableMasterFailsWithinTheTimeout) {
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_NE(msg.find("rank 1 of 2: rendezvous at 127.0.0.1:9 failed"), std::string::npos) << msg;
   EXPECT_LT(s, 30.0);
+}
+
+TEST(DistributedGroup, JoinsTorchrunsAgentStoreAsAClient) {
+  if (!TINYNAS_HAS_GLOO) GTEST_SKIP() << "no Gloo in this LibTorch";
+  // Stand-in for torchrun's agent: it hosts the store, the ranks only connect to it.
+  c10d::TCPStoreOptions server;
+  server.port = 0;
+  server.isServer = true;
+  server.waitWorkers = false;
+  c10d::TCPStore agent("127.0.0.1", server);
+  const auto env = [&](int rank) {
+    return env_of({{"RANK", std::to_string(rank)}, {"WORLD_SIZE", "2"}, {"LOCAL_RANK", std::to_string(rank)},
+                   {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", std::to_string(agent.getPort())},
+                   {"TORCHELASTIC_USE_AGENT_STORE", "True"}, {"TORCHELASTIC_RESTART_COUNT", "0"}});
+  };
+  EXPECT_TRUE(env(0).agent_store);
+  std::vector<float> sums(2);
+  std::vector<std::thread> ranks;
+  for (int r = 0; r < 2; ++r)
+    ranks.emplace_back([&, r] {
+      train::DistributedGroup g(env(r), "gloo", std::chrono::seconds(20));
+      auto t = torch::full({1}, float(r + 1));
+      g.all_reduce_sum(t, "test");
+      sums[std::size_t(r)] = t.item<float>();
+    });
+  for (auto& t : ranks) t.join();
+  EXPECT_EQ(sums, (std::vector<float>{3, 3}));
 }
 
 TEST(DistributedGroup, NcclNeedsCudaAndAutoPicksGlooOnCpu) {

@@ -26,11 +26,17 @@ struct DistEnv {
   int local_world_size = 1;
   std::string master_addr = "127.0.0.1";
   int master_port = 29500;
+  // Under torchrun its agent already hosts the store on MASTER_PORT
+  // (TORCHELASTIC_USE_AGENT_STORE=True): every rank connects as a client, under the key
+  // prefix "/worker/attempt_<TORCHELASTIC_RESTART_COUNT>" as torch.distributed does.
+  bool agent_store = false;
+  int restart_count = 0;
   bool distributed() const { return world_size > 1; }
 };
 
-/// Reads RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR and MASTER_PORT
-/// through `getenv` (injectable for tests). None set = a single process. Partly set,
+/// Reads RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT (and
+/// torchrun's TORCHELASTIC_USE_AGENT_STORE / TORCHELASTIC_RESTART_COUNT) through `getenv`
+/// (injectable for tests). None set = a single process. Partly set,
 /// non-numeric, out of range (RANK >= WORLD_SIZE, ...) or WORLD_SIZE > 1 without a master
 /// → core::Error naming the variable and its value.
 DistEnv dist_env_from(const std::function<const char*(const char*)>& getenv);
@@ -49,7 +55,8 @@ class DistributedGroup {
  public:
   /// Single process.
   DistributedGroup();
-  /// Rendezvous through a TCPStore at env.master_addr:master_port (rank 0 hosts it), then
+  /// Rendezvous through a TCPStore at env.master_addr:master_port (rank 0 hosts it unless
+  /// env.agent_store), then
   /// creates `backend`. Unreachable master, a missing peer or a world-size disagreement
   /// fail within `timeout` with an error naming the address and ranks.
   DistributedGroup(const DistEnv& env, const std::string& backend,
