@@ -125,6 +125,22 @@ void wait_for(const c10::intrusive_ptr<c10d::Work>& work, int rank, const char* 
   }
 }
 
+// Catches launch mistakes at once instead of after the timeout: ranks that disagree on
+// the world size, or two processes started with the same RANK.
+void check_membership(c10d::Store& store, int rank, int world) {
+  const std::string mine = std::to_string(world);
+  const auto agreed = store.compareSet("tinynas/world_size", {},
+                                       std::vector<std::uint8_t>(mine.begin(), mine.end()));
+  const std::string first(agreed.begin(), agreed.end());
+  if (first != mine)
+    throw core::Error("rank " + std::to_string(rank) + " has WORLD_SIZE=" + mine +
+                      " but another rank joined with WORLD_SIZE=" + first +
+                      " (every rank must be started with the same WORLD_SIZE)");
+  if (store.add("tinynas/rank/" + std::to_string(rank), 1) > 1)
+    throw core::Error("two processes were started with RANK=" + std::to_string(rank) +
+                      " (each rank in [0, " + mine + ") must be started exactly once)");
+}
+
 }  // namespace
 
 DistributedGroup::DistributedGroup() = default;
@@ -157,6 +173,7 @@ DistributedGroup::DistributedGroup(const DistEnv& env, const std::string& backen
                       (env.rank == 0 ? " (hosting it)" : "") + " failed within " +
                       std::to_string(timeout.count() / 1000) + " s: " + msg);
   }
+  check_membership(*store, rank_, world_size_);
   impl_ = std::make_unique<Impl>();
   impl_->store = store;
   impl_->timeout = timeout;
@@ -180,6 +197,7 @@ DistributedGroup::DistributedGroup(c10::intrusive_ptr<c10d::Store> store, int ra
     backend_ = "none";
     return;
   }
+  check_membership(*store, rank_, world_size_);
   impl_ = std::make_unique<Impl>();
   impl_->store = std::move(store);
   impl_->timeout = timeout;

@@ -59,10 +59,8 @@ torch::Device select_device(const std::string& configured, int local_rank) {
   if (configured == "cuda" || configured == "auto") {
     if (!compat::cuda_available()) {
       if (configured == "auto") return torch::Device(torch::kCPU);
-      throw core::Error("train.device: cuda, but " +
-                        std::string(torch::cuda::is_available() ? "" : "no CUDA device is visible "
-                                                                       "to this LibTorch ") +
-                        compat::torch_version() + " (use cpu or auto)");
+      throw core::Error("train.device is cuda, but LibTorch " + compat::torch_version() +
+                        " sees no CUDA device (a CPU build, or no GPU visible); use cpu or auto");
     }
     const auto n = static_cast<int>(torch::cuda::device_count());
     return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank % n));

@@ -133,6 +133,22 @@ TEST(DistributedGroup, RanksTrainingDifferentPathsIsAnError) {
   }
 }
 
+TEST(DistributedGroup, RanksDisagreeingOnTheWorldSizeFailAtOnce) {
+  if (!TINYNAS_HAS_GLOO) GTEST_SKIP() << "no Gloo in this LibTorch";
+  auto store = c10::make_intrusive<c10d::HashStore>();
+  // The first to join fixes the world size; the other is refused without waiting.
+  EXPECT_NE(tinynas::testing::error_of([&] {
+              store->set("tinynas/world_size", {'2'});
+              train::DistributedGroup g(store, 1, 3, "gloo", std::chrono::seconds(20));
+            }).find("rank 1 has WORLD_SIZE=3 but another rank joined with WORLD_SIZE=2"),
+            std::string::npos);
+  store->add("tinynas/rank/0", 1);
+  EXPECT_NE(tinynas::testing::error_of([&] {
+              train::DistributedGroup g(store, 0, 2, "gloo", std::chrono::seconds(20));
+            }).find("two processes were started with RANK=0"),
+            std::string::npos);
+}
+
 TEST(DistributedGroup, UnreachableMasterFailsWithinTheTimeout) {
   if (!TINYNAS_HAS_GLOO) GTEST_SKIP() << "no Gloo in this LibTorch";
   DistEnv env;
