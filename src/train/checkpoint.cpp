@@ -148,14 +148,23 @@ std::string CheckpointDir::save(CheckpointInfo info, const std::string& archive_
   info.archive_bytes = static_cast<std::int64_t>(archive_bytes_.size());
   info.archive_crc32 = crc32_of(archive_bytes_);
   core::write_file_atomic(dir_ + "/" + info.archive, archive_bytes_.data(), archive_bytes_.size());
+  if (best) {
+    // The best copy gets an archive of its own name, and best.json switches to it in one
+    // rename: a kill at any point leaves the previous best or the new one, never neither.
+    CheckpointInfo b = info;
+    b.archive = "best-" + base.substr(5) + ".pt";
+    core::write_file_atomic(dir_ + "/" + b.archive, archive_bytes_.data(), archive_bytes_.size());
+    core::write_file_atomic(best_path(), to_json(b).dump() + "\n");
+    for (const auto& e : fs::directory_iterator(dir_, ec)) {
+      const auto name = e.path().filename().string();
+      if (starts_with(name, "best-") && e.path().extension() == ".pt" && name != b.archive)
+        fs::remove(e.path(), ec);
+    }
+  }
+  // The numbered sidecar last: it commits the checkpoint (and records this best), so a
+  // resume never sees a best_step whose best.* was not written.
   const std::string sidecar = dir_ + "/" + base + ".json";
   core::write_file_atomic(sidecar, to_json(info).dump() + "\n");
-  if (best) {
-    CheckpointInfo b = info;
-    b.archive = "best.pt";
-    core::write_file_atomic(dir_ + "/best.pt", archive_bytes_.data(), archive_bytes_.size());
-    core::write_file_atomic(best_path(), to_json(b).dump() + "\n");
-  }
   auto all = list();
   const std::size_t keep = static_cast<std::size_t>(std::max(1, keep_last));
   for (std::size_t i = 0; i + keep < all.size(); ++i) {

@@ -7,7 +7,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "tinynas/core/error.h"
-#include "tinynas/core/torch_compat.h"
+#include "tinynas/core/c10d_compat.h"
 
 namespace tinynas::train {
 namespace {
@@ -99,13 +99,15 @@ namespace {
 
 c10::intrusive_ptr<compat::C10dBackend> make_backend(
     const c10::intrusive_ptr<c10d::Store>& store, int rank, int world,
-    const std::string& backend, std::chrono::milliseconds timeout) {
+    const std::string& backend, std::chrono::milliseconds timeout, bool single_node) {
   if (backend == "gloo") {
 #if TINYNAS_HAS_GLOO
-    return compat::make_gloo_backend(store, rank, world, timeout);
+    return compat::make_gloo_backend(store, rank, world, timeout, single_node);
+#else
+    (void)single_node;
 #endif
   } else if (backend == "nccl") {
-#ifdef USE_C10D_NCCL
+#if TINYNAS_HAS_NCCL
     return compat::make_nccl_backend(store, rank, world, timeout);
 #endif
   }
@@ -173,12 +175,22 @@ DistributedGroup::DistributedGroup(const DistEnv& env, const std::string& backen
                       (env.rank == 0 ? " (hosting it)" : "") + " failed within " +
                       std::to_string(timeout.count() / 1000) + " s: " + msg);
   }
-  check_membership(*store, rank_, world_size_);
+  try {
+    check_membership(*store, rank_, world_size_);
+  } catch (const core::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    throw core::Error("rank " + std::to_string(rank_) + ": rendezvous at " + where +
+                      " failed: " + msg);
+  }
   impl_ = std::make_unique<Impl>();
   impl_->store = store;
   impl_->timeout = timeout;
   try {
-    impl_->pg = make_backend(store, rank_, world_size_, backend, timeout);
+    impl_->pg = make_backend(store, rank_, world_size_, backend, timeout,
+                             env.local_world_size == env.world_size);
   } catch (const core::Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -201,25 +213,40 @@ DistributedGroup::DistributedGroup(c10::intrusive_ptr<c10d::Store> store, int ra
   impl_ = std::make_unique<Impl>();
   impl_->store = std::move(store);
   impl_->timeout = timeout;
-  impl_->pg = make_backend(impl_->store, rank, world_size, backend, timeout);
+  impl_->pg = make_backend(impl_->store, rank, world_size, backend, timeout, true);
 }
 
 DistributedGroup::~DistributedGroup() = default;
 
-void DistributedGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors, const char* what) {
-  if (world_size_ == 1 || tensors.empty()) return;
-  // NCCL only moves CUDA tensors: CPU ones (scalars, counters) are staged on the device.
-  const bool stage = backend_ == "nccl";
+namespace {
+
+// Starts `launch` on each tensor, then waits for all of them. NCCL only moves CUDA
+// tensors, so with `stage` CPU ones (scalars, counters) go through `device` and back.
+void collective(std::vector<torch::Tensor>& tensors, bool stage, const torch::Device& device,
+                int rank, const char* what,
+                const std::function<c10::intrusive_ptr<c10d::Work>(std::vector<torch::Tensor>&)>&
+                    launch) {
+  if (stage && !device.is_cuda())
+    throw core::Error("rank " + std::to_string(rank) + ": collective '" + what +
+                      "': an NCCL group needs its CUDA device (DistributedGroup::set_device)");
   std::vector<torch::Tensor> wire;
   std::vector<c10::intrusive_ptr<c10d::Work>> works;
   for (auto& t : tensors) {
-    wire.push_back(stage && !t.is_cuda() ? t.to(device_) : t);
+    wire.push_back(stage && !t.is_cuda() ? t.to(device) : t);
     std::vector<torch::Tensor> one = {wire.back()};
-    works.push_back(impl_->pg->allreduce(one));
+    works.push_back(launch(one));
   }
-  for (auto& w : works) wait_for(w, rank_, what);
+  for (auto& w : works) wait_for(w, rank, what);
   for (std::size_t i = 0; i < tensors.size(); ++i)
     if (!wire[i].is_same(tensors[i])) tensors[i].copy_(wire[i]);
+}
+
+}  // namespace
+
+void DistributedGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors, const char* what) {
+  if (world_size_ == 1 || tensors.empty()) return;
+  collective(tensors, backend_ == "nccl", device_, rank_, what,
+             [&](std::vector<torch::Tensor>& t) { return impl_->pg->allreduce(t); });
 }
 
 void DistributedGroup::all_reduce_sum(torch::Tensor& tensor, const char* what) {
@@ -229,30 +256,20 @@ void DistributedGroup::all_reduce_sum(torch::Tensor& tensor, const char* what) {
 
 void DistributedGroup::all_reduce_max(torch::Tensor& tensor, const char* what) {
   if (world_size_ == 1) return;
-  const bool stage = backend_ == "nccl" && !tensor.is_cuda();
-  std::vector<torch::Tensor> one = {stage ? tensor.to(device_) : tensor};
   c10d::AllreduceOptions opts;
   opts.reduceOp = c10d::ReduceOp::MAX;
-  wait_for(impl_->pg->allreduce(one, opts), rank_, what);
-  if (stage) tensor.copy_(one[0]);
+  std::vector<torch::Tensor> one = {tensor};
+  collective(one, backend_ == "nccl", device_, rank_, what,
+             [&](std::vector<torch::Tensor>& t) { return impl_->pg->allreduce(t, opts); });
 }
 
 void DistributedGroup::broadcast(std::vector<torch::Tensor>& tensors, int root,
                                  const char* what) {
-  if (world_size_ == 1) return;
+  if (world_size_ == 1 || tensors.empty()) return;
   c10d::BroadcastOptions opts;
   opts.rootRank = root;
-  const bool stage = backend_ == "nccl";
-  std::vector<torch::Tensor> wire;
-  std::vector<c10::intrusive_ptr<c10d::Work>> works;
-  for (auto& t : tensors) {
-    wire.push_back(stage && !t.is_cuda() ? t.to(device_) : t);
-    std::vector<torch::Tensor> one = {wire.back()};
-    works.push_back(impl_->pg->broadcast(one, opts));
-  }
-  for (auto& w : works) wait_for(w, rank_, what);
-  for (std::size_t i = 0; i < tensors.size(); ++i)
-    if (!wire[i].is_same(tensors[i])) tensors[i].copy_(wire[i]);
+  collective(tensors, backend_ == "nccl", device_, rank_, what,
+             [&](std::vector<torch::Tensor>& t) { return impl_->pg->broadcast(t, opts); });
 }
 
 void DistributedGroup::average_gradients(const std::vector<torch::Tensor>& grads,

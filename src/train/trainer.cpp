@@ -52,9 +52,23 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+// Scales `grads` in place so their global L2 norm is at most `max_norm` (what
+// torch::nn::utils::clip_grad_norm_ does, but on gradient tensors rather than parameters).
+void clip_global_norm(const std::vector<torch::Tensor>& grads, double max_norm) {
+  if (grads.empty()) return;
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> norms;
+  for (const auto& g : grads) norms.push_back(g.norm(2).to(torch::kFloat).reshape({1}));
+  const double total = torch::cat(norms).norm(2).item<double>();
+  const double scale = max_norm / (total + 1e-6);
+  if (scale < 1)
+    for (const auto& g : grads) const_cast<torch::Tensor&>(g).mul_(scale);
+}
+
 }  // namespace
 
-torch::Device select_device(const std::string& configured, int local_rank) {
+torch::Device select_device(const std::string& configured, int local_rank,
+                            int local_world_size) {
   if (configured == "cpu") return torch::Device(torch::kCPU);
   if (configured == "cuda" || configured == "auto") {
     if (!compat::cuda_available()) {
@@ -63,6 +77,11 @@ torch::Device select_device(const std::string& configured, int local_rank) {
                         " sees no CUDA device (a CPU build, or no GPU visible); use cpu or auto");
     }
     const auto n = static_cast<int>(torch::cuda::device_count());
+    if (local_world_size > n)
+      throw core::Error("train.device: " + std::to_string(local_world_size) +
+                        " processes on this machine but " + std::to_string(n) +
+                        " CUDA device(s); start one process per GPU (tinynas launch --nproc " +
+                        std::to_string(n) + ")");
     return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank % n));
   }
   throw core::Error("train.device: unknown device '" + configured + "' (auto, cpu or cuda)");
@@ -117,7 +136,7 @@ StepStats train_step(Optimizer& optimizer, const Forward& forward,
     if (v != 0) grads.push_back(p.tensor.grad());
   }
   group.average_gradients(grads, bucket_bytes);
-  if (train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(grads, train.grad_clip);
+  if (train.grad_clip > 0) clip_global_norm(grads, train.grad_clip);
   optimizer.step(lr);
   StepStats s;
   s.loss = f[n] / double(group.world_size());
@@ -132,6 +151,7 @@ struct SupernetTrainer::Impl {
   DistributedGroup& group;
   const config::TrainConfig& train;
   Placement place;
+  std::optional<c10::DeviceGuard> device_guard;
   int virtual_world = 1;
   int micro_batch = 1;
   space::Supernet model{nullptr};
@@ -180,7 +200,9 @@ struct SupernetTrainer::Impl {
 };
 
 void SupernetTrainer::Impl::setup() {
-  place.device = select_device(train.device, opt.local_rank);
+  place.device = select_device(train.device, opt.local_rank, opt.local_world_size);
+  // Kernels, NCCL and allocations of this rank go to its own GPU, not device 0.
+  if (place.device.is_cuda()) device_guard.emplace(place.device);
   place.channels_last = train.channels_last;
   place.amp = train.amp;
   if (place.amp && !place.device.is_cuda())
@@ -299,7 +321,10 @@ std::int64_t SupernetTrainer::Impl::restore() {
     core::rethrow_with_context(*latest, e);
   }
   torch::Tensor rng_state;
-  if (archive.try_read("rng/torch_cpu", rng_state)) compat::set_cpu_rng_state(rng_state);
+  if (archive.try_read("rng/torch_cpu", rng_state))
+    compat::set_rng_state(torch::Device(torch::kCPU), rng_state);
+  if (place.device.is_cuda() && archive.try_read("rng/torch_cuda", rng_state))
+    compat::set_rng_state(place.device, rng_state);
   best_accuracy = info.best_accuracy;
   best_step = info.best_step;
   say("resuming from " + *latest + " at step " + std::to_string(info.step));
@@ -334,7 +359,8 @@ std::string SupernetTrainer::Impl::save(std::int64_t step, double val_accuracy, 
   torch::serialize::OutputArchive archive;
   write_module(archive, *model, "model/");
   optimizer->save(archive, "optim/");
-  archive.write("rng/torch_cpu", compat::cpu_rng_state());
+  archive.write("rng/torch_cpu", compat::rng_state(torch::Device(torch::kCPU)));
+  if (place.device.is_cuda()) archive.write("rng/torch_cuda", compat::rng_state(place.device));
   CheckpointInfo info;
   info.step = step;
   info.steps_per_epoch = steps_per_epoch;

@@ -6,7 +6,7 @@
 
 #include <torch/csrc/distributed/c10d/HashStore.hpp>
 
-#include "tinynas/core/torch_compat.h"
+#include "tinynas/core/c10d_compat.h"
 
 using namespace tinynas;
 
@@ -28,7 +28,7 @@ TEST(TorchCompat, GlooAllReduceAcrossTwoRanks) {
   std::vector<std::thread> ranks;
   for (int r = 0; r < 2; ++r) {
     ranks.emplace_back([&, r] {
-      auto pg = compat::make_gloo_backend(store, r, 2, std::chrono::seconds(30));
+      auto pg = compat::make_gloo_backend(store, r, 2, std::chrono::seconds(30), true);
       std::vector<at::Tensor> t = {at::full({4}, static_cast<float>(r + 1))};
       pg->allreduce(t)->wait();
       results[static_cast<std::size_t>(r)] = t[0];

@@ -62,6 +62,10 @@ TEST(Checkpoint, KeepsTheNewestNAndTheBest) {
   EXPECT_FALSE(fs::exists(dir.file("supernet/ckpt-000000030.pt")));
   const auto best = train::read_checkpoint(ckpts.best_path());
   EXPECT_EQ(best.info.step, 20);
+  EXPECT_EQ(best.info.archive, "best-000000020.pt");
+  ckpts.save(info_at(60), some_archive(6), true, 2);  // a new best replaces the old copy
+  EXPECT_FALSE(fs::exists(dir.file("supernet/best-000000020.pt")));
+  EXPECT_EQ(train::read_checkpoint(ckpts.best_path()).info.step, 60);
   torch::serialize::InputArchive in;
   train::load_archive(in, best.archive, "best");
   torch::Tensor x;

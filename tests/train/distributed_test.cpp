@@ -10,7 +10,7 @@
 #include <torch/torch.h>
 
 #include "support/error_of.h"
-#include "tinynas/core/torch_compat.h"
+#include "tinynas/core/c10d_compat.h"
 #include "tinynas/train/distributed.h"
 #include "tinynas/train/trainer.h"
 

@@ -21,7 +21,11 @@ TEST(PathSampler, SameSeedAndStepGiveTheSamePathOnAnyRank) {
     differ += a.at(t) != other.at(t);
   }
   EXPECT_GT(differ, 40);
-  EXPECT_EQ(a.at(1000000), a.at(1000000));  // no hidden state: any step, any order
+  // No hidden state: a sampler asked for step 10^6 first agrees with one that has
+  // already drawn 50 other steps.
+  const train::PathSampler fresh(layout, train::Sampling::Uniform, 7);
+  EXPECT_EQ(fresh.at(1000000), a.at(1000000));
+  EXPECT_EQ(fresh.at(3), a.at(3));
 }
 
 TEST(PathSampler, UniformVisitsEveryCandidate) {

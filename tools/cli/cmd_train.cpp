@@ -50,7 +50,7 @@ int run_train(const std::vector<std::string>& args) {
 
   // The device decides the backend; the group exists before the trainer so every rank
   // has joined (or failed to) before any work starts.
-  const auto device = train::select_device(recipe.train.device, env.local_rank);
+  const auto device = train::select_device(recipe.train.device, env.local_rank, env.local_world_size);
   const auto timeout = std::chrono::milliseconds(
       static_cast<std::int64_t>(recipe.distributed.timeout_s * 1000.0));
   train::DistributedGroup group(
@@ -78,10 +78,11 @@ Command train_command() {
           "Every step trains one path of the supernet (train.sampling: uniform, or fair =\n"
           "each block's candidates visited equally), with AdamW, linear warm-up then cosine\n"
           "decay, label smoothing; each epoch ends with the validation accuracy of\n"
-          "train.eval_paths sampled paths after BatchNorm recalibration.\n"
+          "train.eval_paths paths (drawn once per run, so epochs compare) after BatchNorm\n"
+          "recalibration.\n"
           "\n"
           "Writes to run.dir/run.name/supernet/ (or --out): ckpt-<step>.pt/.json (the newest\n"
-          "train.keep_last), best.pt/.json, metrics.jsonl, recipe.resolved.yaml.\n"
+          "train.keep_last), best.json + best-<step>.pt, metrics.jsonl, recipe.resolved.yaml.\n"
           "\n"
           "options:\n"
           "  --set KEY=VALUE  override a recipe key (repeatable), e.g. --set train.epochs=1\n"

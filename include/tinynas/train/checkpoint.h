@@ -5,7 +5,7 @@
 // ever overwrites the last good checkpoint.
 //
 // Directory layout: ckpt-<step, 9 digits>.pt / .json, the newest `keep_last` kept;
-// best.pt / best.json, a copy of the best-validated one.
+// best.json + best-<step>.pt, a copy of the best-validated one.
 #pragma once
 
 #include <cstdint>
@@ -62,8 +62,8 @@ class CheckpointDir {
   std::optional<std::string> latest() const;
   std::string best_path() const { return dir_ + "/best.json"; }
 
-  /// Writes ckpt-<step>.pt and .json (creating the directory), then best.* when `best`,
-  /// then deletes numbered checkpoints older than the newest `keep_last` (at least the
+  /// Writes ckpt-<step>.pt, then (when `best`) best-<step>.pt and best.json, then
+  /// ckpt-<step>.json (creating the directory), then deletes numbered checkpoints older than the newest `keep_last` (at least the
   /// one just written stays). Fills info.archive/bytes/crc. Returns the sidecar path.
   std::string save(CheckpointInfo info, const std::string& archive_bytes, bool best,
                    int keep_last);

@@ -22,8 +22,10 @@
 namespace tinynas::train {
 
 /// Picks the compute device: train.device "cpu", "cuda" (error without CUDA) or "auto";
-/// a CUDA rank uses device local_rank modulo the visible count.
-torch::Device select_device(const std::string& configured, int local_rank);
+/// a CUDA rank uses device local_rank; more processes on the machine than GPUs is an
+/// error.
+torch::Device select_device(const std::string& configured, int local_rank,
+                            int local_world_size = 1);
 
 struct StepStats {
   double loss = 0;  // mean training loss of the step over all ranks' micro-batches
