@@ -176,6 +176,35 @@ TEST_F(TrainerProcess, KilledMidEpochAndResumedEndsWithTheSameWeights) {
   EXPECT_TRUE(fs::exists(ckpt_dir("killed") + "/best.json"));
 }
 
+TEST_F(TrainerProcess, TwoProcessJobKilledThroughItsLauncherResumesExactly) {
+  auto launched = [&](const std::string& name, std::vector<std::string> extra = {}) {
+    auto a = train_args(name, std::move(extra));
+    a.insert(a.begin(), {TINYNAS_CLI, "launch", "--nproc", "2", "--"});
+    return a;
+  };
+  const std::vector<std::string> k = {"--set", "train.max_steps=12"};
+  run(launched("dp-straight", k));
+  {
+    tinynas::testing::Child c(launched("dp-killed", k), {}, dir_.file("dp-killed.txt"));
+    const auto deadline = std::chrono::steady_clock::now() + 120s;
+    while (!train::CheckpointDir(ckpt_dir("dp-killed")).latest() &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
+    ::kill(c.pid(), SIGKILL);  // the launcher; its ranks die with it
+    ASSERT_TRUE(c.wait_for(30s));
+  }
+  std::this_thread::sleep_for(200ms);  // the ranks' own exit after their parent's
+  ASSERT_LT(train::read_checkpoint(latest("dp-killed")).info.step, 12)
+      << "the job finished before it could be killed";
+  auto resume = k;
+  resume.push_back("--resume");
+  run(launched("dp-killed", resume));
+  auto a = load(latest("dp-straight"));
+  auto b = load(latest("dp-killed"));
+  EXPECT_EQ(train::read_checkpoint(latest("dp-killed")).info.step, 12);
+  EXPECT_TRUE(identical_state(a, b)) << "max parameter difference " << max_param_difference(a, b);
+}
+
 TEST_F(TrainerProcess, ARankThatDiesEndsTheJobWithAnError) {
   const std::string port = std::to_string(free_port());
   auto env = [&](int rank) {
