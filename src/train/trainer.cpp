@@ -466,6 +466,7 @@ TrainResult SupernetTrainer::Impl::run() {
   auto window_start = Clock::now();
   std::int64_t window_images = 0;
   double img_s = 0;
+  bool window_closed = false;
   for (std::int64_t step = start; step < end; ++step) {
     const std::int64_t epoch = step / steps_per_epoch;
     const std::int64_t in_epoch = step % steps_per_epoch;
@@ -491,6 +492,9 @@ TrainResult SupernetTrainer::Impl::run() {
       img_s = double(window_images) / std::max(window_s, 1e-9);
       window_start = Clock::now();
       window_images = 0;
+      window_closed = true;
+    } else if (!window_closed) {  // until the first one-second window closes
+      img_s = double(images_done) / std::max(seconds_since(t0), 1e-9);
     }
 
     if (main()) {
