@@ -1,0 +1,57 @@
+/* tinynas int8 runtime: the integer arithmetic every kernel shares. These are the only
+ * definitions of requantization in the project (DESIGN.md: integer math lives once).
+ *
+ * A real multiplier m in (0, 2^31) is represented as (multiplier, shift) with
+ * m ~= multiplier * 2^(shift - 31), multiplier in [2^30, 2^31) (or 0): gemmlowp's and
+ * TensorFlow Lite's representation, rounded the same way, so results match TFLite's
+ * reference kernels.
+ *
+ * Signed right shifts are arithmetic on every compiler this runtime targets (GCC and
+ * Clang for x86-64 and Arm); C99 leaves it implementation-defined.
+ */
+#ifndef TNN_MATH_H
+#define TNN_MATH_H
+
+#include <stdint.h>
+
+/* round(a * b / 2^31) (exact ties round upwards, as in gemmlowp), saturating the one
+ * overflow case. */
+static inline int32_t tnn_sat_rounding_doubling_high_mul(int32_t a, int32_t b) {
+  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+  {
+    const int64_t ab = (int64_t)a * (int64_t)b;
+    const int64_t nudge = ab >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
+    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+  }
+}
+
+/* round(x / 2^exponent), ties away from zero; exponent in [0, 31]. */
+static inline int32_t tnn_rounding_divide_by_pot(int32_t x, int32_t exponent) {
+  const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/* x * multiplier * 2^(shift - 31), rounded: the requantization of an int32 accumulator.
+ * shift in [-31, 30]; a positive shift scales x up first (saturating at int32 range). */
+static inline int32_t tnn_requantize(int32_t x, int32_t multiplier, int32_t shift) {
+  const int32_t left = shift > 0 ? shift : 0;
+  const int32_t right = shift > 0 ? 0 : -shift;
+  int64_t scaled = (int64_t)x * ((int64_t)1 << left);
+  if (scaled > INT32_MAX) scaled = INT32_MAX;
+  if (scaled < INT32_MIN) scaled = INT32_MIN;
+  return tnn_rounding_divide_by_pot(tnn_sat_rounding_doubling_high_mul((int32_t)scaled, multiplier),
+                                    right);
+}
+
+static inline int32_t tnn_clamp(int32_t x, int32_t lo, int32_t hi) {
+  return x < lo ? lo : (x > hi ? hi : x);
+}
+
+/* Integer division rounded to nearest, ties away from zero; d > 0. */
+static inline int32_t tnn_div_round(int32_t n, int32_t d) {
+  return n >= 0 ? (n + d / 2) / d : (n - d / 2) / d;
+}
+
+#endif /* TNN_MATH_H */
