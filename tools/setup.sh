@@ -15,6 +15,7 @@ PACKAGES=(
   zlib1g-dev
   dataset-fashion-mnist   # real data under /usr/share/datasets/fashion-mnist
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm   # MCU target
+  clang libclang-rt-14-dev   # libFuzzer for the runtime's fuzz tests
 )
 
 missing=()

@@ -60,20 +60,139 @@ static void tnn_rle_advance(tnn_rle_cursor* c) {
 }
 
 /* Sum over the stored blocks of row `row`, each value times x[offset within the row]:
- * the dot product of a coded weight row with int16 activations `x` (offsets applied). */
+ * the dot product of a coded weight row with int16 activations `x` (offsets applied).
+ * Full blocks of 2, 3 and 4 values (the block sizes SparseNAS uses) are unrolled. */
 static int32_t tnn_rle_row_dot(tnn_rle_cursor* c, int32_t row, int32_t blocks_per_row,
                                int32_t row_len, const int16_t* x) {
-  int32_t acc = 0, blk;
+  int32_t acc = 0;
   const int32_t first = row * blocks_per_row, end = first + blocks_per_row;
-  while ((blk = tnn_rle_block(c)) >= 0 && blk < end) {
-    const int8_t* v = tnn_rle_values(c);
-    const int32_t off = (blk - first) * c->block;
-    const int32_t len = row_len - off < c->block ? row_len - off : c->block;
-    int32_t j;
-    for (j = 0; j < len; ++j) acc += v[j] * x[off + j];
-    tnn_rle_advance(c);
+  const int32_t b = c->block;
+  const uint8_t* p = c->p;
+  uint32_t remaining = c->remaining;
+  int32_t next = c->next;
+  while (remaining) {
+    const int32_t blk = next + p[0];
+    const int8_t* v = (const int8_t*)(p + 1);
+    int32_t off;
+    if (blk >= end) break;
+    off = (blk - first) * b;
+    if (off + b <= row_len && b == 4) {
+      const int16_t* xx = x + off;
+      acc += v[0] * xx[0] + v[1] * xx[1] + v[2] * xx[2] + v[3] * xx[3];
+    } else if (off + b <= row_len && b == 2) {
+      acc += v[0] * x[off] + v[1] * x[off + 1];
+    } else if (off + b <= row_len && b == 3) {
+      acc += v[0] * x[off] + v[1] * x[off + 1] + v[2] * x[off + 2];
+    } else {
+      const int32_t len = row_len - off < b ? row_len - off : b;
+      int32_t j;
+      for (j = 0; j < len; ++j) acc += v[j] * x[off + j];
+    }
+    next = blk + 1;
+    p += 1 + b;
+    --remaining;
   }
+  c->p = p;
+  c->remaining = remaining;
+  c->next = next;
   return acc;
+}
+
+/* As tnn_rle_row_dot for int8 activations read in place: returns the sum of value * x and
+ * adds the sum of the row's values to *wsum (the caller adds input_offset * *wsum). */
+static int32_t tnn_rle_row_dot8(tnn_rle_cursor* c, int32_t row, int32_t blocks_per_row,
+                                int32_t row_len, const int8_t* x, int32_t* wsum) {
+  int32_t acc = 0, sum = 0;
+  const int32_t first = row * blocks_per_row, end = first + blocks_per_row;
+  const int32_t b = c->block;
+  const uint8_t* p = c->p;
+  uint32_t remaining = c->remaining;
+  int32_t next = c->next;
+  while (remaining) {
+    const int32_t blk = next + p[0];
+    const int8_t* v = (const int8_t*)(p + 1);
+    int32_t off;
+    if (blk >= end) break;
+    off = (blk - first) * b;
+    if (off + b <= row_len && b == 4) {
+      const int8_t* xx = x + off;
+      acc += v[0] * xx[0] + v[1] * xx[1] + v[2] * xx[2] + v[3] * xx[3];
+      sum += v[0] + v[1] + v[2] + v[3];
+    } else if (off + b <= row_len && b == 2) {
+      acc += v[0] * x[off] + v[1] * x[off + 1];
+      sum += v[0] + v[1];
+    } else {
+      const int32_t len = row_len - off < b ? row_len - off : b;
+      int32_t j;
+      for (j = 0; j < len; ++j) {
+        acc += v[j] * x[off + j];
+        sum += v[j];
+      }
+    }
+    next = blk + 1;
+    p += 1 + b;
+    --remaining;
+  }
+  c->p = p;
+  c->remaining = remaining;
+  c->next = next;
+  *wsum += sum;
+  return acc;
+}
+
+/* tnn_rle_row_dot8 for two activation vectors at once (two tokens or pixels): the
+ * stream is parsed once for both, halving its cost per multiply. */
+static void tnn_rle_row_dot8x2(tnn_rle_cursor* c, int32_t row, int32_t blocks_per_row,
+                               int32_t row_len, const int8_t* x0, const int8_t* x1,
+                               int32_t* acc0, int32_t* acc1, int32_t* wsum) {
+  int32_t a0 = 0, a1 = 0, sum = 0;
+  const int32_t first = row * blocks_per_row, end = first + blocks_per_row;
+  const int32_t b = c->block;
+  const uint8_t* p = c->p;
+  uint32_t remaining = c->remaining;
+  int32_t next = c->next;
+  while (remaining) {
+    const int32_t blk = next + p[0];
+    const int8_t* v = (const int8_t*)(p + 1);
+    int32_t off;
+    if (blk >= end) break;
+    off = (blk - first) * b;
+    if (off + b <= row_len && b == 4) {
+      const int8_t* y0 = x0 + off;
+      const int8_t* y1 = x1 + off;
+      a0 += v[0] * y0[0] + v[1] * y0[1] + v[2] * y0[2] + v[3] * y0[3];
+      a1 += v[0] * y1[0] + v[1] * y1[1] + v[2] * y1[2] + v[3] * y1[3];
+      sum += v[0] + v[1] + v[2] + v[3];
+    } else if (off + b <= row_len && b == 2) {
+      a0 += v[0] * x0[off] + v[1] * x0[off + 1];
+      a1 += v[0] * x1[off] + v[1] * x1[off + 1];
+      sum += v[0] + v[1];
+    } else {
+      const int32_t len = row_len - off < b ? row_len - off : b;
+      int32_t j;
+      for (j = 0; j < len; ++j) {
+        a0 += v[j] * x0[off + j];
+        a1 += v[j] * x1[off + j];
+        sum += v[j];
+      }
+    }
+    next = blk + 1;
+    p += 1 + b;
+    --remaining;
+  }
+  c->p = p;
+  c->remaining = remaining;
+  c->next = next;
+  *acc0 = a0;
+  *acc1 = a1;
+  *wsum = sum;
+}
+
+/* Skips the entries of row `row` (a pixel in the padding contributes nothing). */
+static void tnn_rle_skip_row(tnn_rle_cursor* c, int32_t row, int32_t blocks_per_row) {
+  const int32_t end = (row + 1) * blocks_per_row;
+  int32_t blk;
+  while ((blk = tnn_rle_block(c)) >= 0 && blk < end) tnn_rle_advance(c);
 }
 
 int32_t tnn_conv_sparse_s8_get_buffer_size(const tnn_dims* input_dims, const tnn_dims* f_d,
@@ -83,6 +202,61 @@ int32_t tnn_conv_sparse_s8_get_buffer_size(const tnn_dims* input_dims, const tnn
   if ((f_d->h == 1 && f_d->w == 1) || (groups == input_dims->c && f_d->n == input_dims->c))
     return 0;
   return 2 * f_d->h * f_d->w * f_d->c;
+}
+
+/* 1x1 conv (not depthwise): every output pixel is a linear layer over its input pixel's
+ * channels of each group; pixels go two at a time through one parse of the stream. */
+static void tnn_conv1x1_sparse(const tnn_conv_params* p, const tnn_per_channel_quant* quant,
+                               const tnn_dims* in_d, const int8_t* input,
+                               const tnn_rle_weights* filter, const int32_t* bias,
+                               const tnn_dims* out_d, int8_t* output, int32_t icg, int32_t ocg) {
+  const int32_t bpr = (icg + filter->block - 1) / filter->block;
+  const int32_t pixels = out_d->h * out_d->w;
+  int32_t pix = 0;
+  while (pix < pixels) {
+    const int8_t* x[2] = {0, 0};
+    int32_t n = 0, k, oc;
+    tnn_rle_cursor cur;
+    /* up to two pixels; a pixel in the padding has no input (x = NULL) */
+    for (k = 0; k < 2 && pix + k < pixels; ++k) {
+      const int32_t oy = (pix + k) / out_d->w, ox = (pix + k) % out_d->w;
+      const int32_t iy = oy * p->stride.h - p->padding.h, ix = ox * p->stride.w - p->padding.w;
+      x[k] = iy >= 0 && iy < in_d->h && ix >= 0 && ix < in_d->w
+                 ? input + (iy * in_d->w + ix) * in_d->c
+                 : 0;
+      n = k + 1;
+    }
+    tnn_rle_begin(&cur, filter);
+    for (oc = 0; oc < out_d->c; ++oc) {
+      const int32_t g = oc / ocg;
+      int32_t acc[2] = {0, 0}, wsum = 0;
+      if (n == 2 && x[0] && x[1]) {
+        tnn_rle_row_dot8x2(&cur, oc, bpr, icg, x[0] + g * icg, x[1] + g * icg, &acc[0], &acc[1],
+                           &wsum);
+        acc[0] += p->input_offset * wsum;
+        acc[1] += p->input_offset * wsum;
+      } else {
+        /* one pixel, or a pair with padding: pixel by pixel over the same entries */
+        const tnn_rle_cursor start = cur;
+        for (k = 0; k < n; ++k) {
+          cur = start;
+          wsum = 0;
+          if (x[k]) {
+            acc[k] = tnn_rle_row_dot8(&cur, oc, bpr, icg, x[k] + g * icg, &wsum);
+            acc[k] += p->input_offset * wsum;
+          } else {
+            tnn_rle_skip_row(&cur, oc, bpr);
+          }
+        }
+      }
+      for (k = 0; k < n; ++k) {
+        int32_t v = (bias ? bias[oc] : 0) + acc[k];
+        v = tnn_requantize(v, quant->multiplier[oc], quant->shift[oc]) + p->output_offset;
+        output[(pix + k) * out_d->c + oc] = (int8_t)tnn_clamp(v, p->activation.min, p->activation.max);
+      }
+    }
+    pix += n;
+  }
 }
 
 tnn_status tnn_conv_sparse_s8(const tnn_context* ctx, const tnn_conv_params* p,
@@ -111,6 +285,10 @@ tnn_status tnn_conv_sparse_s8(const tnn_context* ctx, const tnn_conv_params* p,
     const int32_t row_len = depthwise ? f_d->w : f_d->h * f_d->w * icg;
     const int32_t bpr = (row_len + filter->block - 1) / filter->block;
     int16_t* col = need > 0 ? (int16_t*)ctx->buf : 0;
+    if (!depthwise && f_d->h == 1 && f_d->w == 1) {
+      tnn_conv1x1_sparse(p, quant, in_d, input, filter, bias, out_d, output, icg, ocg);
+      return TNN_OK;
+    }
     for (oy = 0; oy < out_d->h; ++oy) {
       for (ox = 0; ox < out_d->w; ++ox) {
         tnn_rle_cursor cur;
@@ -138,22 +316,6 @@ tnn_status tnn_conv_sparse_s8(const tnn_context* ctx, const tnn_conv_params* p,
                   }
                 tnn_rle_advance(&cur);
               }
-            }
-          } else if (!col) {
-            /* 1x1: the row is the pixel's channels of group g, read in place (a
-             * padding pixel contributes nothing) */
-            const int32_t first = oc * bpr, end = first + bpr;
-            const int inside = y0 >= 0 && y0 < in_d->h && x0 >= 0 && x0 < in_d->w;
-            const int8_t* x = inside ? input + (y0 * in_d->w + x0) * in_d->c + g * icg : input;
-            int32_t blk;
-            while ((blk = tnn_rle_block(&cur)) >= 0 && blk < end) {
-              const int8_t* v = tnn_rle_values(&cur);
-              const int32_t off = (blk - first) * filter->block;
-              const int32_t len = row_len - off < filter->block ? row_len - off : filter->block;
-              int32_t j;
-              if (inside)
-                for (j = 0; j < len; ++j) acc += v[j] * (x[off + j] + p->input_offset);
-              tnn_rle_advance(&cur);
             }
           } else {
             if (oc % ocg == 0) {
@@ -199,21 +361,29 @@ tnn_status tnn_linear_sparse_s8(const tnn_context* ctx, const tnn_linear_params*
     const int32_t bpr = (in + filter->block - 1) / filter->block;
     if (f_d->n != out || f_d->h * f_d->w * f_d->c != in || out_d->n * out_d->h * out_d->w != tokens)
       return TNN_ERR_SHAPE;
-    for (t = 0; t < tokens; ++t) {
+    for (t = 0; t + 1 < tokens; t += 2) {
+      tnn_rle_cursor cur;
+      const int8_t* x0 = input + t * in;
+      tnn_rle_begin(&cur, filter);
+      for (o = 0; o < out; ++o) {
+        int32_t a0, a1, wsum, k;
+        tnn_rle_row_dot8x2(&cur, o, bpr, in, x0, x0 + in, &a0, &a1, &wsum);
+        for (k = 0; k < 2; ++k) {
+          int32_t acc = (bias ? bias[o] : 0) + (k ? a1 : a0) + p->input_offset * wsum;
+          acc = tnn_requantize(acc, quant->multiplier[o], quant->shift[o]) + p->output_offset;
+          output[(t + k) * out + o] = (int8_t)tnn_clamp(acc, p->activation.min, p->activation.max);
+        }
+      }
+    }
+    for (; t < tokens; ++t) {
       tnn_rle_cursor cur;
       const int8_t* x = input + t * in;
       tnn_rle_begin(&cur, filter);
       for (o = 0; o < out; ++o) {
-        const int32_t first = o * bpr, end = first + bpr;
-        int32_t acc = bias ? bias[o] : 0, blk;
-        while ((blk = tnn_rle_block(&cur)) >= 0 && blk < end) {
-          const int8_t* v = tnn_rle_values(&cur);
-          const int32_t off = (blk - first) * filter->block;
-          const int32_t len = in - off < filter->block ? in - off : filter->block;
-          int32_t j;
-          for (j = 0; j < len; ++j) acc += v[j] * (x[off + j] + p->input_offset);
-          tnn_rle_advance(&cur);
-        }
+        int32_t wsum = 0;
+        int32_t acc = bias ? bias[o] : 0;
+        acc += tnn_rle_row_dot8(&cur, o, bpr, in, x, &wsum);
+        acc += p->input_offset * wsum;
         acc = tnn_requantize(acc, quant->multiplier[o], quant->shift[o]) + p->output_offset;
         output[t * out + o] = (int8_t)tnn_clamp(acc, p->activation.min, p->activation.max);
       }
