@@ -41,10 +41,7 @@ void BM_QuickstartTrainStep(benchmark::State& state) {
                                          {1, 28, 28}, 10);
   torch::manual_seed(0);
   space::Supernet net(layout);
-  std::vector<train::NamedParameter> params;
-  for (const auto& p : net->named_parameters(true))
-    params.push_back({p.key(), p.value(), train::decays(p.key(), p.value())});
-  train::Optimizer opt(std::move(params), {});
+  train::Optimizer opt(train::named_parameters_for_optimizer(*net), {});
   const train::PathSampler sampler(layout, train::Sampling::Uniform, 0);
   const std::vector<data::Batch> batches = {random_batch(recipe.train.batch_size, 1)};
   train::DistributedGroup single;

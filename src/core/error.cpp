@@ -14,4 +14,10 @@ void rethrow_with_context(const std::string& context, const std::exception& inne
   throw Error(context + ": " + inner.what());
 }
 
+std::string first_line(const std::exception& e) {
+  std::string msg = e.what();
+  if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+  return msg;
+}
+
 }  // namespace tinynas::core

@@ -13,8 +13,8 @@ tnn_status tnn_add_s8(const tnn_add_params* p, const int8_t* input1, const int8_
     const int32_t b = (input2[i] + p->input2_offset) * (1 << p->left_shift);
     const int32_t sum = tnn_requantize(a, p->input1.multiplier, p->input1.shift) +
                         tnn_requantize(b, p->input2.multiplier, p->input2.shift);
-    const int32_t out = tnn_requantize(sum, p->output.multiplier, p->output.shift) + p->output_offset;
-    output[i] = (int8_t)tnn_clamp(out, p->activation.min, p->activation.max);
+    output[i] = tnn_output_s8(sum, p->output.multiplier, p->output.shift, p->output_offset,
+                              &p->activation);
   }
   return TNN_OK;
 }

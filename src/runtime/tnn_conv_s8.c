@@ -12,17 +12,10 @@ tnn_status tnn_conv_s8(const tnn_context* ctx, const tnn_conv_params* p,
                        const int8_t* input, const tnn_dims* f_d, const int8_t* filter,
                        const int32_t* bias, const tnn_dims* out_d, int8_t* output) {
   int32_t oy, ox, oc, ky, kx, ic;
+  tnn_status st;
   (void)ctx;
-  if (!p || !quant || !quant->multiplier || !quant->shift || !input || !filter || !output)
-    return TNN_ERR_ARG;
-  if (!tnn_dims_ok(in_d) || !tnn_dims_ok(f_d) || !tnn_dims_ok(out_d) || in_d->n != 1 ||
-      out_d->n != 1 || !tnn_activation_ok(&p->activation) || p->groups < 1)
-    return TNN_ERR_ARG;
-  if (in_d->c % p->groups != 0 || out_d->c % p->groups != 0 || f_d->n != out_d->c ||
-      f_d->c != in_d->c / p->groups ||
-      out_d->h != tnn_window_out(in_d->h, f_d->h, p->stride.h, p->padding.h) ||
-      out_d->w != tnn_window_out(in_d->w, f_d->w, p->stride.w, p->padding.w))
-    return TNN_ERR_SHAPE;
+  if (!input || !filter || !output) return TNN_ERR_ARG;
+  if ((st = tnn_conv_check(p, quant, in_d, f_d, out_d)) != TNN_OK) return st;
   {
     const int32_t in_per_group = in_d->c / p->groups;
     const int32_t out_per_group = out_d->c / p->groups;
@@ -45,9 +38,9 @@ tnn_status tnn_conv_s8(const tnn_context* ctx, const tnn_conv_params* p,
               }
             }
           }
-          acc = tnn_requantize(acc, quant->multiplier[oc], quant->shift[oc]) + p->output_offset;
           output[(oy * out_d->w + ox) * out_d->c + oc] =
-              (int8_t)tnn_clamp(acc, p->activation.min, p->activation.max);
+              tnn_output_s8(acc, quant->multiplier[oc], quant->shift[oc], p->output_offset,
+                            &p->activation);
         }
       }
     }

@@ -14,6 +14,8 @@
 
 #include <stdint.h>
 
+#include "tnn_types.h"
+
 /* round(a * b / 2^31) (exact ties round upwards, as in gemmlowp), saturating the one
  * overflow case. */
 static inline int32_t tnn_sat_rounding_doubling_high_mul(int32_t a, int32_t b) {
@@ -47,6 +49,14 @@ static inline int32_t tnn_requantize(int32_t x, int32_t multiplier, int32_t shif
 
 static inline int32_t tnn_clamp(int32_t x, int32_t lo, int32_t hi) {
   return x < lo ? lo : (x > hi ? hi : x);
+}
+
+/* An accumulator to an int8 output: requantize, add the output zero point, clamp to the
+ * fused activation range. */
+static inline int8_t tnn_output_s8(int32_t acc, int32_t multiplier, int32_t shift,
+                                   int32_t output_offset, const tnn_activation* act) {
+  return (int8_t)tnn_clamp(tnn_requantize(acc, multiplier, shift) + output_offset, act->min,
+                           act->max);
 }
 
 /* Integer division rounded to nearest, ties away from zero; d > 0. */

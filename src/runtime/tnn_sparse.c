@@ -46,153 +46,96 @@ static void tnn_rle_begin(tnn_rle_cursor* c, const tnn_rle_weights* w) {
   c->block = w->block;
 }
 
-/* Block number of the current entry, or -1 at the end. */
-static int32_t tnn_rle_block(const tnn_rle_cursor* c) {
-  return c->remaining ? c->next + c->p[0] : -1;
-}
+/* Runs the statements after `row_len` once per stored block of row `row`, with
+ *   v    (const int8_t*) the block's values,
+ *   off  (int32_t)       the position of its first value in the row,
+ *   full (int)           1 when all `block` values lie inside the row,
+ *   len  (int32_t)       the count of values inside the row,
+ * and leaves the cursor at the first entry of a later row. The cursor lives in locals
+ * while walking, which keeps the hot loop in registers. */
+#define TNN_RLE_FOR_ROW(c, row, blocks_per_row, row_len, ...)                          \
+  do {                                                                                \
+    const int32_t first_ = (row) * (blocks_per_row), end_ = first_ + (blocks_per_row); \
+    const int32_t b_ = (c)->block;                                                    \
+    const uint8_t* p_ = (c)->p;                                                       \
+    uint32_t remaining_ = (c)->remaining;                                             \
+    int32_t next_ = (c)->next;                                                        \
+    while (remaining_) {                                                              \
+      const int32_t blk_ = next_ + p_[0];                                             \
+      if (blk_ >= end_) break;                                                        \
+      {                                                                               \
+        const int8_t* v = (const int8_t*)(p_ + 1);                                    \
+        const int32_t off = (blk_ - first_) * b_;                                     \
+        const int full = off + b_ <= (row_len);                                       \
+        const int32_t len = full ? b_ : (row_len)-off;                                \
+        (void)v;                                                                      \
+        (void)full;                                                                   \
+        (void)len;                                                                    \
+        __VA_ARGS__                                                                   \
+      }                                                                               \
+      next_ = blk_ + 1;                                                               \
+      p_ += 1 + b_;                                                                   \
+      --remaining_;                                                                   \
+    }                                                                                 \
+    (c)->p = p_;                                                                      \
+    (c)->remaining = remaining_;                                                      \
+    (c)->next = next_;                                                                \
+  } while (0)
 
-static const int8_t* tnn_rle_values(const tnn_rle_cursor* c) { return (const int8_t*)(c->p + 1); }
-
-static void tnn_rle_advance(tnn_rle_cursor* c) {
-  c->next += c->p[0] + 1;
-  c->p += 1 + c->block;
-  --c->remaining;
-}
-
-/* Sum over the stored blocks of row `row`, each value times x[offset within the row]:
- * the dot product of a coded weight row with int16 activations `x` (offsets applied).
+/* The dot product of a coded weight row with int16 activations `x` (offsets applied).
  * Full blocks of 2, 3 and 4 values (the block sizes SparseNAS uses) are unrolled. */
 static int32_t tnn_rle_row_dot(tnn_rle_cursor* c, int32_t row, int32_t blocks_per_row,
                                int32_t row_len, const int16_t* x) {
   int32_t acc = 0;
-  const int32_t first = row * blocks_per_row, end = first + blocks_per_row;
   const int32_t b = c->block;
-  const uint8_t* p = c->p;
-  uint32_t remaining = c->remaining;
-  int32_t next = c->next;
-  while (remaining) {
-    const int32_t blk = next + p[0];
-    const int8_t* v = (const int8_t*)(p + 1);
-    int32_t off;
-    if (blk >= end) break;
-    off = (blk - first) * b;
-    if (off + b <= row_len && b == 4) {
-      const int16_t* xx = x + off;
+  TNN_RLE_FOR_ROW(c, row, blocks_per_row, row_len,
+    const int16_t* xx = x + off;
+    if (full && b == 4) {
       acc += v[0] * xx[0] + v[1] * xx[1] + v[2] * xx[2] + v[3] * xx[3];
-    } else if (off + b <= row_len && b == 2) {
-      acc += v[0] * x[off] + v[1] * x[off + 1];
-    } else if (off + b <= row_len && b == 3) {
-      acc += v[0] * x[off] + v[1] * x[off + 1] + v[2] * x[off + 2];
+    } else if (full && b == 2) {
+      acc += v[0] * xx[0] + v[1] * xx[1];
+    } else if (full && b == 3) {
+      acc += v[0] * xx[0] + v[1] * xx[1] + v[2] * xx[2];
     } else {
-      const int32_t len = row_len - off < b ? row_len - off : b;
       int32_t j;
-      for (j = 0; j < len; ++j) acc += v[j] * x[off + j];
-    }
-    next = blk + 1;
-    p += 1 + b;
-    --remaining;
-  }
-  c->p = p;
-  c->remaining = remaining;
-  c->next = next;
+      for (j = 0; j < len; ++j) acc += v[j] * xx[j];
+    });
   return acc;
 }
 
-/* As tnn_rle_row_dot for int8 activations read in place: returns the sum of value * x and
- * adds the sum of the row's values to *wsum (the caller adds input_offset * *wsum). */
-static int32_t tnn_rle_row_dot8(tnn_rle_cursor* c, int32_t row, int32_t blocks_per_row,
-                                int32_t row_len, const int8_t* x, int32_t* wsum) {
-  int32_t acc = 0, sum = 0;
-  const int32_t first = row * blocks_per_row, end = first + blocks_per_row;
-  const int32_t b = c->block;
-  const uint8_t* p = c->p;
-  uint32_t remaining = c->remaining;
-  int32_t next = c->next;
-  while (remaining) {
-    const int32_t blk = next + p[0];
-    const int8_t* v = (const int8_t*)(p + 1);
-    int32_t off;
-    if (blk >= end) break;
-    off = (blk - first) * b;
-    if (off + b <= row_len && b == 4) {
-      const int8_t* xx = x + off;
-      acc += v[0] * xx[0] + v[1] * xx[1] + v[2] * xx[2] + v[3] * xx[3];
-      sum += v[0] + v[1] + v[2] + v[3];
-    } else if (off + b <= row_len && b == 2) {
-      acc += v[0] * x[off] + v[1] * x[off + 1];
-      sum += v[0] + v[1];
-    } else {
-      const int32_t len = row_len - off < b ? row_len - off : b;
-      int32_t j;
-      for (j = 0; j < len; ++j) {
-        acc += v[j] * x[off + j];
-        sum += v[j];
-      }
-    }
-    next = blk + 1;
-    p += 1 + b;
-    --remaining;
-  }
-  c->p = p;
-  c->remaining = remaining;
-  c->next = next;
-  *wsum += sum;
-  return acc;
-}
-
-/* tnn_rle_row_dot8 for two activation vectors at once (two tokens or pixels): the
- * stream is parsed once for both, halving its cost per multiply. */
-static void tnn_rle_row_dot8x2(tnn_rle_cursor* c, int32_t row, int32_t blocks_per_row,
-                               int32_t row_len, const int8_t* x0, const int8_t* x1,
-                               int32_t* acc0, int32_t* acc1, int32_t* wsum) {
+/* The dot products of a coded weight row with `n` (1 or 2) int8 activation vectors
+ * read in place, without their offset: acc[k] = sum of value * x[k][position], and
+ * *wsum = sum of the row's values (the caller adds input_offset * *wsum, exactly
+ * sum of value * (x + offset)). Two vectors share one parse of the stream. */
+static void tnn_rle_row_dot8(tnn_rle_cursor* c, int32_t row, int32_t blocks_per_row,
+                             int32_t row_len, const int8_t* const* x, int32_t n, int32_t* acc,
+                             int32_t* wsum) {
   int32_t a0 = 0, a1 = 0, sum = 0;
-  const int32_t first = row * blocks_per_row, end = first + blocks_per_row;
   const int32_t b = c->block;
-  const uint8_t* p = c->p;
-  uint32_t remaining = c->remaining;
-  int32_t next = c->next;
-  while (remaining) {
-    const int32_t blk = next + p[0];
-    const int8_t* v = (const int8_t*)(p + 1);
-    int32_t off;
-    if (blk >= end) break;
-    off = (blk - first) * b;
-    if (off + b <= row_len && b == 4) {
-      const int8_t* y0 = x0 + off;
-      const int8_t* y1 = x1 + off;
+  const int8_t* x0 = x[0];
+  const int8_t* x1 = n == 2 ? x[1] : x[0]; /* n == 1: the second sum is discarded */
+  TNN_RLE_FOR_ROW(c, row, blocks_per_row, row_len,
+    const int8_t* y0 = x0 + off;
+    const int8_t* y1 = x1 + off;
+    if (full && b == 4) {
       a0 += v[0] * y0[0] + v[1] * y0[1] + v[2] * y0[2] + v[3] * y0[3];
-      a1 += v[0] * y1[0] + v[1] * y1[1] + v[2] * y1[2] + v[3] * y1[3];
+      if (n == 2) a1 += v[0] * y1[0] + v[1] * y1[1] + v[2] * y1[2] + v[3] * y1[3];
       sum += v[0] + v[1] + v[2] + v[3];
-    } else if (off + b <= row_len && b == 2) {
-      a0 += v[0] * x0[off] + v[1] * x0[off + 1];
-      a1 += v[0] * x1[off] + v[1] * x1[off + 1];
+    } else if (full && b == 2) {
+      a0 += v[0] * y0[0] + v[1] * y0[1];
+      if (n == 2) a1 += v[0] * y1[0] + v[1] * y1[1];
       sum += v[0] + v[1];
     } else {
-      const int32_t len = row_len - off < b ? row_len - off : b;
       int32_t j;
       for (j = 0; j < len; ++j) {
-        a0 += v[j] * x0[off + j];
-        a1 += v[j] * x1[off + j];
+        a0 += v[j] * y0[j];
+        if (n == 2) a1 += v[j] * y1[j];
         sum += v[j];
       }
-    }
-    next = blk + 1;
-    p += 1 + b;
-    --remaining;
-  }
-  c->p = p;
-  c->remaining = remaining;
-  c->next = next;
-  *acc0 = a0;
-  *acc1 = a1;
+    });
+  acc[0] = a0;
+  if (n == 2) acc[1] = a1;
   *wsum = sum;
-}
-
-/* Skips the entries of row `row` (a pixel in the padding contributes nothing). */
-static void tnn_rle_skip_row(tnn_rle_cursor* c, int32_t row, int32_t blocks_per_row) {
-  const int32_t end = (row + 1) * blocks_per_row;
-  int32_t blk;
-  while ((blk = tnn_rle_block(c)) >= 0 && blk < end) tnn_rle_advance(c);
 }
 
 int32_t tnn_conv_sparse_s8_get_buffer_size(const tnn_dims* input_dims, const tnn_dims* f_d,
@@ -204,12 +147,14 @@ int32_t tnn_conv_sparse_s8_get_buffer_size(const tnn_dims* input_dims, const tnn
   return 2 * f_d->h * f_d->w * f_d->c;
 }
 
-/* 1x1 conv (not depthwise): every output pixel is a linear layer over its input pixel's
- * channels of each group; pixels go two at a time through one parse of the stream. */
+/* 1x1 conv (not depthwise), and the linear layer as a 1x1 conv over tokens: every output
+ * pixel is a linear map of its input pixel's channels of each group. Pixels go two at a
+ * time through one parse of the stream. */
 static void tnn_conv1x1_sparse(const tnn_conv_params* p, const tnn_per_channel_quant* quant,
                                const tnn_dims* in_d, const int8_t* input,
                                const tnn_rle_weights* filter, const int32_t* bias,
-                               const tnn_dims* out_d, int8_t* output, int32_t icg, int32_t ocg) {
+                               const tnn_dims* out_d, int8_t* output) {
+  const int32_t icg = in_d->c / p->groups, ocg = out_d->c / p->groups;
   const int32_t bpr = (icg + filter->block - 1) / filter->block;
   const int32_t pixels = out_d->h * out_d->w;
   int32_t pix = 0;
@@ -221,9 +166,8 @@ static void tnn_conv1x1_sparse(const tnn_conv_params* p, const tnn_per_channel_q
     for (k = 0; k < 2 && pix + k < pixels; ++k) {
       const int32_t oy = (pix + k) / out_d->w, ox = (pix + k) % out_d->w;
       const int32_t iy = oy * p->stride.h - p->padding.h, ix = ox * p->stride.w - p->padding.w;
-      x[k] = iy >= 0 && iy < in_d->h && ix >= 0 && ix < in_d->w
-                 ? input + (iy * in_d->w + ix) * in_d->c
-                 : 0;
+      if (iy >= 0 && iy < in_d->h && ix >= 0 && ix < in_d->w)
+        x[k] = input + (iy * in_d->w + ix) * in_d->c;
       n = k + 1;
     }
     tnn_rle_begin(&cur, filter);
@@ -231,8 +175,10 @@ static void tnn_conv1x1_sparse(const tnn_conv_params* p, const tnn_per_channel_q
       const int32_t g = oc / ocg;
       int32_t acc[2] = {0, 0}, wsum = 0;
       if (n == 2 && x[0] && x[1]) {
-        tnn_rle_row_dot8x2(&cur, oc, bpr, icg, x[0] + g * icg, x[1] + g * icg, &acc[0], &acc[1],
-                           &wsum);
+        const int8_t* xg[2];
+        xg[0] = x[0] + g * icg;
+        xg[1] = x[1] + g * icg;
+        tnn_rle_row_dot8(&cur, oc, bpr, icg, xg, 2, acc, &wsum);
         acc[0] += p->input_offset * wsum;
         acc[1] += p->input_offset * wsum;
       } else {
@@ -240,20 +186,19 @@ static void tnn_conv1x1_sparse(const tnn_conv_params* p, const tnn_per_channel_q
         const tnn_rle_cursor start = cur;
         for (k = 0; k < n; ++k) {
           cur = start;
-          wsum = 0;
           if (x[k]) {
-            acc[k] = tnn_rle_row_dot8(&cur, oc, bpr, icg, x[k] + g * icg, &wsum);
+            const int8_t* xg = x[k] + g * icg;
+            tnn_rle_row_dot8(&cur, oc, bpr, icg, &xg, 1, &acc[k], &wsum);
             acc[k] += p->input_offset * wsum;
           } else {
-            tnn_rle_skip_row(&cur, oc, bpr);
+            TNN_RLE_FOR_ROW(&cur, oc, bpr, icg, ;); /* skip the row: padding adds 0 */
           }
         }
       }
-      for (k = 0; k < n; ++k) {
-        int32_t v = (bias ? bias[oc] : 0) + acc[k];
-        v = tnn_requantize(v, quant->multiplier[oc], quant->shift[oc]) + p->output_offset;
-        output[(pix + k) * out_d->c + oc] = (int8_t)tnn_clamp(v, p->activation.min, p->activation.max);
-      }
+      for (k = 0; k < n; ++k)
+        output[(pix + k) * out_d->c + oc] =
+            tnn_output_s8((bias ? bias[oc] : 0) + acc[k], quant->multiplier[oc],
+                          quant->shift[oc], p->output_offset, &p->activation);
     }
     pix += n;
   }
@@ -266,17 +211,9 @@ tnn_status tnn_conv_sparse_s8(const tnn_context* ctx, const tnn_conv_params* p,
                               const tnn_dims* out_d, int8_t* output) {
   int32_t oy, ox, oc, ky, kx, ic;
   int32_t need;
-  if (!p || !quant || !quant->multiplier || !quant->shift || !input || !filter ||
-      !filter->data || filter->block < 1 || !output)
-    return TNN_ERR_ARG;
-  if (!tnn_dims_ok(in_d) || !tnn_dims_ok(f_d) || !tnn_dims_ok(out_d) || in_d->n != 1 ||
-      out_d->n != 1 || !tnn_activation_ok(&p->activation) || p->groups < 1)
-    return TNN_ERR_ARG;
-  if (in_d->c % p->groups != 0 || out_d->c % p->groups != 0 || f_d->n != out_d->c ||
-      f_d->c != in_d->c / p->groups ||
-      out_d->h != tnn_window_out(in_d->h, f_d->h, p->stride.h, p->padding.h) ||
-      out_d->w != tnn_window_out(in_d->w, f_d->w, p->stride.w, p->padding.w))
-    return TNN_ERR_SHAPE;
+  tnn_status st;
+  if (!input || !filter || !filter->data || filter->block < 1 || !output) return TNN_ERR_ARG;
+  if ((st = tnn_conv_check(p, quant, in_d, f_d, out_d)) != TNN_OK) return st;
   need = tnn_conv_sparse_s8_get_buffer_size(in_d, f_d, p->groups);
   if (need > 0 && (!ctx || !ctx->buf || ctx->size < need)) return TNN_ERR_BUFFER;
   {
@@ -284,9 +221,9 @@ tnn_status tnn_conv_sparse_s8(const tnn_context* ctx, const tnn_conv_params* p,
     const int32_t icg = f_d->c, ocg = out_d->c / p->groups;
     const int32_t row_len = depthwise ? f_d->w : f_d->h * f_d->w * icg;
     const int32_t bpr = (row_len + filter->block - 1) / filter->block;
-    int16_t* col = need > 0 ? (int16_t*)ctx->buf : 0;
+    int16_t* col = (int16_t*)(need > 0 ? ctx->buf : 0);
     if (!depthwise && f_d->h == 1 && f_d->w == 1) {
-      tnn_conv1x1_sparse(p, quant, in_d, input, filter, bias, out_d, output, icg, ocg);
+      tnn_conv1x1_sparse(p, quant, in_d, input, filter, bias, out_d, output);
       return TNN_OK;
     }
     for (oy = 0; oy < out_d->h; ++oy) {
@@ -295,46 +232,42 @@ tnn_status tnn_conv_sparse_s8(const tnn_context* ctx, const tnn_conv_params* p,
         const int32_t y0 = oy * p->stride.h - p->padding.h, x0 = ox * p->stride.w - p->padding.w;
         tnn_rle_begin(&cur, filter);
         for (oc = 0; oc < out_d->c; ++oc) {
-          const int32_t g = oc / ocg;
           int32_t acc = bias ? bias[oc] : 0;
           if (depthwise) {
             /* rows oc*kh .. oc*kh+kh-1 hold kernel row ky; values run along kx */
             for (ky = 0; ky < f_d->h; ++ky) {
-              const int32_t row = oc * f_d->h + ky, iy = y0 + ky;
-              const int32_t first = row * bpr, end = first + bpr;
-              int32_t blk;
-              while ((blk = tnn_rle_block(&cur)) >= 0 && blk < end) {
-                const int8_t* v = tnn_rle_values(&cur);
-                const int32_t off = (blk - first) * filter->block;
-                const int32_t len = row_len - off < filter->block ? row_len - off : filter->block;
+              const int32_t iy = y0 + ky;
+              const int row_inside = iy >= 0 && iy < in_d->h;
+              TNN_RLE_FOR_ROW(&cur, oc * f_d->h + ky, bpr, row_len,
                 int32_t j;
-                if (iy >= 0 && iy < in_d->h)
+                if (row_inside)
                   for (j = 0; j < len; ++j) {
                     const int32_t ix = x0 + off + j;
                     if (ix >= 0 && ix < in_d->w)
                       acc += v[j] * (input[(iy * in_d->w + ix) * in_d->c + oc] + p->input_offset);
-                  }
-                tnn_rle_advance(&cur);
-              }
+                  });
             }
           } else {
             if (oc % ocg == 0) {
-              /* the receptive field of group g, offsets applied, padding as real 0 */
+              /* the receptive field of group oc / ocg, offsets applied, padding as real 0 */
+              const int32_t g = oc / ocg;
               int16_t* dst = col;
               for (ky = 0; ky < f_d->h; ++ky)
                 for (kx = 0; kx < f_d->w; ++kx) {
                   const int32_t iy = y0 + ky, ix = x0 + kx;
-                  const int inside = iy >= 0 && iy < in_d->h && ix >= 0 && ix < in_d->w;
-                  const int8_t* src = input + (iy * in_d->w + ix) * in_d->c + g * icg;
-                  for (ic = 0; ic < icg; ++ic)
-                    *dst++ = (int16_t)(inside ? src[ic] + p->input_offset : 0);
+                  if (iy >= 0 && iy < in_d->h && ix >= 0 && ix < in_d->w) {
+                    const int8_t* src = input + (iy * in_d->w + ix) * in_d->c + g * icg;
+                    for (ic = 0; ic < icg; ++ic) *dst++ = (int16_t)(src[ic] + p->input_offset);
+                  } else {
+                    for (ic = 0; ic < icg; ++ic) *dst++ = 0;
+                  }
                 }
             }
             acc += tnn_rle_row_dot(&cur, oc, bpr, row_len, col);
           }
-          acc = tnn_requantize(acc, quant->multiplier[oc], quant->shift[oc]) + p->output_offset;
           output[(oy * out_d->w + ox) * out_d->c + oc] =
-              (int8_t)tnn_clamp(acc, p->activation.min, p->activation.max);
+              tnn_output_s8(acc, quant->multiplier[oc], quant->shift[oc], p->output_offset,
+                            &p->activation);
         }
       }
     }
@@ -347,47 +280,22 @@ tnn_status tnn_linear_sparse_s8(const tnn_context* ctx, const tnn_linear_params*
                                 const int8_t* input, const tnn_dims* f_d,
                                 const tnn_rle_weights* filter, const int32_t* bias,
                                 const tnn_dims* out_d, int8_t* output) {
-  int32_t t, o;
+  tnn_status st;
   (void)ctx;
-  if (!p || !quant || !quant->multiplier || !quant->shift || !input || !filter ||
-      !filter->data || filter->block < 1 || !output)
-    return TNN_ERR_ARG;
-  if (!tnn_dims_ok(in_d) || !tnn_dims_ok(f_d) || !tnn_dims_ok(out_d) ||
-      !tnn_activation_ok(&p->activation))
-    return TNN_ERR_ARG;
+  if (!input || !filter || !filter->data || filter->block < 1 || !output) return TNN_ERR_ARG;
+  if ((st = tnn_linear_check(p, quant, in_d, f_d, out_d)) != TNN_OK) return st;
   {
+    /* tokens as the pixels of a 1 x tokens map */
     const int32_t tokens = in_d->n * in_d->h * in_d->w;
-    const int32_t in = in_d->c, out = out_d->c;
-    const int32_t bpr = (in + filter->block - 1) / filter->block;
-    if (f_d->n != out || f_d->h * f_d->w * f_d->c != in || out_d->n * out_d->h * out_d->w != tokens)
-      return TNN_ERR_SHAPE;
-    for (t = 0; t + 1 < tokens; t += 2) {
-      tnn_rle_cursor cur;
-      const int8_t* x0 = input + t * in;
-      tnn_rle_begin(&cur, filter);
-      for (o = 0; o < out; ++o) {
-        int32_t a0, a1, wsum, k;
-        tnn_rle_row_dot8x2(&cur, o, bpr, in, x0, x0 + in, &a0, &a1, &wsum);
-        for (k = 0; k < 2; ++k) {
-          int32_t acc = (bias ? bias[o] : 0) + (k ? a1 : a0) + p->input_offset * wsum;
-          acc = tnn_requantize(acc, quant->multiplier[o], quant->shift[o]) + p->output_offset;
-          output[(t + k) * out + o] = (int8_t)tnn_clamp(acc, p->activation.min, p->activation.max);
-        }
-      }
-    }
-    for (; t < tokens; ++t) {
-      tnn_rle_cursor cur;
-      const int8_t* x = input + t * in;
-      tnn_rle_begin(&cur, filter);
-      for (o = 0; o < out; ++o) {
-        int32_t wsum = 0;
-        int32_t acc = bias ? bias[o] : 0;
-        acc += tnn_rle_row_dot8(&cur, o, bpr, in, x, &wsum);
-        acc += p->input_offset * wsum;
-        acc = tnn_requantize(acc, quant->multiplier[o], quant->shift[o]) + p->output_offset;
-        output[t * out + o] = (int8_t)tnn_clamp(acc, p->activation.min, p->activation.max);
-      }
-    }
+    const tnn_dims in_map = {1, tokens, 1, in_d->c}, out_map = {1, tokens, 1, out_d->c};
+    tnn_conv_params conv;
+    conv.input_offset = p->input_offset;
+    conv.output_offset = p->output_offset;
+    conv.stride.w = conv.stride.h = 1;
+    conv.padding.w = conv.padding.h = 0;
+    conv.groups = 1;
+    conv.activation = p->activation;
+    tnn_conv1x1_sparse(&conv, quant, &in_map, input, filter, bias, &out_map, output);
   }
   return TNN_OK;
 }

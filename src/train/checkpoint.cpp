@@ -187,9 +187,7 @@ void load_archive(torch::serialize::InputArchive& archive, const std::string& by
   try {
     archive.load_from(bytes.data(), bytes.size(), torch::Device(torch::kCPU));
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
-    core::fail_file(source, "not a readable LibTorch archive: " + msg);
+    core::fail_file(source, "not a readable LibTorch archive: " + core::first_line(e));
   }
 }
 

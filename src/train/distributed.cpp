@@ -120,10 +120,9 @@ void wait_for(const c10::intrusive_ptr<c10d::Work>& work, int rank, const char* 
   try {
     work->wait();
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
     throw core::Error("rank " + std::to_string(rank) + ": collective '" + what +
-                      "' failed; another rank has probably exited or stalled: " + msg);
+                      "' failed; another rank has probably exited or stalled: " +
+                      core::first_line(e));
   }
 }
 
@@ -168,37 +167,12 @@ DistributedGroup::DistributedGroup(const DistEnv& env, const std::string& backen
       store = c10::make_intrusive<c10d::PrefixStore>(
           "/worker/attempt_" + std::to_string(env.restart_count), store);
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
     throw core::Error("rank " + std::to_string(env.rank) + " of " +
                       std::to_string(env.world_size) + ": rendezvous at " + where +
                       (env.rank == 0 ? " (hosting it)" : "") + " failed within " +
-                      std::to_string(timeout.count() / 1000) + " s: " + msg);
+                      std::to_string(timeout.count() / 1000) + " s: " + core::first_line(e));
   }
-  try {
-    check_membership(*store, rank_, world_size_);
-  } catch (const core::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    std::string msg = e.what();
-    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
-    throw core::Error("rank " + std::to_string(rank_) + ": rendezvous at " + where +
-                      " failed: " + msg);
-  }
-  impl_ = std::make_unique<Impl>();
-  impl_->store = store;
-  impl_->timeout = timeout;
-  try {
-    impl_->pg = make_backend(store, rank_, world_size_, backend, timeout,
-                             env.local_world_size == env.world_size);
-  } catch (const core::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    std::string msg = e.what();
-    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
-    throw core::Error("rank " + std::to_string(rank_) + ": creating the " + backend +
-                      " process group through " + where + " failed: " + msg);
-  }
+  join(std::move(store), timeout, env.local_world_size == env.world_size, where);
 }
 
 DistributedGroup::DistributedGroup(c10::intrusive_ptr<c10d::Store> store, int rank,
@@ -209,11 +183,33 @@ DistributedGroup::DistributedGroup(c10::intrusive_ptr<c10d::Store> store, int ra
     backend_ = "none";
     return;
   }
-  check_membership(*store, rank_, world_size_);
+  join(std::move(store), timeout, true, "the given store");
+}
+
+void DistributedGroup::join(c10::intrusive_ptr<c10d::Store> store,
+                            std::chrono::milliseconds timeout, bool single_node,
+                            const std::string& where) {
+  // c10d's own failures (store timeouts, Gloo/NCCL set-up) get rank and address; ours
+  // (core::Error) already say what is wrong.
+  const std::string who = "rank " + std::to_string(rank_) + ": ";
+  try {
+    check_membership(*store, rank_, world_size_);
+  } catch (const core::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw core::Error(who + "rendezvous at " + where + " failed: " + core::first_line(e));
+  }
   impl_ = std::make_unique<Impl>();
-  impl_->store = std::move(store);
+  impl_->store = store;
   impl_->timeout = timeout;
-  impl_->pg = make_backend(impl_->store, rank, world_size, backend, timeout, true);
+  try {
+    impl_->pg = make_backend(store, rank_, world_size_, backend_, timeout, single_node);
+  } catch (const core::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw core::Error(who + "creating the " + backend_ + " process group through " + where +
+                      " failed: " + core::first_line(e));
+  }
 }
 
 DistributedGroup::~DistributedGroup() = default;

@@ -100,8 +100,8 @@ EvalResult evaluate(torch::nn::Module& model, const Forward& forward, data::Batc
   torch::NoGradGuard no_grad;
   model.eval();
   loader.start_epoch(0);
-  double loss_sum = 0;
-  std::int64_t correct = 0, total = 0;
+  // (correct, images, loss) summed on the device; read back once, after the all-reduce.
+  auto sums = torch::zeros({3}, torch::TensorOptions().dtype(torch::kDouble).device(place.device));
   while (auto batch = loader.next()) {
     auto [x, y] = to_tensors(*batch, place);
     torch::Tensor logits;
@@ -110,14 +110,13 @@ EvalResult evaluate(torch::nn::Module& model, const Forward& forward, data::Batc
       logits = forward(x);
     }
     logits = logits.to(torch::kFloat);
-    loss_sum += torch::nn::functional::cross_entropy(
-                    logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .item<double>();
-    correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
-    total += batch->n;
+    sums[0] += logits.argmax(1).eq(y).sum();
+    sums[1] += batch->n;
+    sums[2] += torch::nn::functional::cross_entropy(
+        logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
   }
-  auto sums = torch::tensor({double(correct), double(total), loss_sum}, torch::kDouble);
   group.all_reduce_sum(sums, "evaluation");
+  sums = sums.cpu();
   EvalResult r;
   r.correct = static_cast<std::int64_t>(sums[0].item<double>());
   r.total = static_cast<std::int64_t>(sums[1].item<double>());

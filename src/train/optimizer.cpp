@@ -8,9 +8,13 @@
 
 namespace tinynas::train {
 
-bool decays(const std::string& name, const torch::Tensor& param) {
-  (void)name;  // kept for rules by name (e.g. position embeddings) if a space adds them
-  return param.dim() >= 2;
+bool decays(const torch::Tensor& param) { return param.dim() >= 2; }
+
+std::vector<NamedParameter> named_parameters_for_optimizer(const torch::nn::Module& module) {
+  std::vector<NamedParameter> out;
+  for (const auto& p : module.named_parameters(true))
+    out.push_back({p.key(), p.value(), decays(p.value())});
+  return out;
 }
 
 Optimizer::Optimizer(std::vector<NamedParameter> params, OptimizerOptions options)

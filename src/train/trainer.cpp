@@ -93,7 +93,7 @@ StepStats train_step(Optimizer& optimizer, const Forward& forward,
                      DistributedGroup& group, std::int64_t bucket_bytes) {
   optimizer.zero_grad();
   const double scale = 1.0 / double(micro_batches.size());
-  double loss_sum = 0;
+  torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(place.device));
   std::int64_t images = 0;
   for (const auto& batch : micro_batches) {
     auto [x, y] = to_tensors(batch, place);
@@ -109,7 +109,7 @@ StepStats train_step(Optimizer& optimizer, const Forward& forward,
     // 1/A is a power of two for A = 1, 2, 4, ...: then scaling is exact and accumulating
     // equals averaging over ranks bit for bit.
     (loss * scale).backward();
-    loss_sum += loss.item<double>();
+    loss_sum += loss.detach();  // read once per step, not once per micro-batch
     images += batch.n;
   }
 
@@ -121,7 +121,7 @@ StepStats train_step(Optimizer& optimizer, const Forward& forward,
   auto* f = flags.data_ptr<double>();
   for (std::int64_t i = 0; i < n; ++i)
     f[i] = params[static_cast<std::size_t>(i)].tensor.grad().defined() ? 1.0 : 0.0;
-  f[n] = loss_sum * scale;
+  f[n] = loss_sum.item<double>() * scale;
   f[n + 1] = double(images);
   group.all_reduce_sum(flags, "gradient presence check");
   std::vector<torch::Tensor> grads;
@@ -200,7 +200,7 @@ struct SupernetTrainer::Impl {
 };
 
 void SupernetTrainer::Impl::setup() {
-  place.device = select_device(train.device, opt.local_rank, opt.local_world_size);
+  place.device = opt.device;
   // Kernels, NCCL and allocations of this rank go to its own GPU, not device 0.
   if (place.device.is_cuda()) device_guard.emplace(place.device);
   place.channels_last = train.channels_last;
@@ -232,14 +232,11 @@ void SupernetTrainer::Impl::setup() {
     for (auto& p : model->parameters())
       if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
   }
-  std::vector<NamedParameter> params;
-  for (const auto& p : model->named_parameters(true))
-    params.push_back({p.key(), p.value(), decays(p.key(), p.value())});
   OptimizerOptions oo;
   oo.kind = train.optimizer;
   oo.weight_decay = train.weight_decay;
   oo.momentum = train.momentum;
-  optimizer = std::make_unique<Optimizer>(std::move(params), oo);
+  optimizer = std::make_unique<Optimizer>(named_parameters_for_optimizer(*model), oo);
 
   build_loaders();
   core::Rng rng(core::derive_seed(std::uint64_t(train.seed), kEvalPathStream));

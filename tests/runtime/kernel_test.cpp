@@ -13,22 +13,6 @@ namespace tt = tinynas::testing;
 
 namespace {
 
-// Per-output-channel requantization for weights of random scales.
-struct ChannelQuant {
-  std::vector<double> real;  // input_scale * weight_scale[c] / output_scale
-  std::vector<std::int32_t> mult, shift;
-  ChannelQuant(int channels, std::mt19937& gen) {
-    std::uniform_real_distribution<double> d(std::log(2e-4), std::log(2e-2));
-    for (int c = 0; c < channels; ++c) {
-      const auto q = tt::quantize_multiplier(std::exp(d(gen)));
-      real.push_back(q.value());
-      mult.push_back(q.multiplier);
-      shift.push_back(q.shift);
-    }
-  }
-  tnn_per_channel_quant view() const { return {mult.data(), shift.data()}; }
-};
-
 class ConvTester {
  public:
   ConvTester& input(int h, int w, int c) { h_ = h, w_ = w, c_ = c; return *this; }
@@ -50,7 +34,7 @@ class ConvTester {
     const int zin = zp(gen), zout = zp(gen);
     std::vector<std::int32_t> bias(static_cast<std::size_t>(o_));
     for (auto& v : bias) v = b(gen);
-    const ChannelQuant q(o_, gen);
+    const tt::ChannelQuant q(o_, gen);
     tnn_conv_params params{-zin, zout, {s_, s_}, {p_, p_}, g_, {relu_ ? zout : -128, 127}};
     const tnn_dims in_d{1, h_, w_, c_}, f_d{o_, kh_, kw_, icg}, out_d{1, oh, ow, o_};
     std::vector<std::int8_t> out(std::size_t(oh * ow * o_));
@@ -141,7 +125,7 @@ TEST(LinearS8, PerTokenWithinOneLsbOfDoubleMath) {
     const auto w = tt::random_int8(std::size_t(out * in), gen);
     std::vector<std::int32_t> bias(static_cast<std::size_t>(out));
     for (auto& b : bias) b = std::uniform_int_distribution<int>(-2000, 2000)(gen);
-    const ChannelQuant q(out, gen);
+    const tt::ChannelQuant q(out, gen);
     const int zin = t % 11 - 5, zout = t % 7 - 3;
     const tnn_linear_params p{-zin, zout, {-128, 127}};
     const tnn_dims in_d{1, tokens, 1, in}, f_d{out, 1, 1, in}, out_d{1, tokens, 1, out};

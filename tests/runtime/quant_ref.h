@@ -7,6 +7,8 @@
 #include <random>
 #include <vector>
 
+#include "tnn_types.h"
+
 namespace tinynas::testing {
 
 struct Multiplier {
@@ -43,5 +45,21 @@ inline std::vector<std::int8_t> random_int8(std::size_t n, std::mt19937& gen) {
   for (auto& x : v) x = static_cast<std::int8_t>(d(gen));
   return v;
 }
+
+// Per-output-channel requantization for weights of random scales.
+struct ChannelQuant {
+  std::vector<double> real;  // input_scale * weight_scale[c] / output_scale
+  std::vector<std::int32_t> mult, shift;
+  ChannelQuant(int channels, std::mt19937& gen) {
+    std::uniform_real_distribution<double> d(std::log(2e-4), std::log(2e-2));
+    for (int c = 0; c < channels; ++c) {
+      const auto q = quantize_multiplier(std::exp(d(gen)));
+      real.push_back(q.value());
+      mult.push_back(q.multiplier);
+      shift.push_back(q.shift);
+    }
+  }
+  tnn_per_channel_quant view() const { return {mult.data(), shift.data()}; }
+};
 
 }  // namespace tinynas::testing

@@ -29,18 +29,6 @@ void prune_blocks(std::vector<std::int8_t>& w, int rows, int row_len, int block,
   }
 }
 
-struct Quant {
-  std::vector<std::int32_t> mult, shift;
-  explicit Quant(int n) {
-    for (int c = 0; c < n; ++c) {
-      const auto q = tt::quantize_multiplier(0.003 + 0.0007 * c);
-      mult.push_back(q.multiplier);
-      shift.push_back(q.shift);
-    }
-  }
-  tnn_per_channel_quant view() const { return {mult.data(), shift.data()}; }
-};
-
 void check_conv(int h, int w, int c, int o, int k, int s, int p, int groups, int block,
                 double sparsity, unsigned seed) {
   std::mt19937 gen(seed);
@@ -54,7 +42,7 @@ void check_conv(int h, int w, int c, int o, int k, int s, int p, int groups, int
   const auto coded = rle_encode(wt.data(), rows, row_len, block);
   std::vector<std::int32_t> bias(static_cast<std::size_t>(o));
   for (auto& b : bias) b = std::uniform_int_distribution<int>(-500, 500)(gen);
-  const Quant q(o);
+  const tt::ChannelQuant q(o, gen);
   const auto quant = q.view();
   const tnn_conv_params prm{7, -3, {s, s}, {p, p}, groups, {-128, 127}};
   const tnn_dims in_d{1, h, w, c}, f_d{o, k, k, icg}, out_d{1, oh, ow, o};
@@ -112,7 +100,7 @@ TEST(SparseLinear, BitExactIncludingRunsLongerThan255Blocks) {
     auto w = tt::random_int8(std::size_t(out * in), gen);
     prune_blocks(w, out, in, block, sp, gen);
     const auto coded = rle_encode(w.data(), out, in, block);
-    const Quant q(out);
+    const tt::ChannelQuant q(out, gen);
     const auto quant = q.view();
     const tnn_linear_params prm{-4, 2, {-128, 127}};
     const tnn_dims in_d{1, tokens, 1, in}, f_d{out, 1, 1, in}, out_d{1, tokens, 1, out};

@@ -45,12 +45,13 @@ int run_train(const std::vector<std::string>& args) {
   opt.supernet_text = space::to_string(cfg, def);
   opt.resume = a.has("--resume");
   opt.progress = !a.has("--quiet");
-  opt.local_rank = env.local_rank;
   opt.local_world_size = env.local_world_size;
 
   // The device decides the backend; the group exists before the trainer so every rank
   // has joined (or failed to) before any work starts.
-  const auto device = train::select_device(recipe.train.device, env.local_rank, env.local_world_size);
+  const auto device =
+      train::select_device(recipe.train.device, env.local_rank, env.local_world_size);
+  opt.device = device;
   const auto timeout = std::chrono::milliseconds(
       static_cast<std::int64_t>(recipe.distributed.timeout_s * 1000.0));
   train::DistributedGroup group(

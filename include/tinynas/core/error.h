@@ -25,4 +25,8 @@ class Error : public std::runtime_error {
 /// "<context>: <inner message>". Use in catch blocks to add context while unwinding.
 [[noreturn]] void rethrow_with_context(const std::string& context, const std::exception& inner);
 
+/// The first line of `e.what()`: LibTorch's errors append a multi-line backtrace that
+/// does not belong in a one-line message.
+std::string first_line(const std::exception& e);
+
 }  // namespace tinynas::core

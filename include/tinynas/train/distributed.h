@@ -91,6 +91,10 @@ class DistributedGroup {
   void barrier(const char* what);
 
  private:
+  // Membership check, then the backend over `store`.
+  void join(c10::intrusive_ptr<c10d::Store> store, std::chrono::milliseconds timeout,
+            bool single_node, const std::string& where);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
   int rank_ = 0;

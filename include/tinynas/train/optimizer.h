@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <torch/nn/module.h>
 #include <torch/serialize/archive.h>
 #include <torch/types.h>
 
@@ -32,7 +33,10 @@ struct NamedParameter {
 
 /// True for parameters that get weight decay: conv and linear weights (2+ dims); never
 /// norm scales/shifts or biases.
-bool decays(const std::string& name, const torch::Tensor& param);
+bool decays(const torch::Tensor& param);
+
+/// Every parameter of `module` by name, with decays() applied.
+std::vector<NamedParameter> named_parameters_for_optimizer(const torch::nn::Module& module);
 
 class Optimizer {
  public:

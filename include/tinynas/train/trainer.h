@@ -46,7 +46,7 @@ struct TrainerOptions {
   std::string supernet_text;  // the SupernetConfig in text, recorded in checkpoints
   bool resume = false;        // continue from the newest checkpoint in out_dir, if any
   bool progress = true;       // rank 0 prints a progress bar / lines on stderr
-  int local_rank = 0;         // this process on its node: picks the CUDA device
+  torch::Device device{torch::kCPU};  // from select_device (the group's backend needs it too)
   int local_world_size = 1;   // processes on this node: shares the CPU cores
 };
 
