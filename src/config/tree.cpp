@@ -101,6 +101,34 @@ YAML::Node parse_document(const std::string& text, const std::string& file) {
   return docs.empty() ? YAML::Node() : docs.front();
 }
 
+// Recipe values that name files. Relative ones mean "relative to the recipe file that
+// wrote them", but consumers resolve them against the top-level recipe (Recipe::source).
+const std::pair<const char*, const char*> kPathKeys[] = {{"space", "file"}, {"data", "root"}};
+
+std::string directory_of(const std::string& file) {
+  std::error_code ec;
+  const auto dir = std::filesystem::path(file.empty() ? "x" : file).parent_path();
+  auto canon = std::filesystem::weakly_canonical(dir.empty() ? "." : dir, ec);
+  return ec ? dir.string() : canon.string();
+}
+
+// Makes the relative paths that `base_file` wrote absolute when `anchor` (the file that
+// names the base) lives in another directory, so they keep pointing where base_file meant.
+void rebase_paths(TreeNode& tree, const std::string& base_file, const std::string& anchor) {
+  if (directory_of(base_file) == directory_of(anchor)) return;
+  for (const auto& [section, key] : kPathKeys) {
+    TreeNode::Entry* s = tree.find(section);
+    if (!s) continue;
+    TreeNode::Entry* e = s->value.find(key);
+    if (!e || e->value.kind != Kind::kScalar || e->value.scalar.empty() ||
+        std::filesystem::path(e->value.scalar).is_absolute())
+      continue;
+    e->value.scalar = std::filesystem::absolute(core::resolve_relative_to(base_file, e->value.scalar))
+                          .lexically_normal()
+                          .string();
+  }
+}
+
 struct ChainLink {
   std::string name;       // as used in messages
   std::string canonical;  // identity for cycle detection
@@ -155,6 +183,7 @@ TreeNode load_chain(const std::string& text, const std::string& file, const std:
   chain.push_back({base_path, canonical});
   TreeNode merged = load_chain(core::read_text_file(base_path), base_path, base_path, chain);
   chain.pop_back();
+  rebase_paths(merged, base_path, anchor);
   merge_tree(merged, std::move(tree));
   return merged;
 }

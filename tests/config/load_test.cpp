@@ -134,6 +134,24 @@ TEST(LoadRecipe, EmptyListInChildClearsBaseList) {
   EXPECT_TRUE(r.data.normalize.std.empty());
 }
 
+TEST(LoadRecipe, RelativePathsFromABaseInAnotherDirectoryKeepTheirMeaning) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.file("shared/spaces"));
+  dir.write("shared/base.yaml", "space: {file: spaces/s.yaml}\ndata: {root: ../data}\n");
+  dir.write("same.yaml", "space: {file: spaces/t.yaml}\n");
+  // A recipe elsewhere inherits paths that still mean shared/spaces/s.yaml and data/.
+  std::filesystem::create_directories(dir.file("mine"));
+  Recipe r = load_recipe(dir.write("mine/top.yaml", "base: ../shared/base.yaml\n"));
+  const auto canon = [](const std::string& p) { return std::filesystem::weakly_canonical(p); };
+  EXPECT_EQ(canon(r.space.file), canon(dir.file("shared/spaces/s.yaml")));
+  EXPECT_EQ(canon(r.data.root), canon(dir.file("data")));
+  // Its own values, and a base in the same directory, stay as written.
+  r = load_recipe(dir.write("mine/own.yaml", "base: ../shared/base.yaml\nspace: {file: x.yaml}\n"));
+  EXPECT_EQ(r.space.file, "x.yaml");
+  r = load_recipe(dir.write("top2.yaml", "base: same.yaml\n"));
+  EXPECT_EQ(r.space.file, "spaces/t.yaml");
+}
+
 TEST(LoadRecipe, FileWithOnlyBaseKeyIsValid) {
   EXPECT_EQ(to_yaml(parse_recipe("base:\n")), to_yaml(Recipe{}));
   TempDir dir;
@@ -278,7 +296,7 @@ TEST(ShippedRecipes, Quickstart) {
   EXPECT_EQ(r.data.workers, 2);
   EXPECT_EQ(r.data.augment.crop_padding, 2);
   EXPECT_TRUE(r.data.augment.hflip);
-  EXPECT_EQ(r.space.file, "spaces/tinyformer.yaml");
+  EXPECT_EQ(r.space.file, "spaces/tinyformer-normal.yaml");
   EXPECT_EQ(r.run.name, "quickstart");
   EXPECT_EQ(r.run.sram_kb, 64);
   EXPECT_EQ(r.run.flash_kb, 256);
@@ -296,7 +314,7 @@ TEST(ShippedRecipes, FmnistTinyBuildsOnQuickstart) {
   EXPECT_EQ(r.train.device, "cpu");
   EXPECT_EQ(r.data.workers, 2);
   EXPECT_EQ(r.run.sram_kb, 64);
-  EXPECT_EQ(r.space.file, "spaces/tinyformer.yaml");
+  EXPECT_EQ(r.space.file, "spaces/tinyformer-normal.yaml");
 }
 
 }  // namespace
