@@ -125,6 +125,8 @@ void check_shape(const std::string& what, const std::string& id,
                         std::to_string(layout.stages[s].size()));
 }
 
+}  // namespace
+
 std::vector<BlockSparsity> sparse_options(const SparseChoices& c) {
   std::vector<BlockSparsity> o;
   for (int p : c.percents)
@@ -132,8 +134,6 @@ std::vector<BlockSparsity> sparse_options(const SparseChoices& c) {
   if (o.empty()) throw core::Error("no sparse configs to choose from (empty sparsity or block list)");
   return o;
 }
-
-}  // namespace
 
 int Arch::at(int flat) const {
   for (const auto& s : choices) {

@@ -195,6 +195,7 @@ struct SupernetTrainer::Impl {
     std::fflush(metrics);
   }
   std::string save(std::int64_t step, double val_accuracy, bool best);
+  EvalResult evaluate_path(const space::Arch& arch, std::int64_t epoch);
   double evaluate_paths(std::int64_t epoch, core::Json& record);
   TrainResult run();
 };
@@ -373,15 +374,21 @@ std::string SupernetTrainer::Impl::save(std::int64_t step, double val_accuracy, 
   return ckpt_dir.save(info, archive_bytes(archive), best, train.keep_last);
 }
 
+EvalResult SupernetTrainer::Impl::evaluate_path(const space::Arch& arch, std::int64_t epoch) {
+  if (!val_loader)
+    throw core::Error("no validation images to evaluate paths on: set data.val_fraction above 0");
+  const Forward fwd = [&](const torch::Tensor& x) { return model->forward(x, arch); };
+  const auto norms = batch_norms(*model, path_prefixes(layout, arch));
+  recalibrate_bn(*model, norms, fwd, *recal_loader, epoch, train.bn_recal_batches, place, group);
+  return evaluate(*model, fwd, *val_loader, place, group);
+}
+
 double SupernetTrainer::Impl::evaluate_paths(std::int64_t epoch, core::Json& record) {
   if (!val_loader || eval_paths.empty()) return -1;
   core::Json per_path = core::Json::array();
   double sum = 0;
   for (const auto& arch : eval_paths) {
-    const Forward fwd = [&](const torch::Tensor& x) { return model->forward(x, arch); };
-    const auto norms = batch_norms(*model, path_prefixes(layout, arch));
-    recalibrate_bn(*model, norms, fwd, *recal_loader, epoch, train.bn_recal_batches, place, group);
-    const auto r = evaluate(*model, fwd, *val_loader, place, group);
+    const auto r = evaluate_path(arch, epoch);
     sum += r.accuracy();
     core::Json p = core::Json::object();
     p["path"] = space::to_string(arch, layout);
@@ -562,5 +569,12 @@ SupernetTrainer::~SupernetTrainer() = default;
 TrainResult SupernetTrainer::run() { return impl_->run(); }
 
 space::Supernet& SupernetTrainer::model() { return impl_->model; }
+
+EvalResult SupernetTrainer::evaluate_path(const space::Arch& arch) {
+  // Recalibration draws the batches of the epoch after training: fixed, whatever the path.
+  auto r = impl_->evaluate_path(arch, impl_->train.epochs);
+  impl_->model->train();
+  return r;
+}
 
 }  // namespace tinynas::train

@@ -23,5 +23,7 @@ Command space_stats_command();
 Command space_blocks_command();
 Command launch_command();
 Command train_command();
+Command supernas_analyze_command();
+Command supernas_search_command();
 
 }  // namespace tinynas::cli

@@ -20,7 +20,8 @@ std::vector<Command> all_commands() {
   return {tinynas::cli::config_show_command(), tinynas::cli::data_summary_command(),
           tinynas::cli::space_sample_command(), tinynas::cli::space_stats_command(),
           tinynas::cli::space_blocks_command(), tinynas::cli::launch_command(),
-          tinynas::cli::train_command()};
+          tinynas::cli::train_command(), tinynas::cli::supernas_analyze_command(),
+          tinynas::cli::supernas_search_command()};
 }
 
 std::string words_of(const Command& c) { return tinynas::core::join(c.words, " "); }

@@ -178,8 +178,10 @@ struct DistributedConfig {
 struct SuperNasConfig {
   int analysis_samples = 1000;  // T_sup of Algorithm 1
   double accept_threshold = 0.9;
-  double lambda_lo = 0.8;       // accepted params lie in [lambda_lo*L_m, lambda_up*L_m]
+  double lambda_lo = 0.8;       // accepted params lie in [lambda_lo*L, lambda_up*L]
   double lambda_up = 2.8;
+  std::string param_bound = "sram";  // L: the SRAM limit L_m (the paper) or flash L_s
+  std::int64_t seed = 0;        // seed of the analysis and search samples
   bool search = false;          // also run Algorithm 2
   int supernets = 4;            // T_i
   int test_paths = 100;         // TestSupernet sample count
@@ -196,6 +198,12 @@ struct SuperNasConfig {
             Range{0, 1000});
     v.field("lambda_up", lambda_up, "upper parameter-count ratio to the memory limit",
             Range{0, 1000});
+    v.field("param_bound", param_bound,
+            "limit L the lambda bounds scale: sram = run.sram_kb (L_m, as Algorithm 1 is "
+            "printed) or flash = run.flash_kb (L_s)",
+            Choices{{"sram", "flash"}});
+    v.field("seed", seed, "seed of the sampled models, supernets, paths and sparse configs",
+            Range{0, 9.0e15});
     v.field("search", search, "run the supernet search (Algorithm 2) after the analysis");
     v.field("supernets", supernets, "T_i: supernet candidates sampled", Range{1, 100000});
     v.field("test_paths", test_paths, "paths sampled by TestSupernet", Range{1, 100000});

@@ -71,6 +71,10 @@ struct SparseChoices {
 /// [1, 16]. Errors name the recipe key and index.
 SparseChoices sparse_choices(const std::vector<double>& sparsity, const std::vector<int>& block);
 
+/// Every (percent, block) pair a choice block can take: percents outer, blocks inner (the
+/// order sample_sparse draws from). Throws core::Error when either list is empty.
+std::vector<BlockSparsity> sparse_options(const SparseChoices& choices);
+
 // Sampling, mutation and crossover. All randomness comes from the Rng passed in.
 
 /// Uniform over paths: each choice block's candidate drawn independently.

@@ -69,6 +69,11 @@ class SupernetTrainer {
 
   TrainResult run();
   space::Supernet& model();
+  /// One path of the current weights as search evaluates it: its BatchNorm statistics
+  /// re-estimated on train.bn_recal_batches training batches, then top-1 on the
+  /// validation split, both over all ranks of the group (collective: every rank calls it
+  /// with the same path). Throws core::Error when the recipe has no validation split.
+  EvalResult evaluate_path(const space::Arch& arch);
 
  private:
   struct Impl;

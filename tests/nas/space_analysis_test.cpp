@@ -1,0 +1,236 @@
+// SuperNAS Algorithm 1 (space analysis) and TestSupernet of Algorithm 2, on the cost model
+// alone: no training.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "space/fixtures.h"
+#include "support/temp_dir.h"
+#include "tinynas/config/load.h"
+#include "tinynas/core/fs.h"
+#include "tinynas/nas/space_analysis.h"
+#include "tinynas/nas/supernet_search.h"
+#include "tinynas/space/layout.h"
+
+using namespace tinynas;
+
+namespace {
+
+// One choice block, conv kxk (BatchNorm, ReLU) from 1 to c channels, k in {1, 3, 5}, then
+// global average pooling and the linear classifier to 2 classes. Parameters:
+//   conv: c*k*k weights + 2c BatchNorm;  classifier: 2c + 2
+//   c = 4: k1 22, k3 54, k5 118;  c = 8: k1 42, k3 106, k5 234.
+const char* kTinySpace = R"(
+id: tiny
+name: hand-built
+hyper:
+  c: {choices: [4, 8], default: 4}
+stages:
+  - name: s
+    blocks:
+      - {choice: conv, out: $c}
+head:
+  - {type: gap}
+choices:
+  conv:
+    letter: C
+    candidates:
+      - {type: conv, kernel: [1, 3, 5], stride: 1}
+)";
+
+// kTinySpace with c = 4 and the depth searched: n in {1, 2} conv choice blocks.
+const char* kTinyDepthSpace = R"(
+id: tiny
+name: hand-built, searchable depth
+hyper:
+  c: {choices: [4], default: 4}
+  n: {choices: [1, 2]}
+stages:
+  - name: s
+    blocks:
+      - {choice: conv, out: $c, repeat: $n}
+head:
+  - {type: gap}
+choices:
+  conv:
+    letter: C
+    candidates:
+      - {type: conv, kernel: [1, 3, 5], stride: 1}
+)";
+
+nas::AnalysisOptions tiny_options() {
+  nas::AnalysisOptions o;
+  // 8x8 input: the c = 4 models need about 64 + 256 bytes of activations, the c = 8 ones
+  // about 64 + 512; 450 bytes of SRAM keeps exactly the c = 4 models.
+  o.limits = cost::Limits{450, 1 << 20};
+  o.lambda_lo = 0.1;  // L = 450 bytes: params in [45, 225] are accepted
+  o.lambda_up = 0.5;
+  o.sparse = space::sparse_choices({0.0, 0.5}, {2});
+  return o;
+}
+
+}  // namespace
+
+TEST(SpaceAnalysis, HandBuiltSpaceIsEnumeratedToTheExactProbability) {
+  const auto def = space::parse_space(kTinySpace, "tiny.yaml");
+  const auto r = nas::analyze_space(def, space::Shape{1, 8, 8}, 2, tiny_options());
+  // 2 supernets x 3 paths x 2 sparse configs = 12 models <= 1000 samples: enumerated.
+  EXPECT_EQ(r.method, "exhaustive");
+  ASSERT_EQ(r.n_samples, 12);
+  std::map<std::string, std::int64_t> params;
+  double weight = 0;
+  for (const auto& s : r.samples) {
+    params[s.supernet + " " + s.arch] = s.params;
+    weight += s.weight;
+  }
+  EXPECT_NEAR(weight, 1.0, 1e-12);
+  EXPECT_EQ(params.at("tiny{c=4} tiny:C0"), 22);
+  EXPECT_EQ(params.at("tiny{c=4} tiny:C1"), 54);
+  EXPECT_EQ(params.at("tiny{c=4} tiny:C2"), 118);
+  EXPECT_EQ(params.at("tiny{c=8} tiny:C2"), 234);
+  // By hand: the 6 models of c = 4 fit, c = 8 do not; of those, k3 (54) and k5 (118) lie
+  // in [45, 225], k1 (22) below: P = 4 / 6.
+  EXPECT_EQ(r.param_lo, 45);
+  EXPECT_EQ(r.param_hi, 225);
+  EXPECT_EQ(r.n_eval, 6);
+  EXPECT_EQ(r.n_accept, 4);
+  EXPECT_EQ(r.n_below, 2);
+  EXPECT_EQ(r.n_above, 0);
+  EXPECT_DOUBLE_EQ(r.probability, 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(r.fit_share, 0.5);
+  EXPECT_FALSE(r.accepted);  // 0.667 < 0.9
+
+  auto o = tiny_options();
+  o.accept_threshold = 2.0 / 3.0;  // the threshold is inclusive
+  EXPECT_TRUE(nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o).accepted);
+  o.lambda_up = 118.0 / 450.0;  // and so are the λ bounds: k5 (118) still accepted
+  EXPECT_EQ(nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o).n_accept, 4);
+}
+
+TEST(SpaceAnalysis, WeightsFollowTheSamplingDistribution) {
+  // With depth as a hyper-parameter, supernet n = 2 has 9 paths and n = 1 has 3: each
+  // supernet still carries half of the probability, as when sampling.
+  const auto def = space::parse_space(kTinyDepthSpace, "tiny-depth.yaml");
+  auto o = tiny_options();
+  o.limits = cost::Limits{1 << 20, 1 << 20};  // everything fits
+  o.lambda_lo = 0;
+  o.lambda_up = 1e9;
+  const auto r = nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o);
+  ASSERT_EQ(r.method, "exhaustive");
+  EXPECT_EQ(r.n_samples, 3 * 2 + 9 * 4);
+  double w1 = 0, w2 = 0;
+  for (const auto& s : r.samples) (s.supernet == "tiny{c=4,n=1}" ? w1 : w2) += s.weight;
+  EXPECT_NEAR(w1, 0.5, 1e-12);
+  EXPECT_NEAR(w2, 0.5, 1e-12);
+}
+
+TEST(SpaceAnalysis, SampledEstimateAgreesWithTheExactValue) {
+  const auto def = space::parse_space(kTinySpace, "tiny.yaml");
+  auto o = tiny_options();
+  o.allow_exhaustive = false;
+  o.samples = 3000;
+  o.seed = 7;
+  const auto r = nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o);
+  EXPECT_EQ(r.method, "sampled");
+  EXPECT_EQ(r.n_samples, 3000);
+  // ~1500 fitting samples: the estimate of 2/3 has a standard error of about 0.012.
+  EXPECT_NEAR(r.probability, 2.0 / 3.0, 0.05);
+  EXPECT_LE(r.ci_low, 2.0 / 3.0);
+  EXPECT_GE(r.ci_high, 2.0 / 3.0);
+  EXPECT_EQ(r.n_accept + r.n_below + r.n_above, r.n_eval);
+  // Reproducible from the seed.
+  EXPECT_EQ(nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o).n_accept, r.n_accept);
+}
+
+// The paper's Fig. 10(a) finding on the shipped variants, at the quickstart's limits.
+TEST(SpaceAnalysis, OnlyTheNormalTinyFormerSpaceIsAccepted) {
+  const auto recipe =
+      config::load_recipe(tinynas::testing::source_dir() + "/recipes/quickstart.yaml", {});
+  ASSERT_EQ(recipe.supernas.lambda_lo, 0.8);
+  ASSERT_EQ(recipe.supernas.lambda_up, 2.8);
+  nas::AnalysisOptions o;
+  o.samples = recipe.supernas.analysis_samples;
+  o.lambda_lo = recipe.supernas.lambda_lo;
+  o.lambda_up = recipe.supernas.lambda_up;
+  o.accept_threshold = recipe.supernas.accept_threshold;
+  o.limits = cost::Limits::from_kb(recipe.run.sram_kb, recipe.run.flash_kb);
+  o.sparse = space::sparse_choices(recipe.sparsenas.sparsity, recipe.sparsenas.block);
+  o.seed = std::uint64_t(recipe.supernas.seed);
+  std::map<std::string, nas::AnalysisResult> r;
+  for (const char* v : {"small", "normal", "large"}) {
+    const auto def = space::load_space(tinynas::testing::source_dir() + "/recipes/spaces/tinyformer-" + v + ".yaml");
+    r[v] = nas::analyze_space(def, space::Shape{1, 28, 28}, 10, o);
+    EXPECT_EQ(r[v].method, "sampled") << v;
+    EXPECT_GT(r[v].n_eval, 100) << v;
+  }
+  EXPECT_TRUE(r["normal"].accepted) << nas::format_report(r["normal"]);
+  EXPECT_GT(r["normal"].probability, 0.9);
+  EXPECT_FALSE(r["small"].accepted);
+  EXPECT_FALSE(r["large"].accepted);
+  EXPECT_LT(r["small"].probability, 0.3);
+  EXPECT_LT(r["large"].probability, 0.3);
+  EXPECT_GT(r["small"].n_below, r["small"].n_above);  // too small
+  EXPECT_GT(r["large"].n_above, r["large"].n_below);  // too large
+  // The quickstart searches the accepted one.
+  EXPECT_EQ(std::filesystem::path(recipe.space.file).filename(), "tinyformer-normal.yaml");
+}
+
+TEST(SpaceAnalysis, WritesJsonReportAndHistograms) {
+  const auto def = space::parse_space(kTinySpace, "tiny.yaml");
+  const auto r = nas::analyze_space(def, space::Shape{1, 8, 8}, 2, tiny_options());
+  tinynas::testing::TempDir dir;
+  const auto j = core::Json::parse(nas::to_json(r).dump(), "analysis.json");
+  EXPECT_EQ(j.at("n_eval").as_int(), 6);
+  EXPECT_EQ(j.at("samples").size(), 12u);
+  EXPECT_FALSE(j.at("accepted").as_bool());
+  const auto files = nas::write_histograms(r, dir.path());
+  ASSERT_EQ(files.size(), 3u);
+  for (const auto& f : files) {
+    const auto svg = core::read_text_file(f);
+    EXPECT_EQ(svg.rfind("<svg", 0), 0u) << f;
+    EXPECT_NE(svg.find("</svg>"), std::string::npos) << f;
+  }
+  EXPECT_NE(core::read_text_file(dir.path() + "/params.svg").find("λ_lo·L = 45"), std::string::npos);
+  EXPECT_NE(core::read_text_file(dir.path() + "/peak_sram.svg").find("SRAM limit"), std::string::npos);
+  const auto text = nas::format_report(r);
+  EXPECT_NE(text.find("REJECTED"), std::string::npos);
+  EXPECT_NE(text.find("enumerated"), std::string::npos);
+}
+
+TEST(TestSupernet, SkipsWhenHalfOrMoreExceedTheMemoryLimit) {
+  nas::TestSupernetResult t;
+  t.sampled = 100;
+  t.over_memory = 49;
+  EXPECT_TRUE(t.passed());
+  t.over_memory = 50;  // "half of the models exceed": skip
+  EXPECT_FALSE(t.passed());
+
+  const auto def = space::parse_space(kTinySpace, "tiny.yaml");
+  const auto layout = space::make_layout(def, space::default_supernet(def), {1, 8, 8}, 2);
+  std::int64_t sram[3];
+  for (int k = 0; k < 3; ++k) {
+    space::Arch a{"tiny", {{k}}};
+    sram[k] = cost::evaluate_path(layout, a).peak_sram;
+  }
+  ASSERT_LT(sram[0], sram[1]);  // larger kernels: more im2col scratch
+  ASSERT_LT(sram[1], sram[2]);
+  auto run = [&](std::int64_t limit) {
+    core::Rng rng(3);
+    return nas::test_supernet(layout, cost::Limits{limit, 1 << 20}, 100, rng);
+  };
+  EXPECT_EQ(run(sram[2]).over_memory, 0);
+  EXPECT_TRUE(run(sram[2]).passed());
+  EXPECT_EQ(run(sram[0] - 1).over_memory, 100);
+  EXPECT_FALSE(run(sram[0] - 1).passed());
+  // One candidate of three over the limit: about a third of the paths, passes; two of
+  // three: about two thirds, skipped.
+  const auto one = run(sram[1]);
+  EXPECT_GT(one.over_memory, 15);
+  EXPECT_LT(one.over_memory, 50);
+  EXPECT_TRUE(one.passed());
+  const auto two = run(sram[0]);
+  EXPECT_GT(two.over_memory, 50);
+  EXPECT_FALSE(two.passed());
+  EXPECT_EQ(two.max_sram, sram[2]);
+}
