@@ -70,14 +70,19 @@ void axes(std::ostringstream& o, const Axes& a, const std::string& xl, const std
   o << "<g stroke=\"#333\" fill=\"none\"><path d=\"M" << bx << ' ' << ey << " V" << by << " H"
     << ex << "\"/></g>\n";
   const double xs = nice_step(a.x0, a.x1, 6), ys = nice_step(a.y0, a.y1, 5);
-  for (double t = std::ceil(a.x0 / xs) * xs; t <= a.x1 + 1e-9 * xs; t += xs) {
+  // Integer steps: `t += step` can stall when |t| dwarfs the step.
+  const double xfirst = std::ceil(a.x0 / xs);
+  for (int k = 0; k <= 100 && (xfirst + k) * xs <= a.x1 + 1e-9 * xs; ++k) {
+    const double t = (xfirst + k) * xs;
     const double x = a.px(t);
     o << "<line x1=\"" << num(x) << "\" y1=\"" << by << "\" x2=\"" << num(x) << "\" y2=\""
       << by + 5 << "\" stroke=\"#333\"/><text x=\"" << num(x) << "\" y=\"" << by + 18
       << "\" text-anchor=\"middle\">" << tick_label(std::fabs(t) < 1e-12 * xs ? 0 : t)
       << "</text>\n";
   }
-  for (double t = std::ceil(a.y0 / ys) * ys; t <= a.y1 + 1e-9 * ys; t += ys) {
+  const double yfirst = std::ceil(a.y0 / ys);
+  for (int k = 0; k <= 100 && (yfirst + k) * ys <= a.y1 + 1e-9 * ys; ++k) {
+    const double t = (yfirst + k) * ys;
     const double y = a.py(t);
     o << "<line x1=\"" << bx - 5 << "\" y1=\"" << num(y) << "\" x2=\"" << ex << "\" y2=\""
       << num(y) << "\" stroke=\"#ddd\"/><text x=\"" << bx - 8 << "\" y=\"" << num(y + 4)
@@ -95,10 +100,10 @@ void markers(std::ostringstream& o, const Axes& a, const std::vector<Marker>& ms
   for (const auto& m : ms) {
     const double x = a.px(m.x);
     o << "<line x1=\"" << num(x) << "\" y1=\"" << kTop << "\" x2=\"" << num(x) << "\" y2=\""
-      << a.h - kBottom << "\" stroke=\"" << m.color
+      << a.h - kBottom << "\" stroke=\"" << xml_escape(m.color)
       << "\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>\n"
       << "<text x=\"" << num(x + 3) << "\" y=\"" << kTop + 12 + 13 * (i++ % 3) << "\" fill=\""
-      << m.color << "\">" << xml_escape(m.label) << "</text>\n";
+      << xml_escape(m.color) << "\">" << xml_escape(m.label) << "</text>\n";
   }
 }
 
@@ -106,7 +111,7 @@ void legend(std::ostringstream& o, double w, const std::vector<std::pair<std::st
   double y = kTop + 4;
   for (const auto& [label, color] : items) {
     o << "<rect x=\"" << w - kRight - 150 << "\" y=\"" << y << "\" width=\"10\" height=\"10\" fill=\""
-      << color << "\" fill-opacity=\"0.7\"/><text x=\"" << w - kRight - 135 << "\" y=\"" << y + 9
+      << xml_escape(color) << "\" fill-opacity=\"0.7\"/><text x=\"" << w - kRight - 135 << "\" y=\"" << y + 9
       << "\">" << xml_escape(label) << "</text>\n";
     y += 16;
   }
@@ -146,10 +151,11 @@ std::string histogram_svg(const std::vector<HistSeries>& series, const Histogram
   double peak = 1;
   for (const auto& s : series) {
     std::vector<double> c(std::size_t(bins), 0.0);
-    for (double v : s.values) {
+    for (std::size_t i = 0; i < s.values.size(); ++i) {
+      const double v = s.values[i];
       if (!std::isfinite(v)) continue;
       const int b = std::clamp(int((v - lo) / bw), 0, bins - 1);
-      c[std::size_t(b)] += 1;
+      c[std::size_t(b)] += i < s.weights.size() ? s.weights[i] : 1.0;
     }
     for (double x : c) peak = std::max(peak, x);
     counts.push_back(std::move(c));
@@ -160,7 +166,7 @@ std::string histogram_svg(const std::vector<HistSeries>& series, const Histogram
   axes(o, a, opt.x_label, opt.y_label);
   std::vector<std::pair<std::string, std::string>> items;
   for (std::size_t s = 0; s < series.size(); ++s) {
-    o << "<g fill=\"" << series[s].color << "\" fill-opacity=\"0.6\">\n";
+    o << "<g fill=\"" << xml_escape(series[s].color) << "\" fill-opacity=\"0.6\">\n";
     for (int b = 0; b < bins; ++b) {
       const double c = counts[s][std::size_t(b)];
       if (c == 0) continue;
@@ -248,7 +254,7 @@ std::string line_svg(const std::vector<LineSeries>& series, const LineOptions& o
       path += (path.empty() ? "M" : " L") + num(a.px(s.x[i])) + " " + num(a.py(s.y[i]));
     }
     if (!path.empty())
-      o << "<path d=\"" << path << "\" fill=\"none\" stroke=\"" << s.color
+      o << "<path d=\"" << path << "\" fill=\"none\" stroke=\"" << xml_escape(s.color)
         << "\" stroke-width=\"1.5\"/>\n";
     if (!s.label.empty()) items.emplace_back(s.label, s.color);
   }

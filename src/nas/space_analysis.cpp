@@ -225,7 +225,7 @@ AnalysisResult analyze_space(const space::SpaceDef& def, space::Shape input, int
     }
   }
 
-  double w_fit = 0, w_accept = 0, w_all = 0;
+  double w_fit = 0, w_accept = 0, w_all = 0, w_below = 0, w_above = 0;
   for (const auto& s : r.samples) {
     w_all += s.weight;
     if (!s.fits) continue;
@@ -236,13 +236,17 @@ AnalysisResult analyze_space(const space::SpaceDef& def, space::Shape input, int
       w_accept += s.weight;
     } else if (double(s.params) < classify.lo) {
       ++r.n_below;
+      w_below += s.weight;
     } else {
       ++r.n_above;
+      w_above += s.weight;
     }
   }
   r.n_samples = std::int64_t(r.samples.size());
   r.fit_share = w_all > 0 ? w_fit / w_all : 0;
   r.probability = w_fit > 0 ? w_accept / w_fit : 0;
+  r.below_share = w_fit > 0 ? w_below / w_fit : 0;
+  r.above_share = w_fit > 0 ? w_above / w_fit : 0;
   if (exhaustive) {
     r.ci_low = r.ci_high = r.probability;
   } else {
@@ -282,13 +286,18 @@ core::Json to_json(const AnalysisResult& r) {
   j["n_below"] = r.n_below;
   j["n_above"] = r.n_above;
   j["fit_share"] = r.fit_share;
+  j["below_share"] = r.below_share;
+  j["above_share"] = r.above_share;
   j["probability"] = r.probability;
   j["ci95"] = Json::array();
   j["ci95"].push_back(r.ci_low);
   j["ci95"].push_back(r.ci_high);
   j["accepted"] = r.accepted;
   Json samples = Json::array();
-  for (const auto& s : r.samples) {
+  const std::size_t listed = std::min(r.samples.size(), kMaxJsonSamples);
+  j["samples_listed"] = listed;
+  for (std::size_t i = 0; i < listed; ++i) {
+    const auto& s = r.samples[i];
     Json x = Json::object();
     x["supernet"] = s.supernet;
     x["arch"] = s.arch;
@@ -321,9 +330,12 @@ std::string format_report(const AnalysisResult& r) {
   auto pct = [](double p) { return fmt("%.1f%%", 100 * p); };
   out << "  fit the limits        " << fmt("%6.0f", double(r.n_eval)) << "  ("
       << pct(r.fit_share) << " of models)\n";
-  out << "    params in bounds    " << fmt("%6.0f", double(r.n_accept)) << "\n";
-  out << "    below the bound     " << fmt("%6.0f", double(r.n_below)) << "\n";
-  out << "    above the bound     " << fmt("%6.0f", double(r.n_above)) << "\n\n";
+  out << "    params in bounds    " << fmt("%6.0f", double(r.n_accept)) << "  ("
+      << pct(r.probability) << ")\n";
+  out << "    below the bound     " << fmt("%6.0f", double(r.n_below)) << "  ("
+      << pct(r.below_share) << ")\n";
+  out << "    above the bound     " << fmt("%6.0f", double(r.n_above)) << "  ("
+      << pct(r.above_share) << ")\n\n";
 
   struct Fig {
     const char* name;
@@ -362,7 +374,7 @@ std::string format_report(const AnalysisResult& r) {
   if (!r.accepted) {
     if (r.n_eval == 0)
       out << " (no sampled model fits the limits: shrink the space)";
-    else if (r.n_below > r.n_above)
+    else if (r.below_share > r.above_share)
       out << " (most fitting models are too small: the space lacks capacity)";
     else
       out << " (most fitting models are too large: they fit only by heavy pruning)";
@@ -394,12 +406,18 @@ std::vector<std::string> write_histograms(const AnalysisResult& r, const std::st
        &AnalysisSample::flash, {{flash_kib, "flash limit " + fmt("%.0f KiB", flash_kib)}}}};
   std::vector<std::string> written;
   for (const auto& p : plots) {
-    core::HistSeries all{"all sampled", {}, "#9aa5b1"};
-    core::HistSeries fit{"fit the limits", {}, "#3b73b9"};
+    core::HistSeries all{"all sampled", {}, "#9aa5b1", {}};
+    core::HistSeries fit{"fit the limits", {}, "#3b73b9", {}};
+    // Enumerated models count by their probability (scaled to the number of models).
+    const bool weighted = r.method == "exhaustive";
+    const double scale = double(r.samples.size());
     for (const auto& s : r.samples) {
       const double v = double(s.*(p.field)) * p.scale;
       all.values.push_back(v);
-      if (s.fits) fit.values.push_back(v);
+      if (weighted) all.weights.push_back(s.weight * scale);
+      if (!s.fits) continue;
+      fit.values.push_back(v);
+      if (weighted) fit.weights.push_back(s.weight * scale);
     }
     core::HistogramOptions ho;
     ho.title = std::string(p.title) + " (" + r.space_id + ")";

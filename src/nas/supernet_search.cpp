@@ -10,8 +10,11 @@
 
 #include "tinynas/compress/mask_set.h"
 #include "tinynas/compress/snapshot.h"
+#include "tinynas/config/load.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
+#include "tinynas/core/text.h"
+#include "tinynas/train/checkpoint.h"
 #include "tinynas/train/trainer.h"
 
 namespace tinynas::nas {
@@ -24,6 +27,18 @@ constexpr std::uint64_t kTestStream = 0x5e4c'0002;
 constexpr std::uint64_t kPathStream = 0x5e4c'0003;
 // Sparse configs drawn per path before giving up on finding T_k that fit.
 constexpr int kDrawsPerConfig = 20;
+
+// Recipe keys a resumed search may change: they do not change which supernets are
+// sampled, how they are trained or how they are scored (logging, io, where things run,
+// later stages, and supernas.supernets itself, so a finished search can be extended).
+const std::vector<std::string> kSearchResumableKeys = {
+    "data.workers",     "data.prefetch",        "train.log_every",   "train.keep_last",
+    "train.checkpoint_every", "train.threads",  "train.device",      "train.accumulate",
+    "train.eval_paths", "distributed.",         "supernas.supernets", "supernas.analysis_samples",
+    "supernas.accept_threshold", "supernas.lambda_", "supernas.param_bound", "supernas.search",
+    "sparsenas.candidates", "sparsenas.epochs", "sparsenas.finetune_epochs", "sparsenas.agp_",
+    "quant.",           "export.verify_images", "export.qemu",       "run.name",
+    "run.dir",          "space.supernet"};
 
 std::string pct(double v) {
   char buf[32];
@@ -42,28 +57,26 @@ core::Json to_json(const TestSupernetResult& t) {
   return j;
 }
 
-// Reads the finished candidates back; a torn last line (a kill mid-write) is dropped.
+// Reads the finished candidates back. A last line without its newline is the torn tail of
+// a killed search and is dropped; anything else unreadable is an error naming the line.
 std::vector<Candidate> read_candidates(const std::string& path) {
   std::vector<Candidate> out;
   if (!core::is_regular_file(path)) return out;
-  std::istringstream in(core::read_text_file(path));
-  std::string line;
+  const std::string text = core::read_text_file(path);
+  std::size_t pos = 0;
   int lineno = 0;
-  while (std::getline(in, line)) {
+  while (pos < text.size()) {
+    const std::size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) break;  // torn tail
+    const std::string line = text.substr(pos, nl - pos);
+    pos = nl + 1;
     ++lineno;
     if (line.empty()) continue;
-    core::Json j;
-    try {
-      j = core::Json::parse(line, path);
-    } catch (const core::Error&) {
-      if (in.peek() == EOF) break;  // the torn tail of a killed search
-      throw;
-    }
-    out.push_back(candidate_from_json(j, path + ":" + std::to_string(lineno)));
+    const std::string where = path + ":" + std::to_string(lineno);
+    out.push_back(candidate_from_json(core::Json::parse(line, where), where));
     if (out.back().index != int(out.size()) - 1)
-      core::fail_file(path, "line " + std::to_string(lineno) + " is candidate " +
-                                std::to_string(out.back().index) + ", expected " +
-                                std::to_string(out.size() - 1));
+      core::fail_file(where, "is candidate " + std::to_string(out.back().index) + ", expected " +
+                                 std::to_string(out.size() - 1));
   }
   return out;
 }
@@ -136,6 +149,16 @@ core::Json to_json(const Candidate& c) {
     paths.push_back(pj);
   }
   j["paths"] = paths;
+  // How often the path's sparse configs fit the limits (the paper's first condition on a
+  // good supernet), next to the accuracy score.
+  int drawn = 0, fit = 0, paths_fit = 0;
+  for (const auto& p : c.paths) {
+    drawn += p.draws;
+    fit += int(p.configs.size());
+    paths_fit += p.configs.empty() ? 0 : 1;
+  }
+  j["paths_fit"] = paths_fit;
+  j["fit_rate"] = drawn > 0 ? double(fit) / double(drawn) : 0.0;
   j["score"] = c.score;
   j["seconds"] = c.seconds;
   return j;
@@ -198,26 +221,69 @@ SearchResult search_supernets(const SearchOptions& opt, const data::Datasets& se
   if (sets.val.size() == 0)
     throw core::Error("supernas search evaluates paths on the validation split, but it is "
                       "empty: set data.val_fraction above 0");
+  auto supernet_at = [&](int i) {
+    core::Rng r(core::derive_seed(seed, kSupernetStream, std::uint64_t(i)));
+    return space::sample_supernet(def, r);
+  };
 
   const std::string log_path = opt.out_dir + "/candidates.jsonl";
+  const std::string settings_path = opt.out_dir + "/search.json";
   SearchResult result;
-  // Rank 0 reads what is finished and tells the others how far to skip.
+  // Rank 0 checks what is on disk; every rank learns the outcome through the broadcast,
+  // so a refusal stops all of them at once instead of leaving the others in a collective.
+  std::string refusal;
   if (main) {
-    if (!opt.resume && core::is_regular_file(log_path))
-      throw core::Error(opt.out_dir + " already holds a search (" + log_path +
-                        "); pass --resume to continue it, or pick another run.name / run.dir");
-    if (opt.resume) result.candidates = read_candidates(log_path);
-    std::error_code ec;
-    fs::create_directories(opt.out_dir, ec);
-    if (ec) core::fail_file(opt.out_dir, "cannot create directory: " + ec.message());
-    // Rewrite without a torn tail, then append.
-    core::write_file_atomic(log_path, candidates_text(result.candidates));
+    try {
+      const auto flat = config::flat_values(opt.recipe);
+      if (!opt.resume && (core::is_regular_file(log_path) || core::is_regular_file(settings_path)))
+        throw core::Error(opt.out_dir + " already holds a search (" + log_path +
+                          "); pass --resume to continue it, or pick another run.name / run.dir");
+      if (opt.resume && core::is_regular_file(settings_path)) {
+        const auto saved = core::Json::parse(core::read_text_file(settings_path), settings_path);
+        std::vector<std::pair<std::string, std::string>> recorded;
+        try {
+          for (const auto& [k, v] : saved.at("recipe").items()) recorded.emplace_back(k, v.as_string());
+        } catch (const core::Error& e) {
+          core::rethrow_with_context(settings_path, e);
+        }
+        const auto diffs =
+            train::recipe_differences(recorded, flat, kSearchResumableKeys, settings_path);
+        if (!diffs.empty())
+          throw core::Error("cannot resume the search in " + opt.out_dir +
+                            ": the recipe changed what candidates are trained and scored on: " +
+                            core::join(diffs, "; "));
+      }
+      if (opt.resume) result.candidates = read_candidates(log_path);
+      for (const auto& c : result.candidates) {
+        const std::string want = space::to_string(supernet_at(c.index), def);
+        if (c.supernet != want)
+          core::fail_file(log_path, "candidate " + std::to_string(c.index) + " is supernet " +
+                                        c.supernet + ", but this recipe samples " + want +
+                                        " (space or supernas.seed changed?); start a new search");
+      }
+      std::error_code ec;
+      fs::create_directories(opt.out_dir, ec);
+      if (ec) core::fail_file(opt.out_dir, "cannot create directory: " + ec.message());
+      core::Json settings = core::Json::object();
+      settings["space"] = def.source;
+      settings["recipe"] = core::Json::object();
+      for (const auto& [k, v] : flat) settings["recipe"][k] = v;
+      core::write_file_atomic(settings_path, settings.dump_pretty() + "\n");
+      // Rewritten without a torn tail, then appended to.
+      core::write_file_atomic(log_path, candidates_text(result.candidates));
+    } catch (const std::exception& e) {
+      refusal = e.what();
+    }
   }
   {
-    auto t = torch::tensor({double(result.candidates.size())}, torch::kDouble);
+    auto t = torch::tensor({refusal.empty() ? double(result.candidates.size()) : -1.0},
+                           torch::kDouble);
     std::vector<torch::Tensor> ts{t};
     group.broadcast(ts, 0, "search resume point");
-    result.resumed = int(t.item<double>());
+    const double v = t.item<double>();
+    if (!refusal.empty()) throw core::Error(refusal);
+    if (v < 0) throw core::Error("rank 0 refused to start the search (its output says why)");
+    result.resumed = int(v);
     if (!main) result.candidates.resize(std::size_t(result.resumed));
   }
 
@@ -230,20 +296,20 @@ SearchResult search_supernets(const SearchOptions& opt, const data::Datasets& se
         result.best = int(i);
     }
   };
+  auto write_best = [&]() {
+    if (main)
+      core::write_file_atomic(opt.out_dir + "/best.json",
+                              best_json(result, opt.out_dir).dump_pretty() + "\n");
+  };
   update_best();
+  write_best();  // a kill may have come between a candidate's record and best.json
 
   for (int i = 0; i < sn.supernets; ++i) {
-    core::Rng srng(core::derive_seed(seed, kSupernetStream, std::uint64_t(i)));
-    const space::SupernetConfig cfg = space::sample_supernet(def, srng);
+    const space::SupernetConfig cfg = supernet_at(i);
     const std::string text = space::to_string(cfg, def);
     const std::string head = "candidate " + std::to_string(i + 1) + "/" +
                              std::to_string(sn.supernets) + " " + text;
     if (i < result.resumed) {
-      if (main && result.candidates[std::size_t(i)].supernet != text)
-        core::fail_file(log_path, "candidate " + std::to_string(i) + " is supernet " +
-                                      result.candidates[std::size_t(i)].supernet +
-                                      ", but this recipe samples " + text +
-                                      " (space or supernas.seed changed?); start a new search");
       say(head + ": finished in an earlier run, skipped");
       continue;
     }
@@ -254,10 +320,8 @@ SearchResult search_supernets(const SearchOptions& opt, const data::Datasets& se
     // Ranks agree on duplicates without communication: only rank 0 holds the records,
     // but every rank samples the same supernets.
     int dup_of = -1;
-    for (int k = 0; k < i && dup_of < 0; ++k) {
-      core::Rng r(core::derive_seed(seed, kSupernetStream, std::uint64_t(k)));
-      if (space::sample_supernet(def, r) == cfg) dup_of = k;
-    }
+    for (int k = 0; k < i && dup_of < 0; ++k)
+      if (supernet_at(k) == cfg) dup_of = k;
     if (dup_of >= 0) {
       say(head + ": same supernet as candidate " + std::to_string(dup_of + 1) + ", not retrained");
       c.status = "duplicate";
@@ -290,16 +354,24 @@ SearchResult search_supernets(const SearchOptions& opt, const data::Datasets& se
         to.device = opt.device;
         to.local_world_size = opt.local_world_size;
         train::SupernetTrainer trainer(to, sets, layout, group);
-        const auto tr = trainer.run();
+        train::TrainResult tr;
+        try {
+          tr = trainer.run();
+        } catch (const train::TrainingDiverged& e) {
+          // Every rank sees the same all-reduced loss, so all of them land here.
+          c.status = "diverged";
+          say(head + ": " + e.what() + "; recorded as diverged");
+        }
         c.train_steps = tr.steps;
         c.train_images_per_s = tr.images_per_s;
         c.train_val_accuracy = tr.val_accuracy;
         c.checkpoint = tr.checkpoint;
 
         core::Rng prng(core::derive_seed(seed, kPathStream, std::uint64_t(i)));
+        const int paths = c.status == "diverged" ? 0 : sn.paths;
         double sum = 0;
         int scored = 0;
-        for (int j = 0; j < sn.paths; ++j) {
+        for (int j = 0; j < paths; ++j) {
           PathEval p;
           const space::Arch arch = space::sample_arch(layout, prng);
           p.arch = space::to_string(arch, layout);
@@ -337,7 +409,7 @@ SearchResult search_supernets(const SearchOptions& opt, const data::Datasets& se
           c.paths.push_back(std::move(p));
         }
         c.score = scored > 0 ? sum / scored : -1;
-        c.status = scored > 0 ? "evaluated" : "unfit";
+        if (c.status != "diverged") c.status = scored > 0 ? "evaluated" : "unfit";
       }
     }
     c.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -352,23 +424,35 @@ SearchResult search_supernets(const SearchOptions& opt, const data::Datasets& se
         c.duplicate_of = orig.index;
         c.seconds = secs;
       }
-      std::FILE* f = std::fopen(log_path.c_str(), "a");
-      if (!f) core::fail_file(log_path, "cannot open for appending");
-      const std::string line = to_json(c).dump() + "\n";
-      const bool ok = std::fwrite(line.data(), 1, line.size(), f) == line.size();
-      std::fclose(f);
-      if (!ok) core::fail_file(log_path, "write failed");
+      try {
+        std::FILE* f = std::fopen(log_path.c_str(), "a");
+        if (!f) core::fail_file(log_path, "cannot open for appending");
+        const std::string line = to_json(c).dump() + "\n";
+        const bool ok = std::fwrite(line.data(), 1, line.size(), f) == line.size();
+        const bool closed = std::fclose(f) == 0;
+        if (!ok || !closed) core::fail_file(log_path, "write failed (disk full?)");
+        result.candidates.push_back(c);
+        update_best();
+        write_best();
+      } catch (const std::exception& e) {
+        refusal = e.what();
+      }
+    } else {
+      result.candidates.push_back(c);
+      update_best();
     }
-    result.candidates.push_back(c);
-    update_best();
-    if (main) {
-      core::write_file_atomic(opt.out_dir + "/best.json",
-                              best_json(result, opt.out_dir).dump_pretty() + "\n");
+    if (refusal.empty()) {
       if (c.status == "evaluated")
         say(head + ": score " + pct(c.score) +
             (result.best == int(result.candidates.size()) - 1 ? " (best so far)" : ""));
     }
-    group.barrier("search candidate");
+    // Doubles as the barrier after rank 0's writes, and stops every rank if they failed.
+    auto failed = torch::tensor({refusal.empty() ? 0.0 : 1.0}, torch::kDouble);
+    group.all_reduce_sum(failed, "search candidate record");
+    if (!refusal.empty()) throw core::Error(refusal);
+    if (failed.item<double>() > 0)
+      throw core::Error("rank 0 could not record candidate " + std::to_string(i) +
+                        " (its output says why)");
   }
   return result;
 }

@@ -220,7 +220,7 @@ void read_module(torch::serialize::InputArchive& archive, torch::nn::Module& mod
 std::vector<std::string> recipe_differences(
     const std::vector<std::pair<std::string, std::string>>& saved,
     const std::vector<std::pair<std::string, std::string>>& now,
-    const std::vector<std::string>& ignore) {
+    const std::vector<std::string>& ignore, const std::string& saved_as) {
   std::map<std::string, std::string> old(saved.begin(), saved.end());
   std::vector<std::string> out;
   for (const auto& [key, value] : now) {
@@ -229,7 +229,7 @@ std::vector<std::string> recipe_differences(
     if (skip) continue;
     auto it = old.find(key);
     const std::string was = it == old.end() ? "(absent)" : it->second;
-    if (was != value) out.push_back(key + ": " + was + " in the checkpoint, " + value + " now");
+    if (was != value) out.push_back(key + ": " + was + " in " + saved_as + ", " + value + " now");
   }
   return out;
 }

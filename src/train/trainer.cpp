@@ -165,6 +165,7 @@ struct SupernetTrainer::Impl {
   std::FILE* metrics = nullptr;
   double best_accuracy = -1;
   std::int64_t best_step = -1;
+  double resumed_accuracy = -1;  // val accuracy recorded in the checkpoint resumed from
 
   Impl(TrainerOptions o, const data::Datasets& s, space::SupernetLayout l, DistributedGroup& g)
       : opt(std::move(o)),
@@ -325,6 +326,7 @@ std::int64_t SupernetTrainer::Impl::restore() {
     compat::set_rng_state(place.device, rng_state);
   best_accuracy = info.best_accuracy;
   best_step = info.best_step;
+  resumed_accuracy = info.val_accuracy;
   say("resuming from " + *latest + " at step " + std::to_string(info.step));
   return info.step;
 }
@@ -407,6 +409,7 @@ TrainResult SupernetTrainer::Impl::run() {
   TrainResult result;
   const std::int64_t start = restore();
   result.start_step = start;
+  result.val_accuracy = resumed_accuracy;  // a finished run resumed keeps its figure
   const std::int64_t end =
       train.max_steps > 0 ? std::min<std::int64_t>(total_steps, train.max_steps) : total_steps;
 
@@ -486,7 +489,7 @@ TrainResult SupernetTrainer::Impl::run() {
     const Forward fwd = [&](const torch::Tensor& x) { return model->forward(x, arch); };
     const auto s = train_step(*optimizer, fwd, micro, lr, train, place, group, bucket_bytes);
     if (!std::isfinite(s.loss))
-      throw core::Error("training diverged at step " + std::to_string(step + 1) + " (loss " +
+      throw TrainingDiverged("training diverged at step " + std::to_string(step + 1) + " (loss " +
                         std::to_string(s.loss) + ", lr " + fmt("%.3g", lr) +
                         "); lower train.lr or set train.grad_clip");
     images_done += s.images;

@@ -18,6 +18,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Complete lines only: a writer may be in the middle of the next one.
+std::size_t complete_lines(const std::string& path) {
+  if (!core::is_regular_file(path)) return 0;
+  const auto text = core::read_text_file(path);
+  return std::size_t(std::count(text.begin(), text.end(), '\n'));
+}
+
+bool has_checkpoint(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".json" && e.path().filename().string().rfind("ckpt-", 0) == 0)
+      return true;
+  return false;
+}
+
 std::vector<core::Json> read_jsonl(const std::string& path) {
   std::vector<core::Json> out;
   std::istringstream in(core::read_text_file(path));
@@ -34,7 +49,7 @@ class SupernetSearch : public ::testing::Test {
         "base: " + tinynas::testing::source_dir() + "/recipes/quickstart.yaml\n"
         "data: {train_limit: 640, test_limit: 64, val_fraction: 0.1, workers: 0}\n"
         "train: {batch_size: 32, warmup_epochs: 0, eval_paths: 1, bn_recal_batches: 2,\n"
-        "        threads: 1, log_every: 10}\n"
+        "        threads: 1, log_every: 10, checkpoint_every: 4}\n"
         "supernas: {supernets: 3, epochs: 1, test_paths: 20, paths: 2, sparse_configs: 2}\n"
         "distributed: {timeout_s: 60}\n"
         "run: {dir: " + dir_.file("runs") + ", name: s}\n");
@@ -68,10 +83,11 @@ TEST_F(SupernetSearch, KilledSearchResumesWithoutRedoingFinishedCandidates) {
   const std::string log_path = out_dir() + "/candidates.jsonl";
   {
     tinynas::testing::Child c(args(), {}, dir_.file("killed.txt"));
-    // Kill as soon as the first candidate is on record (the second is then training).
+    // Kill once the first candidate is on record and the second has a mid-training
+    // checkpoint: the resumed search must skip the first and continue the second.
     const auto end = std::chrono::steady_clock::now() + 300s;
-    while (std::chrono::steady_clock::now() < end && !c.wait_for(50ms)) {
-      if (core::is_regular_file(log_path) && !read_jsonl(log_path).empty()) break;
+    while (std::chrono::steady_clock::now() < end && !c.wait_for(20ms)) {
+      if (complete_lines(log_path) >= 1 && has_checkpoint(out_dir() + "/candidates/1")) break;
     }
     ASSERT_FALSE(c.wait_for(0ms)) << "the search ended before it could be killed:\n"
                                   << core::read_text_file(dir_.file("killed.txt"));
@@ -86,9 +102,15 @@ TEST_F(SupernetSearch, KilledSearchResumesWithoutRedoingFinishedCandidates) {
   EXPECT_NE(out.find("already holds a search"), std::string::npos) << out;
   EXPECT_EQ(read_jsonl(log_path).size(), 1u);
 
+  // Nor is a resume under settings that score candidates differently.
+  out = run(args({"--resume", "--set", "run.sram_kb=32"}), 1);
+  EXPECT_NE(out.find("run.sram_kb: 64 in " + out_dir() + "/search.json, 32 now"), std::string::npos)
+      << out;
+
   out = run(args({"--resume"}));
   EXPECT_NE(out.find("candidate 1/3 "), std::string::npos) << out;
   EXPECT_NE(out.find(": finished in an earlier run, skipped"), std::string::npos) << out;
+  EXPECT_NE(out.find("resuming from " + out_dir() + "/candidates/1/ckpt-"), std::string::npos) << out;
   // Candidate 0 was not retrained: its training log is exactly as the killed run left it.
   EXPECT_EQ(core::read_text_file(out_dir() + "/candidates/0/metrics.jsonl"), first_metrics);
 
@@ -143,9 +165,17 @@ TEST_F(SupernetSearch, KilledSearchResumesWithoutRedoingFinishedCandidates) {
   }
   EXPECT_NE(out.find("best supernet: " + winner.supernet), std::string::npos) << out;
 
+  // A best.json lost to a kill right after the last record is rewritten on resume.
+  core::write_file_atomic(out_dir() + "/best.json", "{}\n");
+  out = run(args({"--resume"}));
+  EXPECT_EQ(core::Json::parse(core::read_text_file(out_dir() + "/best.json"), "best.json")
+                .at("supernet").as_string(),
+            winner.supernet);
+  EXPECT_EQ(read_jsonl(log_path).size(), 3u);
+
   // A resume that would sample other supernets is refused before any work.
   out = run(args({"--resume", "--set", "space.file=" + tinynas::testing::source_dir() + "/recipes/spaces/tinyformer.yaml"}), 1);
-  EXPECT_NE(out.find("this recipe samples tf1{"), std::string::npos) << out;
+  EXPECT_NE(out.find("space.file: "), std::string::npos) << out;
 }
 
 TEST_F(SupernetSearch, CorruptCandidateLogNamesTheLine) {
@@ -155,4 +185,15 @@ TEST_F(SupernetSearch, CorruptCandidateLogNamesTheLine) {
   const auto out = run(args({"--resume"}), 1);
   EXPECT_NE(out.find("candidates.jsonl:1: "), std::string::npos) << out;
   EXPECT_NE(out.find("missing key 'status'"), std::string::npos) << out;
+}
+
+TEST_F(SupernetSearch, RunsDataParallelOnTwoProcesses) {
+  const auto out = run({TINYNAS_CLI, "launch", "--nproc", "2", "--", "tinynas", "supernas", "search",
+                        recipe_, "--quiet", "--set", "supernas.supernets=1"});
+  EXPECT_NE(out.find("2 process(es) [gloo]"), std::string::npos) << out;
+  const auto records = read_jsonl(out_dir() + "/candidates.jsonl");
+  ASSERT_EQ(records.size(), 1u);  // rank 0 alone writes
+  const auto c = nas::candidate_from_json(records[0], "candidates.jsonl");
+  EXPECT_EQ(c.status, "evaluated");
+  EXPECT_EQ(c.paths.size(), 2u);
 }

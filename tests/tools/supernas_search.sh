@@ -9,6 +9,7 @@ out=$work/supernas
 "$tinynas" supernas search "$recipe" --quiet --out "$out" --set run.dir="$work/runs" \
   --set supernas.supernets=2 --set supernas.epochs=1 --set supernas.paths=2 \
   --set supernas.sparse_configs=2 --set train.bn_recal_batches=4 --set data.workers=1 \
+  --set train.warmup_epochs=0 \
   | tee "$work/log.txt"
 fail() { echo "FAIL: $*"; exit 1; }
 [ "$(wc -l < "$out/candidates.jsonl")" -eq 2 ] || fail "candidates.jsonl should hold 2 lines"

@@ -43,7 +43,7 @@ int run_analyze(const std::vector<std::string>& args) {
   const SpaceContext ctx = load_space_context(a);
   const auto& sn = ctx.recipe.supernas;
   nas::AnalysisOptions o;
-  o.samples = a.get_int("--samples", sn.analysis_samples, 1, 100000000);
+  o.samples = a.get_int("--samples", sn.analysis_samples, 1, 1000000);
   o.lambda_lo = sn.lambda_lo;
   o.lambda_up = sn.lambda_up;
   o.accept_threshold = sn.accept_threshold;

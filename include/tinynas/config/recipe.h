@@ -192,7 +192,7 @@ struct SuperNasConfig {
   template <class V>
   void visit(V& v) {
     v.field("analysis_samples", analysis_samples, "T_sup: paths sampled by the space analysis",
-            Range{1, 10000000});
+            Range{1, 1000000});
     v.field("accept_threshold", accept_threshold, "acceptance probability needed", Range{0, 1});
     v.field("lambda_lo", lambda_lo, "lower parameter-count ratio to the memory limit",
             Range{0, 1000});
@@ -207,7 +207,7 @@ struct SuperNasConfig {
     v.field("search", search, "run the supernet search (Algorithm 2) after the analysis");
     v.field("supernets", supernets, "T_i: supernet candidates sampled", Range{1, 100000});
     v.field("test_paths", test_paths, "paths sampled by TestSupernet", Range{1, 100000});
-    v.field("epochs", epochs, "training epochs per surviving supernet", Range{0, 100000});
+    v.field("epochs", epochs, "training epochs per surviving supernet", Range{1, 100000});
     v.field("paths", paths, "T_j: paths evaluated per supernet", Range{1, 100000});
     v.field("sparse_configs", sparse_configs, "T_k: sparse configs per path", Range{1, 100000});
   }

@@ -19,6 +19,7 @@ struct HistSeries {
   std::string label;
   std::vector<double> values;
   std::string color = "#3b73b9";
+  std::vector<double> weights;  ///< per value; empty = 1 each
 };
 
 struct HistogramOptions {

@@ -74,6 +74,8 @@ struct AnalysisResult {
   double probability = 0;
   double ci_low = 0, ci_high = 0;  ///< 95% Wilson interval (sampled; = probability when exact)
   double fit_share = 0;            ///< P(fits)
+  /// Of the fitting models (probability mass when enumerated): below / above the bounds.
+  double below_share = 0, above_share = 0;
   std::int64_t param_lo = 0, param_hi = 0;  ///< λ_lo·L, λ_up·L (params, rounded)
   bool accepted = false;  ///< probability >= threshold (and something fits)
   AnalysisOptions options;
@@ -85,7 +87,11 @@ struct AnalysisResult {
 AnalysisResult analyze_space(const space::SpaceDef& space, space::Shape input, int classes,
                              const AnalysisOptions& options);
 
-/// analysis.json: the options, counts, probability, verdict and every sample.
+/// Samples analysis.json lists (the first ones); the figures cover all of them.
+constexpr std::size_t kMaxJsonSamples = 20000;
+
+/// analysis.json: the options, counts, probability, verdict and the samples (at most
+/// kMaxJsonSamples; "samples_listed" says how many).
 core::Json to_json(const AnalysisResult& result);
 
 /// The readable summary: verdict, counts, bounds and the distribution of the figures.

@@ -15,9 +15,12 @@
 //   <out>/candidates/<i>/           candidate i's training run (checkpoints, metrics)
 //   <out>/best.json                 the best supernet so far, its score and checkpoint
 //
+//   <out>/search.json               the recipe the search runs (checked on resume)
+//
 // Resumable: a search restarted with `resume` re-reads candidates.jsonl, checks that the
-// recipe still samples the same supernets, skips the finished candidates and continues the
-// interrupted one from its newest training checkpoint (its evaluation restarts).
+// recipe still samples, trains and scores the same way (search.json; supernas.supernets
+// may grow), skips the finished candidates and continues the interrupted one from its
+// newest training checkpoint (its evaluation restarts).
 // Everything random is a function of (supernas.seed, candidate index), so a resumed search
 // makes the same choices as one that never stopped.
 #pragma once
@@ -79,7 +82,8 @@ struct Candidate {
   int index = 0;
   std::string supernet;
   /// "evaluated", "skipped" (failed TestSupernet), "duplicate" (same supernet as an
-  /// earlier candidate: its result is reused), "unfit" (no path had a fitting config).
+  /// earlier candidate: its result is reused), "unfit" (no path had a fitting config),
+  /// "diverged" (training loss not finite).
   std::string status;
   int duplicate_of = -1;
   TestSupernetResult test;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tinynas/config/recipe.h"
+#include "tinynas/core/error.h"
 #include "tinynas/data/dataset.h"
 #include "tinynas/space/supernet.h"
 #include "tinynas/train/distributed.h"
@@ -26,6 +27,13 @@ namespace tinynas::train {
 /// error.
 torch::Device select_device(const std::string& configured, int local_rank,
                             int local_world_size = 1);
+
+/// Thrown (on every rank at once: the loss is all-reduced) when the training loss is not
+/// finite, so callers such as a search can record the candidate and go on.
+class TrainingDiverged : public core::Error {
+ public:
+  using core::Error::Error;
+};
 
 struct StepStats {
   double loss = 0;  // mean training loss of the step over all ranks' micro-batches
