@@ -373,7 +373,13 @@ SearchResult search_supernets(const SearchOptions& opt, const data::Datasets& se
         int scored = 0;
         for (int j = 0; j < paths; ++j) {
           PathEval p;
-          const space::Arch arch = space::sample_arch(layout, prng);
+          // Pruning never shrinks activations: a path whose dense SRAM is over the limit
+          // can never fit, so draw another (TestSupernet already judged how many do).
+          space::Arch arch = space::sample_arch(layout, prng);
+          for (int d = 1; d < kDrawsPerConfig * sn.paths &&
+                          cost::evaluate_path(layout, arch, nullptr, co).peak_sram > limits.sram_bytes;
+               ++d)
+            arch = space::sample_arch(layout, prng);
           p.arch = space::to_string(arch, layout);
           double psum = 0;
           while (int(p.configs.size()) < sn.sparse_configs &&

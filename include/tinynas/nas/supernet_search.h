@@ -4,7 +4,8 @@
 //   1. TestSupernet: sample `test_paths` dense paths; skip the supernet when half or more
 //      of them exceed the SRAM limit (activations do not shrink with pruning).
 //   2. Train it for supernas.epochs with the SPOS trainer (data-parallel over the group).
-//   3. For T_j sampled paths, draw sparse configs until T_k of them fit both limits (the
+//   3. For T_j sampled paths (redrawn while their activations alone exceed the SRAM limit:
+//      pruning cannot fix those), draw sparse configs until T_k of them fit both limits (the
 //      cost model decides), one-shot block-prune the path with each (compress: the same
 //      masks as SparseNAS), recalibrate BatchNorm and measure validation top-1; the mean
 //      over a path's configs is the path's score, the mean over paths the supernet's.
