@@ -173,29 +173,28 @@ AnalysisResult analyze_space(const space::SpaceDef& def, space::Shape input, int
   std::vector<std::size_t> hyper_radix;
   for (const auto& h : def.hyper) hyper_radix.push_back(h.choices.size());
   const double supernets = space::supernet_count(def);
+  // (path, sparse config) pairs of one supernet.
+  auto models_in = [&](const space::SupernetLayout& l) {
+    return l.path_count() * std::pow(double(options.size()), l.num_choice_blocks());
+  };
   bool exhaustive = opt.allow_exhaustive && supernets <= double(opt.samples);
   std::vector<space::SupernetConfig> configs;
+  double total = 0;
   if (exhaustive) {
-    double total = 0;
     for_each_combination(hyper_radix, [&](const std::vector<std::size_t>& d) {
       space::SupernetConfig c{def.id, {}};
       for (std::size_t i = 0; i < d.size(); ++i) c.values.push_back(def.hyper[i].choices[d[i]]);
       configs.push_back(c);
     });
     for (const auto& c : configs) {
-      const auto& l = layouts.get(c);
-      total += l.path_count() * std::pow(double(options.size()), l.num_choice_blocks());
-      if (total > double(opt.samples)) break;
+      total += models_in(layouts.get(c));
+      if (total > double(opt.samples)) break;  // too many: no need to resolve the rest
     }
     exhaustive = total <= double(opt.samples);
   }
 
   if (exhaustive) {
     r.method = "exhaustive";
-    std::int64_t total = 0;
-    for (const auto& c : configs)
-      total += std::llround(layouts.get(c).path_count() *
-                            std::pow(double(options.size()), layouts.get(c).num_choice_blocks()));
     for (const auto& c : configs) {
       const auto& l = layouts.get(c);
       std::vector<std::size_t> arch_radix, sparse_radix;
@@ -203,13 +202,12 @@ AnalysisResult analyze_space(const space::SpaceDef& def, space::Shape input, int
         arch_radix.push_back(l.block(f).candidates.size());
         sparse_radix.push_back(options.size());
       }
-      const double w = 1.0 / (supernets * l.path_count() *
-                              std::pow(double(options.size()), l.num_choice_blocks()));
+      const double w = 1.0 / (supernets * models_in(l));
       for_each_combination(arch_radix, [&](const std::vector<std::size_t>& ad) {
         const auto arch = arch_of(l, ad);
         for_each_combination(sparse_radix, [&](const std::vector<std::size_t>& sd) {
           r.samples.push_back(classify(def, l, arch, sparse_of(l, options, sd), w));
-          if (opt.progress) opt.progress(std::int64_t(r.samples.size()), total);
+          if (opt.progress) opt.progress(std::int64_t(r.samples.size()), std::llround(total));
         });
       });
     }

@@ -1,7 +1,6 @@
 // tinynas supernas analyze|search: SuperNAS (TinyFormer Algorithms 1 and 2). analyze
 // needs no training; search trains each surviving supernet candidate (data-parallel under
 // `tinynas launch`).
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -9,6 +8,7 @@
 #include "args.h"
 #include "command.h"
 #include "space_context.h"
+#include "training_job.h"
 #include "tinynas/config/load.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
@@ -16,8 +16,6 @@
 #include "tinynas/data/dataset.h"
 #include "tinynas/nas/space_analysis.h"
 #include "tinynas/nas/supernet_search.h"
-#include "tinynas/train/distributed.h"
-#include "tinynas/train/trainer.h"
 
 namespace tinynas::cli {
 namespace {
@@ -86,25 +84,16 @@ int run_search(const std::vector<std::string>& args) {
                              {"--out", true, false},
                              {"--quiet", false, false}},
                             1, 1);
-  const train::DistEnv env = train::dist_env();
-  const config::Recipe recipe = config::load_recipe(a.positional[0], a.all("--set"));
-  const data::Datasets sets = data::open_datasets(recipe.data, recipe.source);
-  const space::SpaceDef def =
-      space::load_space(core::resolve_relative_to(recipe.source, recipe.space.file));
-
+  TrainingJob job = open_training_job(a);
   nas::SearchOptions opt;
-  opt.recipe = recipe;
-  opt.out_dir = a.get("--out", default_out(recipe));
+  opt.recipe = job.recipe;
+  opt.out_dir = a.get("--out", default_out(job.recipe));
   opt.resume = a.has("--resume");
   opt.progress = !a.has("--quiet");
-  opt.local_world_size = env.local_world_size;
-  opt.device = train::select_device(recipe.train.device, env.local_rank, env.local_world_size);
-  const auto timeout = std::chrono::milliseconds(
-      static_cast<std::int64_t>(recipe.distributed.timeout_s * 1000.0));
-  train::DistributedGroup group(
-      env, env.distributed() ? train::resolve_backend(recipe.distributed.backend, opt.device) : "none",
-      timeout);
-  const auto r = nas::search_supernets(opt, sets, def, group);
+  opt.local_world_size = job.env.local_world_size;
+  opt.device = job.device;
+  auto& group = *job.group;
+  const auto r = nas::search_supernets(opt, job.sets, job.def, group);
   if (!group.is_main()) return 0;
   std::printf("\n%-4s %-44s %-10s %9s %9s\n", "#", "supernet", "status", "TestSN", "score");
   for (const auto& c : r.candidates) {

@@ -1,16 +1,12 @@
 // tinynas train RECIPE: SPOS supernet training, on one process or data-parallel under
 // `tinynas launch` / torchrun-style launchers (RANK, WORLD_SIZE, MASTER_ADDR, ...).
-#include <chrono>
 #include <cstdio>
 
 #include "args.h"
 #include "command.h"
-#include "tinynas/config/load.h"
+#include "training_job.h"
 #include "tinynas/core/error.h"
-#include "tinynas/core/fs.h"
-#include "tinynas/data/dataset.h"
 #include "tinynas/space/layout.h"
-#include "tinynas/train/distributed.h"
 #include "tinynas/train/trainer.h"
 
 namespace tinynas::cli {
@@ -23,40 +19,28 @@ int run_train(const std::vector<std::string>& args) {
                              {"--out", true, false},
                              {"--quiet", false, false}},
                             1, 1);
-  const train::DistEnv env = train::dist_env();
-  const config::Recipe recipe = config::load_recipe(a.positional[0], a.all("--set"));
-
-  const data::Datasets sets = data::open_datasets(recipe.data, recipe.source);
-  const space::SpaceDef def =
-      space::load_space(core::resolve_relative_to(recipe.source, recipe.space.file));
+  TrainingJob job = open_training_job(a);
+  const auto& recipe = job.recipe;
+  const auto& sets = job.sets;
   space::SupernetConfig cfg;
   try {
-    cfg = space::parse_supernet(recipe.space.supernet, def);
+    cfg = space::parse_supernet(recipe.space.supernet, job.def);
   } catch (const core::Error& e) {
     core::rethrow_with_context("space.supernet", e);
   }
   space::SupernetLayout layout = space::make_layout(
-      def, cfg, space::Shape{sets.train.channels, sets.train.height, sets.train.width},
+      job.def, cfg, space::Shape{sets.train.channels, sets.train.height, sets.train.width},
       sets.train.num_classes);
 
   train::TrainerOptions opt;
   opt.recipe = recipe;
   opt.out_dir = a.get("--out", recipe.run.dir + "/" + recipe.run.name + "/supernet");
-  opt.supernet_text = space::to_string(cfg, def);
+  opt.supernet_text = space::to_string(cfg, job.def);
   opt.resume = a.has("--resume");
   opt.progress = !a.has("--quiet");
-  opt.local_world_size = env.local_world_size;
-
-  // The device decides the backend; the group exists before the trainer so every rank
-  // has joined (or failed to) before any work starts.
-  const auto device =
-      train::select_device(recipe.train.device, env.local_rank, env.local_world_size);
-  opt.device = device;
-  const auto timeout = std::chrono::milliseconds(
-      static_cast<std::int64_t>(recipe.distributed.timeout_s * 1000.0));
-  train::DistributedGroup group(
-      env, env.distributed() ? train::resolve_backend(recipe.distributed.backend, device) : "none",
-      timeout);
+  opt.local_world_size = job.env.local_world_size;
+  opt.device = job.device;
+  auto& group = *job.group;
   train::SupernetTrainer trainer(opt, sets, std::move(layout), group);
   const auto r = trainer.run();
   if (group.is_main()) {

@@ -1,0 +1,27 @@
+#include "training_job.h"
+
+#include <chrono>
+
+#include "tinynas/config/load.h"
+#include "tinynas/core/fs.h"
+#include "tinynas/train/trainer.h"
+
+namespace tinynas::cli {
+
+TrainingJob open_training_job(const ParsedArgs& a) {
+  TrainingJob j;
+  j.env = train::dist_env();
+  j.recipe = config::load_recipe(a.positional[0], a.all("--set"));
+  j.sets = data::open_datasets(j.recipe.data, j.recipe.source);
+  j.def = space::load_space(core::resolve_relative_to(j.recipe.source, j.recipe.space.file));
+  j.device = train::select_device(j.recipe.train.device, j.env.local_rank, j.env.local_world_size);
+  const auto timeout = std::chrono::milliseconds(
+      static_cast<std::int64_t>(j.recipe.distributed.timeout_s * 1000.0));
+  j.group = std::make_unique<train::DistributedGroup>(
+      j.env,
+      j.env.distributed() ? train::resolve_backend(j.recipe.distributed.backend, j.device) : "none",
+      timeout);
+  return j;
+}
+
+}  // namespace tinynas::cli
