@@ -64,4 +64,35 @@ static inline int32_t tnn_div_round(int32_t n, int32_t d) {
   return n >= 0 ? (n + d / 2) / d : (n - d / 2) / d;
 }
 
+/* Integer division rounded to nearest, ties away from zero, in 64 bits; d > 0 and
+ * |n| + d / 2 <= INT64_MAX. */
+static inline int64_t tnn_div_round64(int64_t n, int64_t d) {
+  return n >= 0 ? (n + d / 2) / d : (n - d / 2) / d;
+}
+
+/* floor(sqrt(v)) of an unsigned 64-bit value, bit by bit (no float). */
+static inline uint32_t tnn_isqrt64(uint64_t v) {
+  uint64_t root = 0, bit = (uint64_t)1 << 62;
+  while (bit > v) bit >>= 2;
+  while (bit != 0) {
+    if (v >= root + bit) {
+      v -= root + bit;
+      root = (root >> 1) + bit;
+    } else {
+      root >>= 1;
+    }
+    bit >>= 2;
+  }
+  return (uint32_t)root;
+}
+
+/* Saturation of a 64-bit value to the int32 and int16 ranges. */
+static inline int32_t tnn_sat32(int64_t x) {
+  return x > INT32_MAX ? INT32_MAX : (x < INT32_MIN ? INT32_MIN : (int32_t)x);
+}
+
+static inline int16_t tnn_sat16(int32_t x) {
+  return (int16_t)(x > INT16_MAX ? INT16_MAX : (x < INT16_MIN ? INT16_MIN : x));
+}
+
 #endif /* TNN_MATH_H */

@@ -1,0 +1,48 @@
+/* Argument checks and the softmax step shared by the transformer kernels (internal). */
+#ifndef TNN_TRANSFORMER_INTERNAL_H
+#define TNN_TRANSFORMER_INTERNAL_H
+
+#include "tnn_check.h"
+#include "tnn_transformer.h"
+
+/* Token count of a {1, H, W, C} tensor with all entries >= 1, or 0 when the dims are
+ * unusable. Tokens beyond 65535 are rejected too (every kernel's bound). */
+static inline int32_t tnn_token_count(const tnn_dims* d) {
+  if (!tnn_dims_ok(d) || d->n != 1 || d->h > 65535 || d->w > 65535) return 0;
+  {
+    const int64_t n = (int64_t)d->h * d->w;
+    return n > 65535 ? 0 : (int32_t)n;
+  }
+}
+
+/* tokens * channels addressable with int32 indices. */
+static inline int tnn_elems_ok(int32_t tokens, int32_t channels) {
+  return (int64_t)tokens * channels <= INT32_MAX;
+}
+
+static inline int tnn_input_offset_ok(int32_t offset) { return offset >= -127 && offset <= 128; }
+
+static inline int tnn_output_offset_ok(int32_t offset) { return offset >= -128 && offset <= 127; }
+
+static inline int tnn_quant_ok(const tnn_quant* q) {
+  return q->multiplier >= 0 && q->shift >= -31 && q->shift <= 30;
+}
+
+/* A scratch of `need` bytes, 4-byte aligned. */
+static inline int tnn_scratch_ok(const tnn_context* ctx, int32_t need) {
+  return ctx && ctx->buf && ctx->size >= need && ((uintptr_t)ctx->buf & 3u) == 0;
+}
+
+/* tnn_output_s8 without the int32 overflow of a saturated requantization plus offset. */
+static inline int8_t tnn_output_s8_wide(int32_t acc, const tnn_quant* q, int32_t output_offset,
+                                        const tnn_activation* act) {
+  const int64_t y = (int64_t)tnn_requantize(acc, q->multiplier, q->shift) + output_offset;
+  return (int8_t)(y < act->min ? act->min : (y > act->max ? act->max : y));
+}
+
+/* The integer softmax numerators: scores s[0..n) (max - s[i] must fit int32) are replaced
+ * in place by e_i = tnn_exp_neg_q15(tnn_requantize(max - s_i, score)); returns
+ * E = sum e_i (>= 32768; n <= 65535 keeps it below 2^31). */
+int32_t tnn_softmax_q15_numerators(int32_t* s, int32_t n, const tnn_quant* score);
+
+#endif /* TNN_TRANSFORMER_INTERNAL_H */
