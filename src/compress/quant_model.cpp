@@ -1,0 +1,319 @@
+#include "tinynas/compress/quant_model.h"
+
+#include <cstring>
+
+#include "tinynas/core/error.h"
+#include "tinynas/core/fs.h"
+
+namespace tinynas::compress {
+namespace {
+
+using core::Json;
+using space::OpKind;
+
+constexpr char kMagic[4] = {'T', 'N', 'N', 'Q'};
+constexpr std::uint32_t kVersion = 1;
+constexpr std::size_t kHeader = 16;
+
+const OpKind kKinds[] = {OpKind::conv,           OpKind::linear,      OpKind::add,
+                         OpKind::max_pool,       OpKind::avg_pool,    OpKind::mixed_pool,
+                         OpKind::global_avg_pool, OpKind::seq_pool,   OpKind::layer_norm,
+                         OpKind::attention_softmax, OpKind::attention_relu_linear};
+
+OpKind kind_from(const std::string& name) {
+  for (OpKind k : kKinds)
+    if (name == space::to_string(k)) return k;
+  throw core::Error("unknown op kind '" + name + "'");
+}
+
+std::size_t steps_of(OpKind kind) {
+  switch (kind) {
+    case OpKind::add: return 3;
+    case OpKind::seq_pool:
+    case OpKind::attention_softmax:
+    case OpKind::attention_relu_linear: return 2;
+    default: return 0;
+  }
+}
+
+// The data section: arrays appended 4-byte aligned, referenced as {offset, count}.
+struct Blob {
+  std::vector<unsigned char> bytes;
+  template <class T>
+  Json add(const std::vector<T>& v) {
+    while (bytes.size() % 4) bytes.push_back(0);
+    const std::size_t at = bytes.size();
+    bytes.resize(at + v.size() * sizeof(T));
+    if (!v.empty()) std::memcpy(bytes.data() + at, v.data(), v.size() * sizeof(T));
+    Json j = Json::object();
+    j["offset"] = std::int64_t(at);
+    j["count"] = std::int64_t(v.size());
+    return j;
+  }
+};
+
+template <class T>
+std::vector<T> read_array(const Json& ref, const unsigned char* data, std::size_t size,
+                          std::size_t base, const std::string& key) {
+  const std::int64_t off = ref.at("offset").as_int();
+  const std::int64_t count = ref.at("count").as_int();
+  if (off < 0 || count < 0 || std::uint64_t(off) > size ||
+      std::uint64_t(count) > (size - std::uint64_t(off)) / sizeof(T))
+    throw core::Error(key + ": " + std::to_string(count) + " values at data offset " +
+                      std::to_string(off) + " (file byte " + std::to_string(base + std::size_t(std::max<std::int64_t>(off, 0))) +
+                      ") run past the end of the file");
+  std::vector<T> v(static_cast<std::size_t>(count));
+  if (count) std::memcpy(v.data(), data + off, std::size_t(count) * sizeof(T));
+  return v;
+}
+
+Json int_array(const std::vector<int>& v) {
+  Json a = Json::array();
+  for (int x : v) a.push_back(x);
+  return a;
+}
+
+Json op_json(const space::Op& op, const QuantOp& q, Blob& blob) {
+  Json j = Json::object();
+  j["kind"] = space::to_string(op.kind);
+  j["name"] = op.name;
+  j["choice_block"] = op.choice_block;
+  j["inputs"] = int_array(op.inputs);
+  j["output"] = op.output;
+  j["kernel"] = int_array({op.kernel_h, op.kernel_w});
+  j["stride"] = op.stride;
+  j["padding"] = op.padding;
+  j["groups"] = op.groups;
+  j["relu"] = op.relu;
+  j["heads"] = op.heads;
+  Json ws = Json::array();
+  for (auto d : op.weight_shape) ws.push_back(std::int64_t(d));
+  j["weight_shape"] = ws;
+  j["has_bias"] = op.has_bias;
+  j["prunable"] = op.prunable;
+  j["sparsity"] = op.sparsity.ratio;
+  j["block"] = op.sparsity.block;
+  j["float_params"] = op.float_params;
+  j["weight"] = blob.add(q.weight);
+  j["bias"] = blob.add(q.bias);
+  j["multiplier"] = blob.add(q.multiplier);
+  j["shift"] = blob.add(q.shift);
+  Json steps = Json::array();
+  for (const Requant& r : q.steps) {
+    Json s = Json::array();
+    s.push_back(r.multiplier);
+    s.push_back(r.shift);
+    steps.push_back(s);
+  }
+  j["steps"] = steps;
+  j["left_shift"] = q.left_shift;
+  return j;
+}
+
+void check(bool ok, const std::string& where, const std::string& what) {
+  if (!ok) throw core::Error(where + ": " + what);
+}
+
+void check_requant(const Requant& r, const std::string& where) {
+  check(r.multiplier == 0 || (r.multiplier >= (1 << 30)), where,
+        "multiplier " + std::to_string(r.multiplier) + " is not 0 or in [2^30, 2^31)");
+  check(r.shift >= -31 && r.shift <= 30, where, "shift " + std::to_string(r.shift) + " is not in [-31, 30]");
+}
+
+}  // namespace
+
+std::int64_t QuantizedModel::payload_bytes() const {
+  std::int64_t n = 0;
+  for (const auto& q : ops)
+    n += std::int64_t(q.weight.size()) +
+         4 * std::int64_t(q.bias.size() + q.multiplier.size() + q.shift.size()) +
+         8 * std::int64_t(q.steps.size());
+  return n;
+}
+
+void validate(const QuantizedModel& m) {
+  const auto& g = m.graph;
+  check(m.tensors.size() == g.tensors.size(), "int8 model",
+        std::to_string(m.tensors.size()) + " tensor quantizations for " +
+            std::to_string(g.tensors.size()) + " tensors");
+  check(m.ops.size() == g.ops.size(), "int8 model",
+        std::to_string(m.ops.size()) + " op records for " + std::to_string(g.ops.size()) + " ops");
+  const int nt = int(g.tensors.size());
+  check(g.input >= 0 && g.input < nt && g.output >= 0 && g.output < nt, "int8 model",
+        "input/output tensor out of range");
+  for (std::size_t t = 0; t < m.tensors.size(); ++t) {
+    const QParams& p = m.tensors[t];
+    const std::string where = "tensor " + std::to_string(t) + " '" + g.tensors[t].name + "'";
+    check(p.scale > 0 && p.zero_point >= -128 && p.zero_point <= 127, where,
+          "scale must be > 0 and zero point in [-128, 127]");
+    const auto& s = g.tensors[t].shape;
+    check(s.c > 0 && s.h > 0 && s.w > 0, where, "non-positive shape");
+  }
+  for (std::size_t i = 0; i < g.ops.size(); ++i) {
+    const space::Op& op = g.ops[i];
+    const QuantOp& q = m.ops[i];
+    const std::string where = "op " + std::to_string(i) + " '" + op.name + "'";
+    const std::size_t want_inputs =
+        op.kind == OpKind::add ? 2
+        : (op.kind == OpKind::attention_softmax || op.kind == OpKind::attention_relu_linear) ? 3
+                                                                                              : 1;
+    check(op.inputs.size() == want_inputs, where, "wrong number of inputs");
+    for (int t : op.inputs) check(t >= 0 && t < nt, where, "input tensor out of range");
+    check(op.output >= 0 && op.output < nt, where, "output tensor out of range");
+    const auto& in = g.shape(op.inputs[0]);
+    const auto& out = g.shape(op.output);
+    std::size_t weights = 0, channels = 0;
+    switch (op.kind) {
+      case OpKind::conv: {
+        check(op.weight_shape.size() == 3 || op.weight_shape.size() == 4, where, "weight shape");
+        weights = 1;
+        for (auto d : op.weight_shape) weights *= std::size_t(d);
+        channels = std::size_t(out.c);
+        check(op.groups > 0 && in.c % op.groups == 0 && out.c % op.groups == 0 &&
+                  op.weight_shape[0] == out.c && op.kernel_h > 0 && op.kernel_w > 0 &&
+                  op.stride > 0 && op.padding >= 0,
+              where, "conv geometry");
+        break;
+      }
+      case OpKind::linear:
+        check(op.weight_shape.size() == 2 && op.weight_shape[0] == out.c &&
+                  op.weight_shape[1] == in.c,
+              where, "linear weight shape");
+        weights = std::size_t(out.c) * std::size_t(in.c);
+        channels = std::size_t(out.c);
+        break;
+      case OpKind::layer_norm:
+      case OpKind::seq_pool:
+        weights = std::size_t(in.c);
+        channels = op.kind == OpKind::layer_norm ? std::size_t(in.c) : 0;
+        break;
+      default: break;
+    }
+    check(q.weight.size() == weights, where,
+          std::to_string(q.weight.size()) + " weights, expected " + std::to_string(weights));
+    check(q.bias.size() == channels && q.multiplier.size() == channels &&
+              q.shift.size() == channels,
+          where, "bias / multiplier / shift need " + std::to_string(channels) + " values each");
+    for (std::size_t c = 0; c < channels; ++c) check_requant({q.multiplier[c], q.shift[c]}, where);
+    check(q.steps.size() == steps_of(op.kind), where,
+          std::to_string(q.steps.size()) + " requantization steps, expected " +
+              std::to_string(steps_of(op.kind)));
+    for (const auto& r : q.steps) check_requant(r, where);
+    check(q.left_shift >= 0 && q.left_shift <= 20, where, "left_shift not in [0, 20]");
+    if (op.kind == OpKind::attention_softmax || op.kind == OpKind::attention_relu_linear)
+      check(op.heads > 0 && in.c % op.heads == 0 && g.shape(op.inputs[2]).c % op.heads == 0,
+            where, "heads do not divide the q/v widths");
+  }
+}
+
+void save_quantized(const QuantizedModel& m, const std::string& path) {
+  validate(m);
+  Blob blob;
+  Json j = Json::object();
+  j["format"] = "tinynas int8 graph IR";
+  j["input"] = m.graph.input;
+  j["output"] = m.graph.output;
+  Json tensors = Json::array();
+  for (std::size_t t = 0; t < m.graph.tensors.size(); ++t) {
+    const auto& gt = m.graph.tensors[t];
+    Json e = Json::object();
+    e["name"] = gt.name;
+    e["shape"] = int_array({gt.shape.h, gt.shape.w, gt.shape.c});
+    e["scale"] = m.tensors[t].scale;
+    e["zero_point"] = m.tensors[t].zero_point;
+    tensors.push_back(e);
+  }
+  j["tensors"] = tensors;
+  Json ops = Json::array();
+  for (std::size_t i = 0; i < m.graph.ops.size(); ++i)
+    ops.push_back(op_json(m.graph.ops[i], m.ops[i], blob));
+  j["ops"] = ops;
+  j["info"] = m.info;
+  const std::string text = j.dump();
+  std::vector<unsigned char> bytes(kHeader);
+  std::memcpy(bytes.data(), kMagic, 4);
+  const std::uint32_t version = kVersion;
+  const std::uint64_t n = text.size();
+  std::memcpy(bytes.data() + 4, &version, 4);
+  std::memcpy(bytes.data() + 8, &n, 8);
+  bytes.insert(bytes.end(), text.begin(), text.end());
+  bytes.insert(bytes.end(), blob.bytes.begin(), blob.bytes.end());
+  core::write_file_atomic(path, bytes.data(), bytes.size());
+}
+
+QuantizedModel load_quantized(const std::string& path) {
+  const std::vector<unsigned char> bytes = core::read_file(path);
+  try {
+    if (bytes.size() < kHeader || std::memcmp(bytes.data(), kMagic, 4) != 0)
+      throw core::Error("byte 0: not a tinynas int8 model (no TNNQ magic)");
+    std::uint32_t version = 0;
+    std::uint64_t n = 0;
+    std::memcpy(&version, bytes.data() + 4, 4);
+    std::memcpy(&n, bytes.data() + 8, 8);
+    if (version != kVersion)
+      throw core::Error("byte 4: format version " + std::to_string(version) + ", this build reads " +
+                        std::to_string(kVersion));
+    if (n > bytes.size() - kHeader)
+      throw core::Error("byte 8: header length " + std::to_string(n) + " runs past the end (" +
+                        std::to_string(bytes.size()) + " bytes)");
+    const Json j = Json::parse(std::string(bytes.begin() + kHeader, bytes.begin() + kHeader + std::ptrdiff_t(n)),
+                               path);
+    const std::size_t base = kHeader + std::size_t(n);
+    const unsigned char* data = bytes.data() + base;
+    const std::size_t size = bytes.size() - base;
+    QuantizedModel m;
+    for (const Json& e : j.at("tensors").elements()) {
+      const auto& s = e.at("shape");
+      if (s.size() != 3) throw core::Error("tensors: shape must be [h, w, c]");
+      m.graph.add_tensor(e.at("name").as_string(),
+                         space::Shape{int(s[2].as_int()), int(s[0].as_int()), int(s[1].as_int())});
+      m.tensors.push_back({e.at("scale").as_double(), std::int32_t(e.at("zero_point").as_int())});
+    }
+    m.graph.input = int(j.at("input").as_int());
+    m.graph.output = int(j.at("output").as_int());
+    std::size_t index = 0;
+    for (const Json& e : j.at("ops").elements()) {
+      const std::string key = "ops[" + std::to_string(index++) + "]";
+      try {
+        space::Op op;
+        op.kind = kind_from(e.at("kind").as_string());
+        op.name = e.at("name").as_string();
+        op.choice_block = int(e.at("choice_block").as_int());
+        for (const Json& t : e.at("inputs").elements()) op.inputs.push_back(int(t.as_int()));
+        op.output = int(e.at("output").as_int());
+        op.kernel_h = int(e.at("kernel")[0].as_int());
+        op.kernel_w = int(e.at("kernel")[1].as_int());
+        op.stride = int(e.at("stride").as_int());
+        op.padding = int(e.at("padding").as_int());
+        op.groups = int(e.at("groups").as_int());
+        op.relu = e.at("relu").as_bool();
+        op.heads = int(e.at("heads").as_int());
+        for (const Json& d : e.at("weight_shape").elements()) op.weight_shape.push_back(d.as_int());
+        op.has_bias = e.at("has_bias").as_bool();
+        op.prunable = e.at("prunable").as_bool();
+        op.sparsity.ratio = e.at("sparsity").as_double();
+        op.sparsity.block = int(e.at("block").as_int());
+        op.float_params = e.at("float_params").as_int();
+        QuantOp q;
+        q.weight = read_array<std::int8_t>(e.at("weight"), data, size, base, key + ".weight");
+        q.bias = read_array<std::int32_t>(e.at("bias"), data, size, base, key + ".bias");
+        q.multiplier = read_array<std::int32_t>(e.at("multiplier"), data, size, base, key + ".multiplier");
+        q.shift = read_array<std::int32_t>(e.at("shift"), data, size, base, key + ".shift");
+        for (const Json& s : e.at("steps").elements())
+          q.steps.push_back({std::int32_t(s[0].as_int()), std::int32_t(s[1].as_int())});
+        q.left_shift = std::int32_t(e.at("left_shift").as_int());
+        m.graph.ops.push_back(std::move(op));
+        m.ops.push_back(std::move(q));
+      } catch (const std::exception& ex) {
+        core::rethrow_with_context(key, ex);
+      }
+    }
+    if (const Json* info = j.find("info")) m.info = *info;
+    validate(m);
+    return m;
+  } catch (const std::exception& e) {
+    core::rethrow_with_context(path, e);
+  }
+}
+
+}  // namespace tinynas::compress
