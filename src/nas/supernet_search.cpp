@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include "search_files.h"
 #include "tinynas/compress/mask_set.h"
 #include "tinynas/compress/snapshot.h"
 #include "tinynas/config/load.h"
@@ -37,6 +38,7 @@ const std::vector<std::string> kSearchResumableKeys = {
     "train.eval_paths", "distributed.",         "supernas.supernets", "supernas.analysis_samples",
     "supernas.accept_threshold", "supernas.lambda_", "supernas.param_bound", "supernas.search",
     "sparsenas.candidates", "sparsenas.epochs", "sparsenas.finetune_epochs", "sparsenas.agp_",
+    "sparsenas.seed",
     "quant.",           "export.verify_images", "export.qemu",       "run.name",
     "run.dir",          "space.supernet"};
 
@@ -57,49 +59,18 @@ core::Json to_json(const TestSupernetResult& t) {
   return j;
 }
 
-// Reads the finished candidates back. A last line without its newline is the torn tail of
-// a killed search and is dropped; anything else unreadable is an error naming the line.
-std::vector<Candidate> read_candidates(const std::string& path) {
-  std::vector<Candidate> out;
-  if (!core::is_regular_file(path)) return out;
-  const std::string text = core::read_text_file(path);
-  std::size_t pos = 0;
-  int lineno = 0;
-  while (pos < text.size()) {
-    const std::size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) break;  // torn tail
-    const std::string line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++lineno;
-    if (line.empty()) continue;
-    const std::string where = path + ":" + std::to_string(lineno);
-    out.push_back(candidate_from_json(core::Json::parse(line, where), where));
-    if (out.back().index != int(out.size()) - 1)
-      core::fail_file(where, "is candidate " + std::to_string(out.back().index) + ", expected " +
-                                 std::to_string(out.size() - 1));
-  }
-  return out;
-}
-
-std::string candidates_text(const std::vector<Candidate>& cs) {
-  std::string s;
-  for (const auto& c : cs) s += to_json(c).dump() + "\n";
-  return s;
-}
-
-core::Json best_json(const SearchResult& r, const std::string& out_dir) {
+core::Json best_json(const Candidate* c, int count, const std::string& out_dir) {
   core::Json j = core::Json::object();
-  if (r.best < 0) {
+  if (!c) {
     j["supernet"] = nullptr;
     return j;
   }
-  const auto& c = r.candidates[std::size_t(r.best)];
-  j["candidate"] = c.index;
-  j["supernet"] = c.supernet;
-  j["score"] = c.score;
-  j["checkpoint"] = c.checkpoint;
-  j["run_dir"] = out_dir + "/candidates/" + std::to_string(c.index);
-  j["candidates_evaluated"] = int(r.candidates.size());
+  j["candidate"] = c->index;
+  j["supernet"] = c->supernet;
+  j["score"] = c->score;
+  j["checkpoint"] = c->checkpoint;
+  j["run_dir"] = out_dir + "/candidates/" + std::to_string(c->index);
+  j["candidates_evaluated"] = count;
   return j;
 }
 
@@ -226,90 +197,35 @@ SearchResult search_supernets(const SearchOptions& opt, const data::Datasets& se
     return space::sample_supernet(def, r);
   };
 
-  const std::string log_path = opt.out_dir + "/candidates.jsonl";
   const std::string settings_path = opt.out_dir + "/search.json";
-  SearchResult result;
-  // Rank 0 checks what is on disk; every rank learns the outcome through the broadcast,
-  // so a refusal stops all of them at once instead of leaving the others in a collective.
-  std::string refusal;
-  if (main) {
-    try {
-      const auto flat = config::flat_values(opt.recipe);
-      if (!opt.resume && (core::is_regular_file(log_path) || core::is_regular_file(settings_path)))
-        throw core::Error(opt.out_dir + " already holds a search (" + log_path +
-                          "); pass --resume to continue it, or pick another run.name / run.dir");
-      if (opt.resume && core::is_regular_file(settings_path)) {
-        const auto saved = core::Json::parse(core::read_text_file(settings_path), settings_path);
-        std::vector<std::pair<std::string, std::string>> recorded;
-        try {
-          for (const auto& [k, v] : saved.at("recipe").items()) recorded.emplace_back(k, v.as_string());
-        } catch (const core::Error& e) {
-          core::rethrow_with_context(settings_path, e);
-        }
-        const auto diffs =
-            train::recipe_differences(recorded, flat, kSearchResumableKeys, settings_path);
-        if (!diffs.empty())
-          throw core::Error("cannot resume the search in " + opt.out_dir +
-                            ": the recipe changed what candidates are trained and scored on: " +
-                            core::join(diffs, "; "));
-      }
-      if (opt.resume) result.candidates = read_candidates(log_path);
-      for (const auto& c : result.candidates) {
-        const std::string want = space::to_string(supernet_at(c.index), def);
-        if (c.supernet != want)
-          core::fail_file(log_path, "candidate " + std::to_string(c.index) + " is supernet " +
-                                        c.supernet + ", but this recipe samples " + want +
-                                        " (space or supernas.seed changed?); start a new search");
-      }
-      std::error_code ec;
-      fs::create_directories(opt.out_dir, ec);
-      if (ec) core::fail_file(opt.out_dir, "cannot create directory: " + ec.message());
-      core::Json settings = core::Json::object();
-      settings["space"] = def.source;
-      settings["recipe"] = core::Json::object();
-      for (const auto& [k, v] : flat) settings["recipe"][k] = v;
-      core::write_file_atomic(settings_path, settings.dump_pretty() + "\n");
-      // Rewritten without a torn tail, then appended to.
-      core::write_file_atomic(log_path, candidates_text(result.candidates));
-    } catch (const std::exception& e) {
-      refusal = e.what();
-    }
-  }
-  {
-    auto t = torch::tensor({refusal.empty() ? double(result.candidates.size()) : -1.0},
-                           torch::kDouble);
-    std::vector<torch::Tensor> ts{t};
-    group.broadcast(ts, 0, "search resume point");
-    const double v = t.item<double>();
-    if (!refusal.empty()) throw core::Error(refusal);
-    if (v < 0) throw core::Error("rank 0 refused to start the search (its output says why)");
-    result.resumed = int(v);
-    if (!main) result.candidates.resize(std::size_t(result.resumed));
-  }
-
-  auto update_best = [&]() {
-    result.best = -1;
-    for (std::size_t i = 0; i < result.candidates.size(); ++i) {
-      const auto& c = result.candidates[i];
-      if (c.score >= 0 && c.status == "evaluated" &&
-          (result.best < 0 || c.score > result.candidates[std::size_t(result.best)].score))
-        result.best = int(i);
-    }
-  };
-  auto write_best = [&]() {
-    if (main)
-      core::write_file_atomic(opt.out_dir + "/best.json",
-                              best_json(result, opt.out_dir).dump_pretty() + "\n");
-  };
-  update_best();
-  write_best();  // a kill may have come between a candidate's record and best.json
+  detail::CandidateLog<Candidate> log(
+      group, opt.out_dir,
+      {[](const Candidate& c) { return to_json(c); },
+       [&](const core::Json& j, const std::string& where) {
+         auto c = candidate_from_json(j, where);
+         const std::string want = space::to_string(supernet_at(c.index), def);
+         if (c.supernet != want)
+           core::fail_file(where, "candidate " + std::to_string(c.index) + " is supernet " +
+                                      c.supernet + ", but this recipe samples " + want +
+                                      " (space or supernas.seed changed?); start a new search");
+         return c;
+       },
+       [](const Candidate& c) { return c.status == "evaluated" ? c.score : -1.0; },
+       [&](const Candidate* best, int count) { return best_json(best, count, opt.out_dir); }});
+  // Rank 0 checks what is on disk; every rank learns the outcome, so a refusal stops all
+  // of them at once instead of leaving the others in a collective.
+  log.open(opt.resume, [&] {
+    detail::start_search_files(opt.out_dir, log.log_path(), settings_path, opt.resume,
+                               config::flat_values(opt.recipe), kSearchResumableKeys, def.source,
+                               core::Json::object());
+  });
 
   for (int i = 0; i < sn.supernets; ++i) {
     const space::SupernetConfig cfg = supernet_at(i);
     const std::string text = space::to_string(cfg, def);
     const std::string head = "candidate " + std::to_string(i + 1) + "/" +
                              std::to_string(sn.supernets) + " " + text;
-    if (i < result.resumed) {
+    if (i < log.resumed()) {
       say(head + ": finished in an earlier run, skipped");
       continue;
     }
@@ -354,18 +270,10 @@ SearchResult search_supernets(const SearchOptions& opt, const data::Datasets& se
         to.device = opt.device;
         to.local_world_size = opt.local_world_size;
         train::SupernetTrainer trainer(to, sets, layout, group);
-        train::TrainResult tr;
-        try {
-          tr = trainer.run();
-        } catch (const train::TrainingDiverged& e) {
-          // Every rank sees the same all-reduced loss, so all of them land here.
+        if (!detail::train_candidate(trainer, c, [&](const std::string& e) {
+              say(head + ": " + e + "; recorded as diverged");
+            }))
           c.status = "diverged";
-          say(head + ": " + e.what() + "; recorded as diverged");
-        }
-        c.train_steps = tr.steps;
-        c.train_images_per_s = tr.images_per_s;
-        c.train_val_accuracy = tr.val_accuracy;
-        c.checkpoint = tr.checkpoint;
 
         core::Rng prng(core::derive_seed(seed, kPathStream, std::uint64_t(i)));
         const int paths = c.status == "diverged" ? 0 : sn.paths;
@@ -419,47 +327,24 @@ SearchResult search_supernets(const SearchOptions& opt, const data::Datasets& se
       }
     }
     c.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (main) {
-      if (c.status == "duplicate") {
-        // Reuse the earlier candidate's figures.
-        const auto& orig = result.candidates[std::size_t(c.duplicate_of)];
-        const double secs = c.seconds;
-        c = orig;
-        c.index = i;
-        c.status = "duplicate";
-        c.duplicate_of = orig.index;
-        c.seconds = secs;
-      }
-      try {
-        std::FILE* f = std::fopen(log_path.c_str(), "a");
-        if (!f) core::fail_file(log_path, "cannot open for appending");
-        const std::string line = to_json(c).dump() + "\n";
-        const bool ok = std::fwrite(line.data(), 1, line.size(), f) == line.size();
-        const bool closed = std::fclose(f) == 0;
-        if (!ok || !closed) core::fail_file(log_path, "write failed (disk full?)");
-        result.candidates.push_back(c);
-        update_best();
-        write_best();
-      } catch (const std::exception& e) {
-        refusal = e.what();
-      }
-    } else {
-      result.candidates.push_back(c);
-      update_best();
+    if (main && c.status == "duplicate") {
+      // Reuse the earlier candidate's figures (rank 0 alone holds them).
+      const auto& orig = log.candidates()[std::size_t(c.duplicate_of)];
+      const double secs = c.seconds;
+      c = orig;
+      c.index = i;
+      c.status = "duplicate";
+      c.duplicate_of = orig.index;
+      c.seconds = secs;
     }
-    if (refusal.empty()) {
-      if (c.status == "evaluated")
-        say(head + ": score " + pct(c.score) +
-            (result.best == int(result.candidates.size()) - 1 ? " (best so far)" : ""));
-    }
-    // Doubles as the barrier after rank 0's writes, and stops every rank if they failed.
-    auto failed = torch::tensor({refusal.empty() ? 0.0 : 1.0}, torch::kDouble);
-    group.all_reduce_sum(failed, "search candidate record");
-    if (!refusal.empty()) throw core::Error(refusal);
-    if (failed.item<double>() > 0)
-      throw core::Error("rank 0 could not record candidate " + std::to_string(i) +
-                        " (its output says why)");
+    const bool best = log.would_be_best(c);
+    log.record(c);
+    if (c.status == "evaluated") say(head + ": score " + pct(c.score) + (best ? " (best so far)" : ""));
   }
+  SearchResult result;
+  result.candidates = log.candidates();
+  result.best = log.best();
+  result.resumed = log.resumed();
   return result;
 }
 

@@ -50,6 +50,7 @@ core::Json to_json(const CheckpointInfo& info) {
   j["world_size"] = info.world_size;
   j["space_id"] = info.space_id;
   j["supernet"] = info.supernet;
+  if (!info.subnet.empty()) j["subnet"] = info.subnet;
   j["val_accuracy"] = info.val_accuracy;
   j["best_accuracy"] = info.best_accuracy;
   j["best_step"] = info.best_step;
@@ -79,6 +80,7 @@ CheckpointInfo checkpoint_info_from_json(const core::Json& j, const std::string&
     info.world_size = static_cast<int>(j.at("world_size").as_int());
     info.space_id = j.at("space_id").as_string();
     info.supernet = j.at("supernet").as_string();
+    if (const auto* sub = j.find("subnet")) info.subnet = sub->as_string();
     info.val_accuracy = j.at("val_accuracy").is_null() ? -1 : j.at("val_accuracy").as_double();
     info.best_accuracy =
         j.at("best_accuracy").is_null() ? -1 : j.at("best_accuracy").as_double();

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <sstream>
 
+#include "nas/search_fixtures.h"
 #include "support/temp_dir.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/core/json.h"
@@ -13,36 +13,13 @@
 #include "train/train_fixtures.h"
 
 using namespace tinynas;
-using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
 
-// Complete lines only: a writer may be in the middle of the next one.
-std::size_t complete_lines(const std::string& path) {
-  if (!core::is_regular_file(path)) return 0;
-  const auto text = core::read_text_file(path);
-  return std::size_t(std::count(text.begin(), text.end(), '\n'));
-}
+using tinynas::testing::read_jsonl;
 
-bool has_checkpoint(const std::string& dir) {
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.path().extension() == ".json" && e.path().filename().string().rfind("ckpt-", 0) == 0)
-      return true;
-  return false;
-}
-
-std::vector<core::Json> read_jsonl(const std::string& path) {
-  std::vector<core::Json> out;
-  std::istringstream in(core::read_text_file(path));
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(core::Json::parse(line, path));
-  return out;
-}
-
-class SupernetSearch : public ::testing::Test {
+class SupernetSearch : public tinynas::testing::CliSearchTest {
  protected:
   void SetUp() override {
     recipe_ = dir_.write("recipe.yaml", std::string() +
@@ -56,46 +33,18 @@ class SupernetSearch : public ::testing::Test {
   }
 
   std::vector<std::string> args(std::vector<std::string> extra = {}) {
-    std::vector<std::string> a = {TINYNAS_CLI, "supernas", "search", recipe_, "--quiet"};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
+    return cli({"supernas", "search"}, std::move(extra));
   }
 
   std::string out_dir() { return dir_.file("runs/s/supernas"); }
-
-  std::string run(const std::vector<std::string>& a, int want_status = 0) {
-    const std::string log = dir_.file("log-" + std::to_string(++runs_) + ".txt");
-    tinynas::testing::Child c(a, {}, log);
-    EXPECT_TRUE(c.wait_for(600s)) << "timed out";
-    const std::string out = core::read_text_file(log);
-    EXPECT_EQ(c.exit_code(), want_status) << out;
-    return out;
-  }
-
-  tinynas::testing::TempDir dir_;
-  std::string recipe_;
-  int runs_ = 0;
 };
 
 }  // namespace
 
 TEST_F(SupernetSearch, KilledSearchResumesWithoutRedoingFinishedCandidates) {
   const std::string log_path = out_dir() + "/candidates.jsonl";
-  {
-    tinynas::testing::Child c(args(), {}, dir_.file("killed.txt"));
-    // Kill once the first candidate is on record and the second has a mid-training
-    // checkpoint: the resumed search must skip the first and continue the second.
-    const auto end = std::chrono::steady_clock::now() + 300s;
-    while (std::chrono::steady_clock::now() < end && !c.wait_for(20ms)) {
-      if (complete_lines(log_path) >= 1 && has_checkpoint(out_dir() + "/candidates/1")) break;
-    }
-    ASSERT_FALSE(c.wait_for(0ms)) << "the search ended before it could be killed:\n"
-                                  << core::read_text_file(dir_.file("killed.txt"));
-    ::kill(c.pid(), SIGKILL);
-    ASSERT_TRUE(c.wait_for(10s));
-  }
-  ASSERT_EQ(read_jsonl(log_path).size(), 1u);
-  const std::string first_metrics = core::read_text_file(out_dir() + "/candidates/0/metrics.jsonl");
+  const std::string first_metrics = kill_during_second_candidate(args(), out_dir());
+  ASSERT_FALSE(first_metrics.empty());
 
   // Without --resume the directory is refused, and nothing is changed.
   auto out = run(args(), 1);

@@ -73,6 +73,10 @@ class AgpPruner {
   /// Recomputes the masks when `step` is an update step, or on the first call of a run
   /// resumed past t0, then applies them to the weights. Returns true when it recomputed.
   bool before_forward(std::int64_t step);
+  /// For a run resumed from a checkpoint that saved the masks (MaskSet::save / load): they
+  /// are current, so before_forward recomputes only at update steps, exactly as the run
+  /// that never stopped did (no recomputation on the first call).
+  void resume_with_loaded_masks() { started_ = true; }
   void before_step() { masks_.apply_to_gradients(); }
   void after_step() { masks_.apply(); }
 

@@ -222,6 +222,8 @@ struct SparseNasConfig {
   double agp_start = 0.1;            // fraction of the schedule before pruning starts (t0)
   double agp_end = 0.7;              // fraction of the schedule by which s_f is reached
   int agp_frequency = 50;            // Δt in steps
+  std::int64_t seed = 0;             // seed of the stage-1 (path, sparse config) samples
+  std::string sparse;                // a fixed sparse config line; "" = sample one per candidate
 
   template <class V>
   void visit(V& v) {
@@ -234,7 +236,16 @@ struct SparseNasConfig {
     v.field("agp_start", agp_start, "fraction of training before pruning starts", Range{0, 1});
     v.field("agp_end", agp_end, "fraction of training by which final sparsity is reached",
             Range{0, 1});
-    v.field("agp_frequency", agp_frequency, "steps between pruning updates", Range{1, 1000000});
+    v.field("agp_frequency", agp_frequency,
+            "steps between pruning updates (a run shorter than that prunes once, at agp_end)",
+            Range{1, 1000000});
+    v.field("seed", seed,
+            "seed of the stage-1 candidates: candidate i's path and sparse config are a function "
+            "of (seed, i)",
+            Range{0, 9.0e15});
+    v.field("sparse", sparse,
+            "a fixed sparse config line (as 'tinynas space sample' prints) used by every "
+            "stage-1 candidate instead of drawing one; empty = draw from sparsity x block");
   }
 };
 

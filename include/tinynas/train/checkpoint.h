@@ -28,6 +28,9 @@ struct CheckpointInfo {
   int world_size = 1;
   std::string space_id;
   std::string supernet;              // SupernetConfig text, e.g. "tf1{c1=24,...}"
+  std::string subnet;                // a subnet run: what it trains (path, sparse config,
+                                     // pruning schedule); "" for the supernet (and in
+                                     // sidecars written before the field existed)
   std::vector<std::pair<std::string, std::string>> recipe;  // config::flat_values
   double val_accuracy = -1;          // mean over evaluated paths at this step; -1 = none
   double best_accuracy = -1;         // best val_accuracy so far (this one included)

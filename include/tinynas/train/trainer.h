@@ -6,9 +6,14 @@
 // are summed over micro-batches (each loss scaled by 1/A, exactly) and averaged over
 // ranks. So any (W, A) with the same W*A trains the same model (up to floating-point
 // summation order), and a checkpoint can resume with another split of the same product.
+//
+// The loop (placement, batch split, loaders, schedule, checkpoints, resume, metrics) lives
+// once, in src/train/loop.h; SubnetTrainer (subnet_trainer.h) trains a single path with it.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,11 +47,14 @@ struct StepStats {
 
 /// One SPOS optimizer step of `forward` over `micro_batches` (this rank's share), with
 /// gradients averaged over `group`. Checks that every rank produced gradients for the same
-/// parameters. Exposed for benchmarks; SupernetTrainer calls it every step.
+/// parameters. `before_update` (optional) runs once the gradients are averaged, before
+/// clipping and the optimizer (pruning masks them there, so clipping sees what is applied).
+/// Exposed for benchmarks; the trainers call it every step.
 StepStats train_step(Optimizer& optimizer, const Forward& forward,
                      const std::vector<data::Batch>& micro_batches, double lr,
                      const config::TrainConfig& train, const Placement& place,
-                     DistributedGroup& group, std::int64_t bucket_bytes);
+                     DistributedGroup& group, std::int64_t bucket_bytes,
+                     const std::function<void()>& before_update = {});
 
 struct TrainerOptions {
   config::Recipe recipe;
