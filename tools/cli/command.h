@@ -25,5 +25,12 @@ Command launch_command();
 Command train_command();
 Command supernas_analyze_command();
 Command supernas_search_command();
+// The sparsenas group: adding a subcommand is one line in sparsenas_commands()
+// (cmd_sparsenas.cpp) and its declaration here.
+Command sparsenas_search_command();
+Command sparsenas_finetune_command();
+Command sparsenas_quantize_command();
+std::vector<Command> sparsenas_commands();
+Command sweep_command();
 
 }  // namespace tinynas::cli

@@ -17,11 +17,15 @@ using tinynas::cli::Command;
 constexpr const char* kVersion = "0.1.0";
 
 std::vector<Command> all_commands() {
-  return {tinynas::cli::config_show_command(), tinynas::cli::data_summary_command(),
-          tinynas::cli::space_sample_command(), tinynas::cli::space_stats_command(),
-          tinynas::cli::space_blocks_command(), tinynas::cli::launch_command(),
-          tinynas::cli::train_command(), tinynas::cli::supernas_analyze_command(),
-          tinynas::cli::supernas_search_command()};
+  std::vector<Command> all = {
+      tinynas::cli::config_show_command(),  tinynas::cli::data_summary_command(),
+      tinynas::cli::space_sample_command(), tinynas::cli::space_stats_command(),
+      tinynas::cli::space_blocks_command(), tinynas::cli::launch_command(),
+      tinynas::cli::train_command(),        tinynas::cli::supernas_analyze_command(),
+      tinynas::cli::supernas_search_command()};
+  for (auto& c : tinynas::cli::sparsenas_commands()) all.push_back(std::move(c));
+  all.push_back(tinynas::cli::sweep_command());
+  return all;
 }
 
 std::string words_of(const Command& c) { return tinynas::core::join(c.words, " "); }

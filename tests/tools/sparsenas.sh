@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# sparsenas.sh TINYNAS RECIPE WORKDIR: SparseNAS on 1200 Fashion-MNIST images: a supernet
+# trained 3 short epochs, stage 1 with 2 candidates (2 epochs each, AGP), stage 2 (3
+# epochs); checks the files both stages write, that the winner is pruned as asked and that
+# the pruned model learnt something (well above the 10% of chance). Then INT8 PTQ of the
+# result (int8 accuracy by the runtime's kernels close to float), and a 2-point sparsity
+# sweep run as 2 parallel processes, resumed once it has finished.
+set -euo pipefail
+tinynas=$1 recipe=$2 work=$3
+rm -rf "$work"
+mkdir -p "$work"
+sets=(--set run.dir="$work/runs" --set run.name=e2e --set data.train_limit=1200
+      --set data.test_limit=100 --set data.workers=1 --set train.batch_size=32
+      --set train.epochs=3 --set train.lr=0.003 --set train.warmup_epochs=0
+      --set train.eval_paths=0 --set train.bn_recal_batches=8
+      --set sparsenas.candidates=2 --set sparsenas.epochs=2 --set sparsenas.finetune_epochs=3
+      --set sparsenas.agp_frequency=4)
+out=$work/runs/e2e/sparsenas
+fail() { echo "FAIL: $*"; exit 1; }
+"$tinynas" train "$recipe" --quiet "${sets[@]}" > "$work/train.txt"
+"$tinynas" sparsenas search "$recipe" --quiet "${sets[@]}" | tee "$work/search.txt"
+[ "$(wc -l < "$out/candidates.jsonl")" -eq 2 ] || fail "candidates.jsonl should hold 2 lines"
+grep -Eq '^best: tf1-n:.* \(pruned accuracy [0-9.]+%, dense [0-9.]+%, sparsity [0-9.]+%\)' \
+  "$work/search.txt" || fail "no summary line"
+for f in best.json search.json best/subnet.json best/model.pt best/masks.pt; do
+  [ -f "$out/$f" ] || fail "$f missing"
+done
+"$tinynas" sparsenas finetune "$recipe" --quiet "${sets[@]}" | tee "$work/finetune.txt"
+for f in final/subnet.json final/model.pt final/masks.pt; do
+  [ -f "$out/$f" ] || fail "$f missing"
+done
+ls "$out"/finetune/ckpt-*.pt > /dev/null || fail "no fine-tuning checkpoints"
+zero=$(sed -n 's/.*"zero_blocks": \([0-9]*\).*/\1/p' "$out/final/subnet.json")
+target=$(sed -n 's/.*"target_blocks": \([0-9]*\).*/\1/p' "$out/final/subnet.json")
+[ -n "$zero" ] && [ "$zero" = "$target" ] || fail "final/ has $zero zero blocks, the config asks $target"
+grep -q '"stage": "finetune"' "$out/final/subnet.json" || fail "final/subnet.json is not stage 2's"
+acc=$(sed -n 's/.*"pruned_accuracy": \([0-9.]*\).*/\1/p' "$out/final/subnet.json")
+awk -v a="$acc" 'BEGIN { exit !(a > 0.3) }' || fail "final pruned accuracy $acc is not above 0.3"
+echo "OK: $(grep -c . "$out/candidates.jsonl") candidates; final $(sed -n 's/.*"arch": "\(.*\)".*/\1/p' "$out/final/subnet.json") with $zero pruned blocks, pruned accuracy $acc"
+
+"$tinynas" sparsenas quantize "$recipe" "${sets[@]}" | tee "$work/quantize.txt"
+q=$work/runs/e2e/quant
+[ -f "$q/model.tnnq" ] && [ -f "$q/quant.json" ] || fail "quant/ outputs missing"
+grep -Eq '^test split, 100 images: float \(pruned\) [0-9.]+%, int8 [0-9.]+%, PTQ drop -?[0-9.]+ points' \
+  "$work/quantize.txt" || fail "no quantize summary"
+drop=$(sed -n 's/.*"ptq_drop": \(-*[0-9.e-]*\).*/\1/p' "$q/quant.json")
+awk -v d="$drop" 'BEGIN { exit !(d <= 0.05 && d >= -0.05) }' || fail "PTQ drop $drop over 5 points on 100 images"
+
+sw=$work/runs/e2e/sweep
+"$tinynas" sweep "$recipe" "${sets[@]}" --set sparsenas.candidates=1 --set sparsenas.epochs=1 \
+  --set sparsenas.finetune_epochs=1 --grid 'sparsenas.sparsity=[0.5,0.9]' --jobs 2 | tee "$work/sweep.txt"
+[ "$(grep -c ',done,' "$sw/sweep.csv")" -eq 2 ] || fail "sweep.csv should hold 2 finished points"
+grep -q '^p01,done,sparsity=0.9,' "$sw/sweep.csv" || fail "point p01 missing"
+for f in pareto_flash.svg pareto_sram.svg sweep.json p00/quant/model.tnnq p01/log.txt; do
+  [ -f "$sw/$f" ] || fail "sweep $f missing"
+done
+grep -q '"sparse": "tf1-n:D90/' "$sw/p01/quant/quant.json" || fail "p01 is not pruned at 90%"
+if "$tinynas" sweep "$recipe" "${sets[@]}" --grid 'sparsenas.sparsity=[0.5,0.9]' > /dev/null 2>&1; then
+  fail "a second sweep into the same directory was not refused"
+fi
+"$tinynas" sweep "$recipe" "${sets[@]}" --set sparsenas.candidates=1 --set sparsenas.epochs=1 \
+  --set sparsenas.finetune_epochs=1 --grid 'sparsenas.sparsity=[0.5,0.9]' --resume > "$work/resume.txt"
+[ "$(grep -c 'done earlier' "$work/resume.txt")" -eq 2 ] || fail "--resume reran finished points"
+echo "OK: int8 PTQ drop $drop; sweep of 2 points"
