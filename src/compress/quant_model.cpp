@@ -1,5 +1,6 @@
 #include "tinynas/compress/quant_model.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "tinynas/core/error.h"
@@ -147,7 +148,9 @@ void validate(const QuantizedModel& m) {
     check(p.scale > 0 && p.zero_point >= -128 && p.zero_point <= 127, where,
           "scale must be > 0 and zero point in [-128, 127]");
     const auto& s = g.tensors[t].shape;
-    check(s.c > 0 && s.h > 0 && s.w > 0, where, "non-positive shape");
+    check(s.c > 0 && s.h > 0 && s.w > 0 && s.c <= 65535 && s.h <= 65535 && s.w <= 65535 &&
+              s.numel() <= (std::int64_t(1) << 28),
+          where, "shape out of range");
   }
   for (std::size_t i = 0; i < g.ops.size(); ++i) {
     const space::Op& op = g.ops[i];
@@ -160,19 +163,47 @@ void validate(const QuantizedModel& m) {
     check(op.inputs.size() == want_inputs, where, "wrong number of inputs");
     for (int t : op.inputs) check(t >= 0 && t < nt, where, "input tensor out of range");
     check(op.output >= 0 && op.output < nt, where, "output tensor out of range");
+    check(op.output != g.input &&
+              std::find(op.inputs.begin(), op.inputs.end(), op.output) == op.inputs.end(),
+          where, "writes over its input or the model's input");
     const auto& in = g.shape(op.inputs[0]);
     const auto& out = g.shape(op.output);
+    // The kernels size their loops from these shapes: every pairing the runner relies on
+    // is checked here, so a corrupt file cannot make it read or write past a buffer.
+    const bool fused_relu_ok = op.kind == OpKind::conv || op.kind == OpKind::linear || op.kind == OpKind::add;
+    check(!op.relu || fused_relu_ok, where, "a fused ReLU on an op kind that has none");
+    switch (op.kind) {
+      case OpKind::layer_norm: check(out == in, where, "output shape differs from the input's"); break;
+      case OpKind::add:
+        check(out == in && g.shape(op.inputs[1]) == in, where, "add of unequal shapes");
+        break;
+      case OpKind::seq_pool:
+      case OpKind::global_avg_pool:
+        check(out == space::Shape{in.c, 1, 1}, where, "output is not 1 x 1 x C");
+        break;
+      case OpKind::max_pool:
+      case OpKind::avg_pool:
+      case OpKind::mixed_pool:
+        check(op.kernel_h == op.kernel_w && op.kernel_h > 0 && op.stride > 0 && op.padding >= 0 &&
+                  out.c == in.c,
+              where, "pooling window, stride or channels");
+        break;
+      default: break;
+    }
     std::size_t weights = 0, channels = 0;
     switch (op.kind) {
       case OpKind::conv: {
-        check(op.weight_shape.size() == 3 || op.weight_shape.size() == 4, where, "weight shape");
-        weights = 1;
-        for (auto d : op.weight_shape) weights *= std::size_t(d);
-        channels = std::size_t(out.c);
+        const auto& ws = op.weight_shape;
+        check(ws.size() == 3 || ws.size() == 4, where, "weight shape");
         check(op.groups > 0 && in.c % op.groups == 0 && out.c % op.groups == 0 &&
-                  op.weight_shape[0] == out.c && op.kernel_h > 0 && op.kernel_w > 0 &&
-                  op.stride > 0 && op.padding >= 0,
+                  ws[0] == out.c && ws[1] == op.kernel_h && ws[2] == op.kernel_w &&
+                  (ws.size() == 4 ? ws[3] == in.c / op.groups
+                                  : op.groups == in.c && op.groups == out.c) &&
+                  op.kernel_h > 0 && op.kernel_w > 0 && op.stride > 0 && op.padding >= 0,
               where, "conv geometry");
+        weights = std::size_t(out.c) * std::size_t(op.kernel_h) * std::size_t(op.kernel_w) *
+                  std::size_t(in.c / op.groups);
+        channels = std::size_t(out.c);
         break;
       }
       case OpKind::linear:

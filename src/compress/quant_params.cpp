@@ -22,7 +22,9 @@ QParams choose_qparams(double lo, double hi) {
   hi = std::max(hi, 0.0);
   QParams p;
   // A constant-zero tensor: any scale represents it; keep 1/255 so multipliers stay sane.
-  p.scale = hi > lo ? (hi - lo) / 255.0 : 1.0 / 255.0;
+  // Ranges narrower than 255e-8 are widened: a scale that small only makes requantization
+  // factors the runtime cannot represent, for no resolution anyone needs.
+  p.scale = std::max(hi > lo ? (hi - lo) / 255.0 : 1.0 / 255.0, 1e-8);
   p.zero_point = std::int32_t(std::clamp(std::round(-128.0 - lo / p.scale), -128.0, 127.0));
   return p;
 }

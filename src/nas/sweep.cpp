@@ -14,10 +14,10 @@
 namespace tinynas::nas {
 namespace {
 
-std::string point_id(std::size_t i, std::size_t n) {
-  const int width = n > 100 ? 3 : 2;
+// Fixed width, so ids stay stable when a resumed sweep grows.
+std::string point_id(std::size_t i) {
   std::string digits = std::to_string(i);
-  if (int(digits.size()) < width) digits.insert(0, std::size_t(width) - digits.size(), '0');
+  if (digits.size() < 3) digits.insert(0, 3 - digits.size(), '0');
   return "p" + digits;
 }
 
@@ -82,7 +82,7 @@ std::vector<SweepPoint> grid_points(const std::vector<GridAxis>& axes,
   std::vector<SweepPoint> points;
   for (std::size_t i = 0; i < total; ++i) {
     SweepPoint p;
-    p.id = point_id(i, total);
+    p.id = point_id(i);
     std::size_t rest = i;
     std::vector<std::size_t> pick(axes.size());
     for (std::size_t a = axes.size(); a-- > 0;) {
@@ -119,7 +119,7 @@ std::vector<SweepPoint> random_points(int count, const config::Recipe& recipe,
       break;
     }
   }
-  for (std::size_t i = 0; i < points.size(); ++i) points[i].id = point_id(i, points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) points[i].id = point_id(i);
   return points;
 }
 
@@ -192,8 +192,11 @@ void write_sweep_outputs(const std::string& dir, const std::vector<SweepRow>& ro
   core::write_file_atomic(dir + "/pareto_sram.svg", core::scatter_svg(by_sram, o));
 }
 
-core::Json sweep_json(const std::vector<SweepPoint>& points) {
+core::Json sweep_json(const std::vector<SweepPoint>& points, const std::vector<std::string>& sets) {
   core::Json j = core::Json::object();
+  core::Json base = core::Json::array();
+  for (const auto& s : sets) base.push_back(s);
+  j["sets"] = base;
   core::Json arr = core::Json::array();
   for (const auto& p : points) {
     core::Json e = core::Json::object();
@@ -209,7 +212,13 @@ core::Json sweep_json(const std::vector<SweepPoint>& points) {
 }
 
 void check_sweep_resume(const core::Json& saved, const std::vector<SweepPoint>& points,
-                        const std::string& source) {
+                        const std::vector<std::string>& sets, const std::string& source) {
+  std::vector<std::string> was_sets;
+  for (const auto& s : saved.at("sets").elements()) was_sets.push_back(s.as_string());
+  if (was_sets != sets)
+    throw core::Error(source + ": the sweep ran with --set '" + core::join(was_sets, " ") +
+                      "', now '" + core::join(sets, " ") +
+                      "'; a resumed sweep must keep its settings (use another --out)");
   const auto& old = saved.at("points").elements();
   for (std::size_t i = 0; i < old.size() && i < points.size(); ++i) {
     std::vector<std::string> was;

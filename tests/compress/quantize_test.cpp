@@ -257,4 +257,19 @@ TEST(Quantize, ModelFileRoundTripsAndCorruptFilesAreRefused) {
   EXPECT_NE(error_of([&] { compress::save_quantized(wrong, path); }).find("weights, expected"),
             std::string::npos);
   EXPECT_NO_THROW(compress::load_quantized(path));  // the good file was not clobbered
+  // Shapes the runner sizes its loops from must agree, or a corrupt file could make a
+  // kernel write past a buffer.
+  for (auto kind : {space::OpKind::layer_norm, space::OpKind::add, space::OpKind::global_avg_pool}) {
+    auto bad_shape = model;
+    for (const auto& op : bad_shape.graph.ops)
+      if (op.kind == kind) {
+        bad_shape.graph.tensors[std::size_t(op.output)].shape.c += 1;
+        break;
+      }
+    EXPECT_FALSE(error_of([&] { compress::validate(bad_shape); }).empty()) << space::to_string(kind);
+  }
+  auto in_place = model;
+  in_place.graph.ops[1].output = in_place.graph.ops[1].inputs[0];
+  EXPECT_NE(error_of([&] { compress::validate(in_place); }).find("writes over its input"),
+            std::string::npos);
 }

@@ -29,7 +29,7 @@ TEST(Sweep, GridAxesMultiplyAndListKeysTakeOneElementLists) {
   EXPECT_EQ(axes[0].values, (std::vector<std::string>{"0.5", "0.7", "0.9"}));
   const auto points = nas::grid_points(axes, r);
   ASSERT_EQ(points.size(), 6u);
-  EXPECT_EQ(points[0].id, "p00");
+  EXPECT_EQ(points[0].id, "p000");
   EXPECT_EQ(points[0].overrides, (std::vector<std::string>{"sparsenas.sparsity=[0.5]",
                                                            "sparsenas.block=[2]", "train.lr=0.001"}));
   EXPECT_EQ(points[5].overrides[0], "sparsenas.sparsity=[0.9]");
@@ -85,11 +85,11 @@ TEST(Sweep, TableAndParetoPlotsFromQuantRecords) {
   const auto failed = nas::sweep_row(points[1], nullptr, r.run, "failed");
   nas::write_sweep_outputs(dir.path(), {done, failed}, r.run);
   const std::string csv = core::read_text_file(dir.path() + "/sweep.csv");
-  EXPECT_NE(csv.find("p00,done,sparsity=0.5,tf1-n:D0.M0.M0.T0|D0.M0.M0.T0|P0,x,0.8000,0.8500,"
+  EXPECT_NE(csv.find("p000,done,sparsity=0.5,tf1-n:D0.M0.M0.T0|D0.M0.M0.T0|P0,x,0.8000,0.8500,"
                      "0.8600,0.8620,-0.0020,test,100000,50000,0.5000,307200,40960,123456,no\n"),
             std::string::npos)
       << csv;
-  EXPECT_NE(csv.find("p01,failed,sparsity=0.9,,,,,,,,,,,,,,,\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("p001,failed,sparsity=0.9,,,,,,,,,,,,,,,\n"), std::string::npos) << csv;
   const std::string svg = core::read_text_file(dir.path() + "/pareto_flash.svg");
   EXPECT_NE(svg.find("flash limit"), std::string::npos);
   EXPECT_NE(svg.find("86.20%"), std::string::npos);
@@ -101,10 +101,13 @@ TEST(Sweep, ResumeKeepsThePointsAndMayAddSome) {
   const auto two = nas::grid_points({nas::parse_grid_axis("sparsenas.sparsity=[0.5,0.9]", r)}, r);
   const auto three = nas::grid_points({nas::parse_grid_axis("sparsenas.sparsity=[0.5,0.9,0.95]", r)}, r);
   const auto other = nas::grid_points({nas::parse_grid_axis("sparsenas.sparsity=[0.5,0.7]", r)}, r);
-  const auto saved = nas::sweep_json(two);
-  EXPECT_NO_THROW(nas::check_sweep_resume(saved, two, "sweep.json"));
-  EXPECT_NO_THROW(nas::check_sweep_resume(saved, three, "sweep.json"));
-  const std::string e = error_of([&] { nas::check_sweep_resume(saved, other, "sweep.json"); });
-  EXPECT_NE(e.find("point p01 was 'sparsenas.sparsity=[0.9]'"), std::string::npos) << e;
-  EXPECT_FALSE(error_of([&] { nas::check_sweep_resume(nas::sweep_json(three), two, "s"); }).empty());
+  const std::vector<std::string> sets = {"sparsenas.epochs=1"};
+  const auto saved = nas::sweep_json(two, sets);
+  EXPECT_NO_THROW(nas::check_sweep_resume(saved, two, sets, "sweep.json"));
+  EXPECT_NO_THROW(nas::check_sweep_resume(saved, three, sets, "sweep.json"));
+  const std::string e = error_of([&] { nas::check_sweep_resume(saved, other, sets, "sweep.json"); });
+  EXPECT_NE(e.find("point p001 was 'sparsenas.sparsity=[0.9]'"), std::string::npos) << e;
+  EXPECT_FALSE(error_of([&] { nas::check_sweep_resume(nas::sweep_json(three, sets), two, sets, "s"); }).empty());
+  const std::string s = error_of([&] { nas::check_sweep_resume(saved, two, {"quant.calibration=percentile"}, "sweep.json"); });
+  EXPECT_NE(s.find("must keep its settings"), std::string::npos) << s;
 }

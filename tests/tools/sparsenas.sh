@@ -50,11 +50,11 @@ sw=$work/runs/e2e/sweep
 "$tinynas" sweep "$recipe" "${sets[@]}" --set sparsenas.candidates=1 --set sparsenas.epochs=1 \
   --set sparsenas.finetune_epochs=1 --grid 'sparsenas.sparsity=[0.5,0.9]' --jobs 2 | tee "$work/sweep.txt"
 [ "$(grep -c ',done,' "$sw/sweep.csv")" -eq 2 ] || fail "sweep.csv should hold 2 finished points"
-grep -q '^p01,done,sparsity=0.9,' "$sw/sweep.csv" || fail "point p01 missing"
-for f in pareto_flash.svg pareto_sram.svg sweep.json p00/quant/model.tnnq p01/log.txt; do
+grep -q '^p001,done,sparsity=0.9,' "$sw/sweep.csv" || fail "point p001 missing"
+for f in pareto_flash.svg pareto_sram.svg sweep.json p000/quant/model.tnnq p001/log.txt; do
   [ -f "$sw/$f" ] || fail "sweep $f missing"
 done
-grep -q '"sparse": "tf1-n:D90/' "$sw/p01/quant/quant.json" || fail "p01 is not pruned at 90%"
+grep -q '"sparse": "tf1-n:D90/' "$sw/p001/quant/quant.json" || fail "p001 is not pruned at 90%"
 if "$tinynas" sweep "$recipe" "${sets[@]}" --grid 'sparsenas.sparsity=[0.5,0.9]' > /dev/null 2>&1; then
   fail "a second sweep into the same directory was not refused"
 fi

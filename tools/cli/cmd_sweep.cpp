@@ -44,8 +44,11 @@ std::vector<std::string> step_argv(const std::string& exe, int step, const std::
   argv.insert(argv.end(), {"--set", "train.threads=" + std::to_string(threads)});
   if (step < 2) {
     argv.insert(argv.end(), {"--out", dir + "/sparsenas", "--quiet"});
-    if (exists(dir + (step == 0 ? "/sparsenas/candidates.jsonl" : "/sparsenas/finetune")))
-      argv.push_back("--resume");
+    // search.json is written before the first candidate line: either means a started stage.
+    const bool started = step == 0 ? exists(dir + "/sparsenas/search.json") ||
+                                         exists(dir + "/sparsenas/candidates.jsonl")
+                                   : exists(dir + "/sparsenas/finetune");
+    if (started) argv.push_back("--resume");
   } else {
     argv.insert(argv.end(), {"--subnet", dir + "/sparsenas/final", "--out", dir + "/quant",
                              "--threads", std::to_string(threads)});
@@ -83,12 +86,13 @@ int run_sweep(const std::vector<std::string>& args) {
     for (const auto& g : a.all("--grid")) axes.push_back(nas::parse_grid_axis(g, recipe));
     points = nas::grid_points(axes, recipe);
   }
-  // Every point's recipe must load before anything runs.
+  // Every point's recipe must load before anything runs; its limits judge its row.
+  std::vector<config::RunConfig> limits;
   for (const auto& p : points) {
     auto all = sets;
     all.insert(all.end(), p.overrides.begin(), p.overrides.end());
     try {
-      config::load_recipe(recipe_path, all);
+      limits.push_back(config::load_recipe(recipe_path, all).run);
     } catch (const std::exception& e) {
       core::rethrow_with_context("sweep point " + p.id + " (" + p.label + ")", e);
     }
@@ -100,10 +104,11 @@ int run_sweep(const std::vector<std::string>& args) {
     if (!a.has("--resume"))
       throw core::Error(out + " holds a sweep already: pass --resume to continue it, or "
                         "choose another --out");
-    nas::check_sweep_resume(core::Json::parse(core::read_text_file(record), record), points, record);
+    nas::check_sweep_resume(core::Json::parse(core::read_text_file(record), record), points, sets,
+                            record);
   }
   fs::create_directories(out);
-  core::write_file_atomic(record, nas::sweep_json(points).dump_pretty() + "\n");
+  core::write_file_atomic(record, nas::sweep_json(points, sets).dump_pretty() + "\n");
 
   const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
   const int jobs = int(a.get_int("--jobs", std::max(1, cores / 2), 1, 256));
@@ -118,9 +123,9 @@ int run_sweep(const std::vector<std::string>& args) {
     for (std::size_t i = 0; i < points.size(); ++i) {
       if (status[i] == "done") {
         const core::Json q = core::Json::parse(core::read_text_file(quant_json(i)), quant_json(i));
-        rows.push_back(nas::sweep_row(points[i], &q, recipe.run, "done"));
+        rows.push_back(nas::sweep_row(points[i], &q, limits[i], "done"));
       } else {
-        rows.push_back(nas::sweep_row(points[i], nullptr, recipe.run, status[i]));
+        rows.push_back(nas::sweep_row(points[i], nullptr, limits[i], status[i]));
       }
     }
     nas::write_sweep_outputs(out, rows, recipe.run);
@@ -155,11 +160,17 @@ int run_sweep(const std::vector<std::string>& args) {
     running.push_back({point, step, spawn_group_leader("/bin/sh", sh, env, signals.previous_mask())});
     status[point] = "running";
   };
+  // Children run in their own process groups: stop them if anything below throws.
+  struct StopChildren {
+    std::vector<Running>& running;
+    ~StopChildren() {
+      for (const auto& r : running) signal_group(r.pid, SIGTERM);
+      for (const auto& r : running) reap(r.pid);
+    }
+  } stop_children{running};
   while (next < todo.size() || !running.empty()) {
     while (int(running.size()) < jobs && next < todo.size()) start(todo[next++], 0);
     if (const int sig = signals.wait(std::chrono::milliseconds(200))) {
-      for (const auto& r : running) signal_group(r.pid, SIGTERM);
-      for (const auto& r : running) reap(r.pid);
       std::fprintf(stderr, "sweep: %s, stopped; continue with --resume\n", signal_name(sig).c_str());
       return 128 + sig;
     }

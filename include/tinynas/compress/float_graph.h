@@ -8,9 +8,9 @@
 // (depth-first), ConvBnAct blocks feed the conv ops, Linear layers (except a SeqPool's
 // score layer) the linear ops, LayerNorms the layer_norm ops and SeqPools the seq_pool ops,
 // each kind in graph order. A BatchNorm1d of a batch-norm encoder folds into the Linear
-// before it (bn1 into mhsa.proj, bn2 into fc2). Every pairing is checked (kind, shapes,
-// stride, padding, groups, fused ReLU); a mismatch or a module left over throws
-// core::Error naming both sides.
+// before it (bn1 into mhsa.proj, bn2 into fc2). Every pairing is checked (kind, shapes;
+// for convs also stride, padding, groups and the fused ReLU); a mismatch or a module left
+// over throws core::Error naming both sides, and check_matches() compares whole outputs.
 #pragma once
 
 #include <functional>

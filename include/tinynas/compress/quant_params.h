@@ -24,7 +24,7 @@ struct QParams {
 
 /// The int8 parameters covering [lo, hi] widened to include 0 (so real 0, e.g. padding,
 /// is exact): scale = (hi' - lo') / 255, zero_point = round(-128 - lo' / scale). An
-/// all-zero range gets scale 1/255. Throws core::Error on non-finite bounds or lo > hi.
+/// all-zero range gets scale 1/255; scales stay >= 1e-8. Throws core::Error on non-finite bounds or lo > hi.
 QParams choose_qparams(double lo, double hi);
 
 /// A real factor in fixed point: value() = multiplier * 2^(shift - 31).

@@ -33,7 +33,7 @@ GridAxis parse_grid_axis(const std::string& text, const config::Recipe& recipe);
 
 /// One point of a sweep: its directory name and the --set overrides that make it.
 struct SweepPoint {
-  std::string id;                      ///< "p03"
+  std::string id;                      ///< "p003"
   std::vector<std::string> overrides;  ///< "key=value", in axis order
   std::string label;                   ///< "sparsity=0.5 block=2"
 };
@@ -63,18 +63,21 @@ struct SweepRow {
 };
 
 /// The row of a finished point from its quant.json (quant/quant.json), or a row with
-/// `status` and the point's label only when the point failed or has not run.
+/// `status` and the point's label only when the point failed or has not run. `limits` are
+/// the point's own (a grid may vary run.*_kb).
 SweepRow sweep_row(const SweepPoint& point, const core::Json* quant,
                    const config::RunConfig& limits, const std::string& status);
 
-/// Writes sweep.csv and the two Pareto SVGs for `rows` into `dir` (atomically).
+/// Writes sweep.csv and the two Pareto SVGs for `rows` into `dir` (atomically); the plots
+/// mark the base recipe's `limits`.
 void write_sweep_outputs(const std::string& dir, const std::vector<SweepRow>& rows,
                          const config::RunConfig& limits);
 
-/// sweep.json's content for a set of points, and the check a resume makes against it:
-/// throws core::Error naming the first point whose overrides differ. Points may be added.
-core::Json sweep_json(const std::vector<SweepPoint>& points);
+/// sweep.json's content for a set of points run with the --set values `sets` (applied to
+/// every point), and the check a resume makes against it: throws core::Error naming the
+/// settings or the first point that differ. Points may be added.
+core::Json sweep_json(const std::vector<SweepPoint>& points, const std::vector<std::string>& sets);
 void check_sweep_resume(const core::Json& saved, const std::vector<SweepPoint>& points,
-                        const std::string& source);
+                        const std::vector<std::string>& sets, const std::string& source);
 
 }  // namespace tinynas::nas
