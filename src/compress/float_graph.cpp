@@ -91,15 +91,12 @@ bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-// The BatchNorm1d a batch-norm encoder applies after this Linear, if any (encoder.h).
-ModulePtr norm_after(const std::string& linear, const ModuleQueues& q) {
-  std::string norm;
-  if (ends_with(linear, ".mhsa.proj"))
-    norm = linear.substr(0, linear.size() - 10) + ".bn1";
-  else if (ends_with(linear, ".fc2"))
-    norm = linear.substr(0, linear.size() - 4) + ".bn2";
-  const auto it = q.batch_norm_1d.find(norm);
-  return it == q.batch_norm_1d.end() ? nullptr : it->second;
+// The name of the BatchNorm1d a batch-norm encoder applies after this Linear (encoder.h);
+// empty for other Linears.
+std::string norm_after(const std::string& linear) {
+  if (ends_with(linear, ".mhsa.proj")) return linear.substr(0, linear.size() - 10) + ".bn1";
+  if (ends_with(linear, ".fc2")) return linear.substr(0, linear.size() - 4) + ".bn2";
+  return "";
 }
 
 FloatOp linear_params(const Op& op, const Named& m, ModuleQueues& q) {
@@ -108,16 +105,13 @@ FloatOp linear_params(const Op& op, const Named& m, ModuleQueues& q) {
          m, "weight " + sizes_text(l.weight));
   FloatOp p{l.weight.detach(), l.bias.defined() ? l.bias.detach() : torch::zeros({l.weight.size(0)}, l.weight.options()),
             1e-5, m.name};
-  if (const ModulePtr bn = norm_after(m.name, q)) {
+  const auto bn = q.batch_norm_1d.find(norm_after(m.name));
+  if (bn != q.batch_norm_1d.end()) {
     const FoldedParams f = fold_output_norm(
-        p.weight, p.bias, norm_stats(dynamic_cast<const torch::nn::BatchNorm1dImpl&>(*bn)));
+        p.weight, p.bias, norm_stats(dynamic_cast<const torch::nn::BatchNorm1dImpl&>(*bn->second)));
     p.weight = f.weight;
     p.bias = f.bias;
-    for (auto it = q.batch_norm_1d.begin(); it != q.batch_norm_1d.end(); ++it)
-      if (it->second == bn) {
-        q.batch_norm_1d.erase(it);
-        break;
-      }
+    q.batch_norm_1d.erase(bn);  // folded; any left at the end fold into nothing
   }
   p.weight = p.weight.to(torch::kFloat).clone();
   p.bias = p.bias.to(torch::kFloat).clone();

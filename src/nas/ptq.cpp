@@ -10,21 +10,12 @@
 #include "tinynas/compress/quantize.h"
 #include "tinynas/core/error.h"
 #include "tinynas/data/loader.h"
+#include "tinynas/train/evaluate.h"
 
 namespace tinynas::nas {
 namespace {
 
 constexpr int kBatch = 128;
-
-torch::Tensor images_of(const data::Batch& b) {
-  return torch::from_blob(const_cast<float*>(b.images.data()), {b.n, b.c, b.h, b.w},
-                          torch::kFloat)
-      .clone();
-}
-
-torch::Tensor labels_of(const data::Batch& b) {
-  return torch::from_blob(const_cast<std::int64_t*>(b.labels.data()), {b.n}, torch::kLong).clone();
-}
 
 }  // namespace
 
@@ -49,7 +40,7 @@ PtqResult quantize_subnet(space::Subnet& subnet, const space::SupernetLayout& la
     while (r.calib_images < o.quant.calib_images) {
       auto b = loader.next();
       if (!b) break;
-      auto images = images_of(*b);
+      auto images = train::to_tensors(*b, train::Placement{}).first;
       const std::int64_t take = std::min<std::int64_t>(images.size(0), o.quant.calib_images - r.calib_images);
       images = images.slice(0, 0, take);
       if (!checked) {
@@ -77,8 +68,7 @@ PtqResult quantize_subnet(space::Subnet& subnet, const space::SupernetLayout& la
   loader.start_epoch(0);
   std::int64_t float_ok = 0, int8_ok = 0, same = 0;
   while (auto b = loader.next()) {
-    auto images = images_of(*b);
-    auto labels = labels_of(*b);
+    auto [images, labels] = train::to_tensors(*b, train::Placement{});
     if (o.eval_limit > 0) {
       const std::int64_t take = std::min<std::int64_t>(images.size(0), o.eval_limit - r.eval_images);
       if (take <= 0) break;

@@ -4,7 +4,7 @@
 # epochs); checks the files both stages write, that the winner is pruned as asked and that
 # the pruned model learnt something (well above the 10% of chance). Then INT8 PTQ of the
 # result (int8 accuracy by the runtime's kernels close to float), and a 2-point sparsity
-# sweep run as 2 parallel processes, resumed once it has finished.
+# sweep run as 2 parallel processes, resumed once it has finished, and a random one.
 set -euo pipefail
 tinynas=$1 recipe=$2 work=$3
 rm -rf "$work"
@@ -61,4 +61,10 @@ fi
 "$tinynas" sweep "$recipe" "${sets[@]}" --set sparsenas.candidates=1 --set sparsenas.epochs=1 \
   --set sparsenas.finetune_epochs=1 --grid 'sparsenas.sparsity=[0.5,0.9]' --resume > "$work/resume.txt"
 [ "$(grep -c 'done earlier' "$work/resume.txt")" -eq 2 ] || fail "--resume reran finished points"
-echo "OK: int8 PTQ drop $drop; sweep of 2 points"
+# A random sparse config fixes the point's sparse config (sparsenas.sparse).
+"$tinynas" sweep "$recipe" "${sets[@]}" --set sparsenas.candidates=1 --set sparsenas.epochs=1 \
+  --set sparsenas.finetune_epochs=1 --random 1 --out "$work/random" > "$work/random.txt"
+row=$(grep '^p000,done,' "$work/random/sweep.csv") || fail "random sweep point missing"
+setting=$(echo "$row" | cut -d, -f3) sparse=$(echo "$row" | cut -d, -f5)
+[ -n "$setting" ] && [ "$setting" = "$sparse" ] || fail "random point ran $sparse, drew $setting"
+echo "OK: int8 PTQ drop $drop; sweep of 2 points; random sweep point $sparse"

@@ -6,7 +6,7 @@
 
 #include "args.h"
 #include "command.h"
-#include "tinynas/config/load.h"
+#include "space_context.h"
 #include "tinynas/core/error.h"
 #include "tinynas/cost/cost.h"
 #include "tinynas/cost/sparse_coding.h"
@@ -28,7 +28,8 @@ int run_quantize(const std::vector<std::string>& args) {
                              {"--limit", true, false},
                              {"--threads", true, false}},
                             1, 1);
-  const config::Recipe recipe = config::load_recipe(a.positional[0], a.all("--set"));
+  const SpaceContext ctx = load_space_context(a);
+  const config::Recipe& recipe = ctx.recipe;
   const std::string run_dir = recipe.run.dir + "/" + recipe.run.name;
   const std::string subnet_dir = a.get("--subnet", run_dir + "/sparsenas/final");
   const std::string out_dir = a.get("--out", run_dir + "/quant");
@@ -45,8 +46,7 @@ int run_quantize(const std::vector<std::string>& args) {
   if (o.eval_split != "auto" && o.eval_split != "test" && o.eval_split != "val")
     throw UsageError("--split: expected test, val or auto, got '" + o.eval_split + "'");
 
-  const auto def = space::load_space(core::resolve_relative_to(recipe.source, recipe.space.file));
-  nas::SavedSubnet s = nas::load_subnet(subnet_dir, def);
+  nas::SavedSubnet s = nas::load_subnet(subnet_dir, ctx.def);
   const data::Datasets sets = data::open_datasets(recipe.data, recipe.source);
   const auto in = s.layout.input;
   if (sets.train.channels != in.c || sets.train.height != in.h || sets.train.width != in.w)

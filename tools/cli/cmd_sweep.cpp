@@ -12,10 +12,10 @@
 #include "args.h"
 #include "command.h"
 #include "process.h"
+#include "space_context.h"
 #include "tinynas/config/load.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
-#include "tinynas/data/dataset.h"
 #include "tinynas/nas/sparse_search.h"
 #include "tinynas/nas/sweep.h"
 #include "tinynas/space/space.h"
@@ -67,19 +67,16 @@ int run_sweep(const std::vector<std::string>& args) {
                             1, 1);
   const std::string recipe_path = a.positional[0];
   const auto& sets = a.all("--set");
-  const config::Recipe recipe = config::load_recipe(recipe_path, sets);
+  const SpaceContext ctx = load_space_context(a);
+  const config::Recipe& recipe = ctx.recipe;
   const int random = int(a.get_int("--random", 0, 0, 100000));
   if (a.all("--grid").empty() == (random == 0))
     throw UsageError("give either --grid KEY=[V1,...] (repeatable) or --random N");
   std::vector<nas::SweepPoint> points;
   if (random > 0) {
-    const auto def = space::load_space(core::resolve_relative_to(recipe.source, recipe.space.file));
-    const data::Datasets data = data::open_datasets(recipe.data, recipe.source);
-    const auto chosen = nas::find_supernet(recipe, def);
-    const auto layout = space::make_layout(
-        def, space::parse_supernet(chosen.supernet, def),
-        space::Shape{data.train.channels, data.train.height, data.train.width},
-        data.train.num_classes);
+    const auto chosen = nas::find_supernet(recipe, ctx.def);
+    const auto layout = space::make_layout(ctx.def, space::parse_supernet(chosen.supernet, ctx.def),
+                                           ctx.input, ctx.classes);
     points = nas::random_points(random, recipe, layout, std::uint64_t(recipe.sparsenas.seed));
   } else {
     std::vector<nas::GridAxis> axes;
