@@ -43,9 +43,24 @@ int input_count(OpKind kind) {
 
 std::int64_t tokens(const Shape& s) { return std::int64_t(s.h) * s.w; }
 
-// Output channels that carry bias and requantization.
-std::int64_t requant_channels(const Graph& g, const Op& op) {
-  return op.kind == OpKind::seq_pool ? 1 : g.shape(op.output).c;
+// Values an op puts in the int32 data section of the model data (cost.h header comment).
+std::int64_t op_int32_values(const Graph& g, const Op& op) {
+  const std::int64_t c = g.shape(op.output).c;
+  switch (op.kind) {
+    case OpKind::conv:
+    case OpKind::linear: return (op.has_bias ? c : 0) + 2 * c;
+    case OpKind::layer_norm: return 3 * c;
+    case OpKind::add: return 6;
+    case OpKind::seq_pool:  // no bias: a scalar added to every score cancels in the softmax
+    case OpKind::attention_softmax:
+    case OpKind::attention_relu_linear: return 4;
+    default: return 0;
+  }
+}
+
+// int8 bytes of an op's non-weight parameters: layer_norm's gamma.
+std::int64_t int8_param_bytes(const Graph& g, const Op& op) {
+  return op.kind == OpKind::layer_norm ? g.shape(op.output).c : 0;
 }
 
 // Checks one op of a graph whose tensor indices and production order are already checked.
@@ -254,21 +269,22 @@ void validate_graph(const Graph& g) {
                         (int(t) == g.output ? " (it is the graph output)" : ""));
 }
 
-std::int64_t scratch_bytes(const Graph& g, const Op& op) {
+std::int64_t scratch_bytes(const Graph& g, const Op& op, Storage storage) {
   const Shape& in = g.shape(op.inputs.at(0));
   switch (op.kind) {
-    case OpKind::conv:
-      if (is_depthwise(op) || (op.kernel_h == 1 && op.kernel_w == 1)) return 0;
+    case OpKind::conv: {
+      if (storage == Storage::dense) return 0;  // tnn_conv_s8
+      // tnn_conv_sparse_s8_get_buffer_size: depthwise (groups > 1 == in == out) and 1x1
+      // convs work in place of the input; the others copy one receptive field as int16.
+      const bool depthwise = op.groups > 1 && op.groups == in.c && g.shape(op.output).c == in.c;
+      if (depthwise || (op.kernel_h == 1 && op.kernel_w == 1)) return 0;
       return 2 * std::int64_t(op.kernel_h) * op.kernel_w * (in.c / op.groups);
-    case OpKind::attention_softmax: {
-      const std::int64_t n = tokens(in);
-      return n * n + 4 * n;
     }
+    case OpKind::attention_softmax: return 4 * tokens(g.shape(op.inputs.at(1)));
     case OpKind::attention_relu_linear: {
       const std::int64_t dh = in.c / op.heads, dvh = g.shape(op.inputs.at(2)).c / op.heads;
-      return 4 * dh * dvh;
+      return 2 * dh * dvh;
     }
-    case OpKind::layer_norm: return 2 * std::int64_t(in.c);
     case OpKind::seq_pool: return 4 * tokens(in);
     default: return 0;
   }
@@ -291,8 +307,86 @@ std::int64_t op_macs(const Graph& g, const Op& op) {
   }
 }
 
-GraphMemoryPlan plan_graph_memory(const Graph& g) {
-  validate_graph(g);
+namespace {
+
+// Checks CostOptions::block_nonzero against a valid graph.
+void check_masks(const Graph& g, const CostOptions& options) {
+  const auto& masks = options.block_nonzero;
+  if (masks.empty()) return;
+  if (masks.size() != g.ops.size())
+    throw core::Error("cost options: block_nonzero has " + std::to_string(masks.size()) +
+                      " masks for a graph of " + std::to_string(g.ops.size()) +
+                      " ops (give one per op, empty for the estimate, or none)");
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    if (masks[i].empty()) continue;
+    const Op& op = g.ops[i];
+    const std::string context = "cost options: block_nonzero of op " + std::to_string(i) +
+                                " '" + op.name + "' (" + space::to_string(op.kind) + ")";
+    if (!op.prunable)
+      throw core::Error(context + ": the op is not prunable, so it has no block coding");
+    const WeightLayout layout = weight_layout(op);
+    const std::int64_t n = block_count(layout.rows, layout.row_len, op.sparsity.block);
+    if (std::int64_t(masks[i].size()) != n)
+      throw core::Error(context + ": the mask has " + std::to_string(masks[i].size()) +
+                        " entries, the weights have " + std::to_string(n) + " blocks (" +
+                        std::to_string(layout.rows) + " rows of " +
+                        std::to_string(layout.row_len) + " in blocks of " +
+                        std::to_string(op.sparsity.block) + ")");
+  }
+}
+
+// Every per-op figure of a valid graph (storage, flash, scratch, MACs).
+std::vector<OpCost> op_costs(const Graph& g, const CostOptions& options) {
+  check_masks(g, options);
+  std::vector<OpCost> costs;
+  costs.reserve(g.ops.size());
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    const Op& op = g.ops[i];
+    OpCost c;
+    c.name = op.name;
+    c.kind = op.kind;
+    c.params = op.float_params;
+    c.macs = op_macs(g, op);
+    c.effective_macs = c.macs;
+    if (has_weights(op.kind)) {
+      const WeightLayout layout = weight_layout(op);
+      c.weights = layout.numel();
+      c.dense_weight_bytes = c.weights;
+      c.weight_bytes = c.weights;
+      if (op.prunable) {
+        c.prunable = true;
+        c.sparsity = op.sparsity.ratio;
+        c.block = op.sparsity.block;
+        c.blocks = block_count(layout.rows, layout.row_len, c.block);
+        c.pruned_blocks = pruned_blocks(c.blocks, c.sparsity);
+        if (c.blocks > 0)
+          c.pruned_weights = (2 * c.pruned_blocks * c.weights + c.blocks) / (2 * c.blocks);
+        const std::vector<std::uint8_t>* mask =
+            options.block_nonzero.empty() || options.block_nonzero[i].empty()
+                ? nullptr
+                : &options.block_nonzero[i];
+        c.sparse_size_exact = mask != nullptr;
+        c.sparse_weight_bytes = mask ? rle_size(*mask, c.block)
+                                     : rle_size_estimate(c.blocks, c.pruned_blocks, c.block);
+        c.storage = choose_storage(c.dense_weight_bytes, c.sparse_weight_bytes, options.storage);
+        if (c.storage == Storage::sparse) c.weight_bytes = c.sparse_weight_bytes;
+        // Every conv weight is used once per output pixel, every linear weight once per token.
+        const Shape& out = g.shape(op.output);
+        const std::int64_t uses =
+            op.kind == OpKind::conv ? tokens(out) : tokens(g.shape(op.inputs[0]));
+        c.effective_macs = c.macs - c.pruned_weights * uses;
+      }
+    }
+    c.int32_values = op_int32_values(g, op);
+    c.other_bytes = kOpRecordBytes + kInt32Bytes * c.int32_values + int8_param_bytes(g, op);
+    c.scratch_bytes = scratch_bytes(g, op, c.storage);
+    costs.push_back(std::move(c));
+  }
+  return costs;
+}
+
+// The buffers of a valid graph (cost.h header comment), planned; scratch from `ops`.
+GraphMemoryPlan plan_memory(const Graph& g, const std::vector<OpCost>& ops) {
   const int last_op = int(g.ops.size()) - 1;
   std::vector<int> first(g.tensors.size(), 0), last(g.tensors.size(), 0);
   for (size_t i = 0; i < g.ops.size(); ++i) {
@@ -304,17 +398,20 @@ GraphMemoryPlan plan_graph_memory(const Graph& g) {
   last[size_t(g.output)] = last_op;
 
   GraphMemoryPlan plan;
+  auto add = [&](GraphBuffer::Kind kind, int index, std::string name, std::int64_t bytes,
+                 int first_use, int last_use) {
+    plan.buffers.push_back({kind, index, std::move(name), bytes,
+                            align_up(bytes, kArenaAlignment), first_use, last_use, 0});
+  };
   auto add_tensor = [&](int t) {
-    plan.buffers.push_back({GraphBuffer::Kind::tensor, t, g.tensors[size_t(t)].name,
-                            g.shape(t).numel(), first[size_t(t)], last[size_t(t)], 0});
+    add(GraphBuffer::Kind::tensor, t, g.tensors[size_t(t)].name, g.shape(t).numel(),
+        first[size_t(t)], last[size_t(t)]);
   };
   add_tensor(g.input);
   for (size_t i = 0; i < g.ops.size(); ++i) {
-    const Op& op = g.ops[i];
-    add_tensor(op.output);
-    if (const std::int64_t s = scratch_bytes(g, op); s > 0)
-      plan.buffers.push_back(
-          {GraphBuffer::Kind::scratch, int(i), op.name + ".scratch", s, int(i), int(i), 0});
+    add_tensor(g.ops[i].output);
+    if (const std::int64_t s = ops[i].scratch_bytes; s > 0)
+      add(GraphBuffer::Kind::scratch, int(i), g.ops[i].name + ".scratch", s, int(i), int(i));
   }
 
   MemoryPlanner planner;
@@ -333,62 +430,33 @@ GraphMemoryPlan plan_graph_memory(const Graph& g) {
   return plan;
 }
 
+}  // namespace
+
+GraphMemoryPlan plan_graph_memory(const Graph& g, const CostOptions& options) {
+  validate_graph(g);
+  return plan_memory(g, op_costs(g, options));
+}
+
 Cost evaluate(const Graph& g, const CostOptions& options) {
-  const GraphMemoryPlan memory = plan_graph_memory(g);  // validates the graph
+  validate_graph(g);
   Cost cost;
+  cost.ops = op_costs(g, options);
+  const GraphMemoryPlan memory = plan_memory(g, cost.ops);
   cost.peak_sram = memory.arena_size;
   cost.sram_lower_bound = memory.lower_bound;
   cost.sram_lower_bound_step = memory.lower_bound_step;
   cost.live_at_lower_bound = memory.live_at_lower_bound;
   cost.sram_strategy = memory.strategy;
-  cost.flash = kModelHeaderBytes;
-  cost.ops.reserve(g.ops.size());
-
-  for (const Op& op : g.ops) {
-    OpCost c;
-    c.name = op.name;
-    c.kind = op.kind;
-    c.params = op.float_params;
-    c.macs = op_macs(g, op);
-    c.effective_macs = c.macs;
-    c.scratch_bytes = scratch_bytes(g, op);
-    c.other_bytes = kOpRecordBytes;
-    if (has_weights(op.kind)) {
-      const WeightLayout layout = weight_layout(op);
-      c.weights = layout.numel();
-      c.dense_weight_bytes = c.weights;
-      c.weight_bytes = c.weights;
-      if (op.prunable) {
-        c.prunable = true;
-        c.sparsity = op.sparsity.ratio;
-        c.block = op.sparsity.block;
-        c.blocks = block_count(layout.rows, layout.row_len, c.block);
-        c.pruned_blocks = pruned_blocks(c.blocks, c.sparsity);
-        if (c.blocks > 0)
-          c.pruned_weights = (2 * c.pruned_blocks * c.weights + c.blocks) / (2 * c.blocks);
-        c.sparse_weight_bytes = rle_size_estimate(c.blocks, c.pruned_blocks, c.block);
-        c.storage = choose_storage(c.dense_weight_bytes, c.sparse_weight_bytes, options.storage);
-        if (c.storage == Storage::sparse) c.weight_bytes = c.sparse_weight_bytes;
-        // Every conv weight is used once per output pixel, every linear weight once per token.
-        const Shape& out = g.shape(op.output);
-        const std::int64_t uses =
-            op.kind == OpKind::conv ? tokens(out) : tokens(g.shape(op.inputs[0]));
-        c.effective_macs = c.macs - c.pruned_weights * uses;
-      }
-      const std::int64_t channels = requant_channels(g, op);
-      c.other_bytes += channels * kRequantBytes + (op.has_bias ? channels * kBiasBytes : 0);
-    } else if (op.kind == OpKind::layer_norm) {
-      c.other_bytes += g.shape(op.output).c * kLayerNormBytesPerChannel;
-    }
-
+  std::int64_t blob = kModelHeaderBytes + kTensorRecordBytes * std::int64_t(g.tensors.size());
+  for (const OpCost& c : cost.ops) {
     cost.params += c.params;
     cost.weights += c.weights;
     cost.pruned_weights += c.pruned_weights;
     cost.macs += c.macs;
     cost.effective_macs += c.effective_macs;
-    cost.flash += c.weight_bytes + c.other_bytes;
-    cost.ops.push_back(std::move(c));
+    blob += c.weight_bytes + c.other_bytes;
   }
+  cost.flash = align_up(blob, kModelAlignment);
   cost.effective_params = cost.params - cost.pruned_weights;
   return cost;
 }

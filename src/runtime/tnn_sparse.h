@@ -2,15 +2,23 @@
  * SparseEngine; format in include/tinynas/cost/sparse_coding.h, the encoder's side).
  *
  * The weights of an op are `rows` rows of `row_len` int8 values (conv: rows = out,
- * row_len = kh*kw*in/groups; depthwise: rows = C*kh, row_len = kw; linear: rows = out,
- * row_len = in), cut into blocks of `block` values that never straddle rows. The stream is
+ * row_len = kh*kw*in/groups; depthwise, groups > 1 == in == out channels: rows = C*kh,
+ * row_len = kw; linear: rows = out, row_len = in), cut into blocks of `block` values that never straddle rows. The stream is
  *   uint32 n_stored (little-endian), then n_stored entries (uint8 d, int8 v[block]),
  * d = zero blocks skipped before the entry's block. Kernels walk the stream directly (no
  * decode to dense) and skip pruned blocks; integer sums do not depend on their order, so
  * results are bit-exact with the dense reference kernels (tested).
  *
  * Validate a stream once with tnn_rle_validate (as at model init); the sparse kernels
- * assume a valid stream for their shape.
+ * assume a valid stream for their shape, and then never read outside the stream, the
+ * activations or the scratch.
+ *
+ * How they walk it: 1x1 convs and linear layers parse the stream once per four output
+ * pixels (tokens), applying each stored block to all four; depthwise convs parse each
+ * channel's kh rows once, keep its non-zero taps (at most 64, on the stack; larger kernels
+ * go pixel by pixel) and apply them to every output pixel of the channel; other convs
+ * parse the stream once per output pixel against its receptive field in scratch. The inner
+ * loops are specialised for blocks of 1 to 4 values.
  */
 #ifndef TNN_SPARSE_H
 #define TNN_SPARSE_H

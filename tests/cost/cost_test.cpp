@@ -169,47 +169,47 @@ TEST(Cost, HandWorkedCnnCounts) {
   EXPECT_EQ(c.ops[4].effective_macs, 1024);
   EXPECT_EQ(c.effective_macs, 2304 + 1152 + 512 + 1024 + 80);  // 5072
 
-  // Scratch: stem im2col 2 * 3*3 * 1 = 18; depthwise and 1x1: 0.
-  EXPECT_EQ(c.ops[0].scratch_bytes, 18);
-  EXPECT_EQ(c.ops[1].scratch_bytes, 0);
-  EXPECT_EQ(c.ops[2].scratch_bytes, 0);
+  // Scratch: every conv here is stored dense (tnn_conv_s8 needs none) or is depthwise /
+  // 1x1; linear never needs any.
+  for (const auto& op : c.ops) EXPECT_EQ(op.scratch_bytes, 0) << op.name;
 }
 
 TEST(Cost, HandWorkedCnnMemory) {
   // Buffers (bytes, steps): image 64 0..0, stem.out 256 0..3 (read by b0.dw and b0.add),
-  // stem.scratch 18 0..0, b0.dw.out 256 1..2, b0.pw.out 256 2..3, b0.add.out 256 3..4,
-  // head.pw.out 512 4..5, pool.out 8 5..6, logits 10 6..6.
-  // Live: step 0: 64 + 256 + 18 = 338; 1: 256 + 256 = 512; 2: stem + dw + pw = 768;
-  // 3: stem + pw + add = 768; 4: add + head = 768; 5: 512 + 8 = 520; 6: 8 + 10 = 18.
+  // b0.dw.out 256 1..2, b0.pw.out 256 2..3, b0.add.out 256 3..4, head.pw.out 512 4..5,
+  // pool.out 8 5..6, logits 10 (planned as 12: sizes round up to 4) 6..6. No scratch: the
+  // stem is stored dense.
+  // Live: step 0: 64 + 256 = 320; 1: 256 + 256 = 512; 2: stem + dw + pw = 768;
+  // 3: stem + pw + add = 768; 4: add + head = 768; 5: 512 + 8 = 520; 6: 8 + 12 = 20.
   // Lower bound 768, first at step 2.
   //
   // greedy (sizes 512, then the 256s by first use, ...): head.pw.out@0, stem.out@0 (no time
   // overlap with head), b0.dw.out@256, b0.pw.out@512, b0.add.out meets head [0,512),
   // stem [0,256), pw [512,768) -> @768: arena 1024.
-  // head-tail (first-use order): image head 0; stem.out tail 0; stem.scratch (latest live:
-  // stem.out, tail) head after image: 64; b0.dw.out (latest live at 1: stem.out) head 0;
-  // b0.pw.out (latest live: dw) tail after stem.out: 256; b0.add.out head 0; head.pw.out
-  // tail 0; pool.out head 0; logits tail 0. Worst head+tail pair: dw/add (256) + pw (256+256)
-  // = 768, add + head.pw 256 + 512 = 768: arena 768 = the bound.
+  // head-tail (first-use order): image head 0; stem.out tail 0; b0.dw.out (latest live at
+  // 1: stem.out) head 0; b0.pw.out (latest live: dw) tail after stem.out: 256; b0.add.out
+  // head 0; head.pw.out tail 0; pool.out head 0; logits tail 0. Worst head+tail pair:
+  // dw/add (256) + pw (256+256) = 768, add + head.pw 256 + 512 = 768: arena 768 = the bound.
   const cost::GraphMemoryPlan m = cost::plan_graph_memory(hand_cnn(true));
-  ASSERT_EQ(m.buffers.size(), 9u);
+  ASSERT_EQ(m.buffers.size(), 8u);
   Names names;
   for (const auto& b : m.buffers) names.push_back(b.name);
-  EXPECT_EQ(names, (Names{"image", "stem.out", "stem.scratch", "b0.dw.out", "b0.pw.out",
-                          "b0.add.out", "head.pw.out", "pool.out", "logits"}));
-  std::vector<std::int64_t> sizes, offsets;
+  EXPECT_EQ(names, (Names{"image", "stem.out", "b0.dw.out", "b0.pw.out", "b0.add.out",
+                          "head.pw.out", "pool.out", "logits"}));
+  std::vector<std::int64_t> bytes, sizes, offsets;
   std::vector<int> first, last;
   for (const auto& b : m.buffers) {
+    bytes.push_back(b.bytes);
     sizes.push_back(b.size);
     offsets.push_back(b.offset);
     first.push_back(b.first_use);
     last.push_back(b.last_use);
+    EXPECT_EQ(b.kind, cost::GraphBuffer::Kind::tensor);
   }
-  EXPECT_EQ(sizes, (std::vector<std::int64_t>{64, 256, 18, 256, 256, 256, 512, 8, 10}));
-  EXPECT_EQ(first, (std::vector<int>{0, 0, 0, 1, 2, 3, 4, 5, 6}));
-  EXPECT_EQ(last, (std::vector<int>{0, 3, 0, 2, 3, 4, 5, 6, 6}));
-  EXPECT_EQ(m.buffers[2].kind, cost::GraphBuffer::Kind::scratch);
-  EXPECT_EQ(m.buffers[2].index, 0);
+  EXPECT_EQ(bytes, (std::vector<std::int64_t>{64, 256, 256, 256, 256, 512, 8, 10}));
+  EXPECT_EQ(sizes, (std::vector<std::int64_t>{64, 256, 256, 256, 256, 512, 8, 12}));
+  EXPECT_EQ(first, (std::vector<int>{0, 0, 1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(last, (std::vector<int>{0, 3, 2, 3, 4, 5, 6, 6}));
   EXPECT_EQ(m.lower_bound, 768);
   EXPECT_EQ(m.lower_bound_step, 2);
   EXPECT_EQ(m.live_at_lower_bound, (Names{"stem.out", "b0.dw.out", "b0.pw.out"}));
@@ -217,7 +217,8 @@ TEST(Cost, HandWorkedCnnMemory) {
   EXPECT_EQ(m.head_tail_arena, 768);
   EXPECT_EQ(m.strategy, cost::PlanStrategy::head_tail);
   EXPECT_EQ(m.arena_size, 768);
-  EXPECT_EQ(offsets, (std::vector<std::int64_t>{0, 512, 64, 0, 256, 0, 256, 0, 758}));
+  // Tail buffers sit at arena - distance - size: logits at 768 - 12 (not 758: aligned).
+  EXPECT_EQ(offsets, (std::vector<std::int64_t>{0, 512, 0, 256, 0, 256, 0, 756}));
 
   std::vector<cost::Buffer> requests;
   for (const auto& b : m.buffers) requests.push_back({b.size, b.first_use, b.last_use});
@@ -231,24 +232,71 @@ TEST(Cost, HandWorkedCnnMemory) {
   EXPECT_EQ(c.sram_strategy, cost::PlanStrategy::head_tail);
 }
 
+TEST(Cost, ConvScratchFollowsTheWeightStorage) {
+  // The stem (1->4 3x3) pruned at 0.5, block 2: 4 rows of 9 -> 20 blocks, 10 zero, coded
+  // 4 + 10 * 3 = 34 < 36 -> sparse under auto, run by tnn_conv_sparse_s8 with an int16
+  // receptive field of 2 * 3*3 * 1 = 18 bytes (planned as 20), live at step 0 only.
+  Graph g = hand_cnn(true);
+  prune(g.ops[0], 0.5, 2);
+  const cost::Cost c = cost::evaluate(g);
+  EXPECT_EQ(c.ops[0].storage, Storage::sparse);
+  EXPECT_EQ(c.ops[0].scratch_bytes, 18);
+  EXPECT_EQ(cost::scratch_bytes(g, g.ops[0], Storage::sparse), 18);
+  EXPECT_EQ(cost::scratch_bytes(g, g.ops[0], Storage::dense), 0);
+  // Depthwise and 1x1 convs need none in either storage.
+  for (int i : {1, 2, 4}) {
+    EXPECT_EQ(cost::scratch_bytes(g, g.ops[size_t(i)], Storage::sparse), 0) << i;
+    EXPECT_EQ(cost::scratch_bytes(g, g.ops[size_t(i)], Storage::dense), 0) << i;
+  }
+
+  // Live at step 0: image 64 + stem.out 256 + scratch 20 = 340 < 768; head-tail puts the
+  // scratch at the head after the image (64), the plan is otherwise the one above.
+  const cost::GraphMemoryPlan m = cost::plan_graph_memory(g);
+  ASSERT_EQ(m.buffers.size(), 9u);
+  const cost::GraphBuffer& s = m.buffers[2];
+  EXPECT_EQ(s.kind, cost::GraphBuffer::Kind::scratch);
+  EXPECT_EQ(s.index, 0);
+  EXPECT_EQ(s.name, "stem.scratch");
+  EXPECT_EQ(s.bytes, 18);
+  EXPECT_EQ(s.size, 20);
+  EXPECT_EQ(s.first_use, 0);
+  EXPECT_EQ(s.last_use, 0);
+  EXPECT_EQ(s.offset, 64);
+  EXPECT_EQ(m.arena_size, 768);
+  EXPECT_EQ(m.greedy_arena, 1024);
+  EXPECT_EQ(c.peak_sram, 768);
+
+  // Forced dense storage: no scratch buffer at all.
+  cost::CostOptions o;
+  o.storage = cost::StoragePolicy::dense;
+  EXPECT_EQ(cost::evaluate(g, o).ops[0].scratch_bytes, 0);
+  EXPECT_EQ(cost::plan_graph_memory(g, o).buffers.size(), 8u);
+}
+
 TEST(Cost, HandWorkedCnnFlash) {
-  // other bytes = op record 32 + per output channel 8 (requant) + 4 (bias):
-  //   stem, b0.dw, b0.pw (4 ch): 32 + 48 = 80; head.pw (8 ch): 32 + 96 = 128;
-  //   fc (10): 32 + 120 = 152; add, pool: 32.
+  // The model data blob of tnn_model.h: header 48 + 8 tensors * 20 + per op a record of 80,
+  // its int32 values (4 bytes each) and its int8 bytes.
+  // int32 values: conv/linear with bias: out (bias) + 2 * out (multiplier, shift):
+  //   stem, b0.dw, b0.pw (4 ch): 12 -> other 80 + 48 = 128; head.pw (8 ch): 24 -> 176;
+  //   fc (10): 30 -> 200; add: 3 steps = 6 -> 104; pool: none -> 80.
   // Dense weights: 36 + 36 + 16 + 32 + 80 = 200.
-  // flash dense = header 32 + weights 200 + other (80*3 + 32 + 128 + 32 + 152 = 584) = 816.
+  // flash dense = 48 + 160 + other (128*3 + 104 + 176 + 80 + 200 = 944) + 200 = 1352.
   const cost::Cost dense = cost::evaluate(hand_cnn(false));
-  EXPECT_EQ(dense.flash, 816);
+  EXPECT_EQ(dense.flash, 1352);
   EXPECT_EQ(dense.pruned_weights, 0);
   EXPECT_EQ(dense.effective_macs, dense.macs);
-  EXPECT_EQ(dense.ops[0].other_bytes, 80);
-  EXPECT_EQ(dense.ops[3].other_bytes, 32);
-  EXPECT_EQ(dense.ops[4].other_bytes, 128);
-  EXPECT_EQ(dense.ops[6].other_bytes, 152);
+  EXPECT_EQ(dense.ops[0].int32_values, 12);
+  EXPECT_EQ(dense.ops[0].other_bytes, 128);
+  EXPECT_EQ(dense.ops[3].int32_values, 6);
+  EXPECT_EQ(dense.ops[3].other_bytes, 104);
+  EXPECT_EQ(dense.ops[4].other_bytes, 176);
+  EXPECT_EQ(dense.ops[5].int32_values, 0);
+  EXPECT_EQ(dense.ops[5].other_bytes, 80);
+  EXPECT_EQ(dense.ops[6].other_bytes, 200);
 
   // Pruned at 0.5, block 2, coded size 4 + k * (1 + 2):
   //   b0.dw: k = 12 -> 40 > 36: dense.   b0.pw: k = 4 -> 16 = 16: tie, dense.
-  //   head.pw: k = 8 -> 28 < 32: sparse, saving 4 bytes -> 812.
+  //   head.pw: k = 8 -> 28 < 32: sparse, saving 4 bytes -> 1348.
   const cost::Cost c = cost::evaluate(hand_cnn(true));
   EXPECT_EQ(c.ops[1].sparse_weight_bytes, 40);
   EXPECT_EQ(c.ops[1].storage, Storage::dense);
@@ -257,17 +305,18 @@ TEST(Cost, HandWorkedCnnFlash) {
   EXPECT_EQ(c.ops[4].sparse_weight_bytes, 28);
   EXPECT_EQ(c.ops[4].storage, Storage::sparse);
   EXPECT_EQ(c.ops[4].weight_bytes, 28);
+  EXPECT_FALSE(c.ops[4].sparse_size_exact);
   EXPECT_EQ(c.ops[0].storage, Storage::dense);  // not prunable
   EXPECT_EQ(c.ops[0].sparse_weight_bytes, 0);
-  EXPECT_EQ(c.flash, 812);
+  EXPECT_EQ(c.flash, 1348);
 
-  // Forced storage: dense -> 816; sparse -> dw 40, pw 16, head 28 -> 816.
+  // Forced storage: dense -> 1352; sparse -> dw 40, pw 16, head 28 -> 1352.
   cost::CostOptions o;
   o.storage = cost::StoragePolicy::dense;
-  EXPECT_EQ(cost::evaluate(hand_cnn(true), o).flash, 816);
+  EXPECT_EQ(cost::evaluate(hand_cnn(true), o).flash, 1352);
   o.storage = cost::StoragePolicy::sparse;
   const cost::Cost forced = cost::evaluate(hand_cnn(true), o);
-  EXPECT_EQ(forced.flash, 816);
+  EXPECT_EQ(forced.flash, 1352);
   EXPECT_EQ(forced.ops[1].storage, Storage::sparse);
   EXPECT_EQ(forced.ops[0].storage, Storage::dense);  // non-prunable ops stay dense
 }
@@ -282,28 +331,33 @@ TEST(Cost, TokenGraphAttentionLayerNormSeqPool) {
   // relu-linear: per head relu(k)ᵀv 16*4*2 = 128 and relu(q)(..) 128, 2 heads -> 512
   // (= 2*N*dq*dv/heads); seq_pool 2*N*C = 2*16*4 = 128; fc 4*10 = 40.
   const std::vector<std::int64_t> macs{0, 1024, 1024, 512, 3072, 512, 0, 128, 40};
-  // Scratch: layer_norm 2*C = 16; softmax N*N + 4*N = 256 + 64 = 320; relu-linear
-  // 4*dh*dvh = 4*4*2 = 32; seq_pool 4*N = 64.
-  const std::vector<std::int64_t> scratch{16, 0, 0, 0, 320, 32, 0, 64, 0};
-  // Other bytes: ln 32 + 12*8 = 128; q, k 32 + 8*12 = 128; v 32 + 4*12 = 80; attention,
-  // add: 32; seq_pool 32 + bias 4 + requant 8 = 44; fc 32 + 10*12 = 152.
-  const std::vector<std::int64_t> other{128, 128, 128, 80, 32, 32, 32, 44, 152};
+  // Scratch (the kernels' get_buffer_size): layer_norm none; softmax one query's int32
+  // scores over the M = 16 tokens of k: 4*16 = 64; relu-linear one head's int16 KV
+  // 2*dh*dvh = 2*4*2 = 16; seq_pool 4*N = 64.
+  const std::vector<std::int64_t> scratch{0, 0, 0, 0, 64, 16, 0, 64, 0};
+  // int32 values: ln 3*C = 24; q, k 8 bias + 16 quant = 24; v 12; attention 2 steps = 4;
+  // add 3 steps = 6; seq_pool 2 steps = 4 (its bias is not deployed); fc 30.
+  const std::vector<std::int64_t> int32{24, 24, 24, 12, 4, 4, 6, 4, 30};
+  // Other bytes = 80 + 4 * int32 values (+ ln's int8 gamma, 8).
+  const std::vector<std::int64_t> other{184, 176, 176, 128, 96, 96, 104, 96, 200};
   const std::vector<std::int64_t> weight_bytes{0, 64, 64, 32, 0, 0, 0, 4, 40};
   for (size_t i = 0; i < c.ops.size(); ++i) {
     EXPECT_EQ(c.ops[i].macs, macs[i]) << c.ops[i].name;
     EXPECT_EQ(c.ops[i].scratch_bytes, scratch[i]) << c.ops[i].name;
+    EXPECT_EQ(c.ops[i].int32_values, int32[i]) << c.ops[i].name;
     EXPECT_EQ(c.ops[i].other_bytes, other[i]) << c.ops[i].name;
     EXPECT_EQ(c.ops[i].weight_bytes, weight_bytes[i]) << c.ops[i].name;
   }
   EXPECT_EQ(c.macs, 6312);
-  // flash = 32 + weights 204 + other 756 = 992.
-  EXPECT_EQ(c.flash, 992);
+  // flash = header 48 + 10 tensors * 20 + weights 204 + other 1256 = 1708 (a multiple of 4).
+  EXPECT_EQ(c.flash, 1708);
 
-  // Live bytes: step 4 holds q, k (128 each), v, attn.out (64 each) and the softmax scratch
-  // 320 = 704, the maximum (step 3: 448, step 5: 480).
-  EXPECT_EQ(c.sram_lower_bound, 704);
-  EXPECT_EQ(c.sram_lower_bound_step, 4);
-  EXPECT_EQ(c.live_at_lower_bound, (Names{"q.out", "k.out", "v.out", "attn.out", "attn.scratch"}));
+  // Live bytes: step 5 holds q, k (128 each), v, attn.out, attn_lin.out (64 each) and the
+  // relu-linear scratch 16 = 464, the maximum (step 3: 448, step 4: 448).
+  EXPECT_EQ(c.sram_lower_bound, 464);
+  EXPECT_EQ(c.sram_lower_bound_step, 5);
+  EXPECT_EQ(c.live_at_lower_bound,
+            (Names{"q.out", "k.out", "v.out", "attn.out", "attn_lin.out", "attn_lin.scratch"}));
   EXPECT_GE(c.peak_sram, c.sram_lower_bound);
   const cost::GraphMemoryPlan m = cost::plan_graph_memory(token_graph());
   std::vector<cost::Buffer> requests;
@@ -326,7 +380,174 @@ TEST(Cost, PrunedLinearEffectiveMacs) {
   EXPECT_EQ(c.ops[6].effective_macs, 56);
   EXPECT_EQ(c.ops[6].sparse_weight_bytes, 74);
   EXPECT_EQ(c.ops[6].storage, Storage::sparse);
-  EXPECT_EQ(c.flash, 816 - 80 + 74);
+  EXPECT_EQ(c.ops[6].scratch_bytes, 0);  // tnn_linear_sparse_s8 needs none
+  // The blob: 1352 - 80 + 74 = 1346 bytes, zero-padded to a multiple of 4.
+  EXPECT_EQ(c.flash, 1348);
+}
+
+TEST(Cost, EveryOpKindFlashAndScratch) {
+  // One op of each kind (ops / tensors: 13 / 14):
+  //   op  name  kind                   out (HxWxC)  int32 values        int8 bytes
+  //   0   c     conv 3x3 p1 2->4, bias 4x4x4        4 + 8 = 12          [4,3,3,2] = 72
+  //   1   mp    max_pool 2x2 s2        2x2x4        0                   0
+  //   2   ap    avg_pool 3x3 s1 p1     2x2x4        0                   0
+  //   3   xp    mixed_pool 3x3 s1 p1   2x2x4        0                   0
+  //   4   ln    layer_norm             2x2x4        3 * 4 = 12          gamma 4
+  //   5   q     linear 4->4, no bias   2x2x4        2 * 4 = 8           16
+  //   6   sa    attention_softmax (q, ln, ln), 2 heads       4          0
+  //   7   la    attention_relu_linear (q, ln, xp), 2 heads   4          0
+  //   8   add   add(sa, la)            2x2x4        6                   0
+  //   9   sp    seq_pool, has_bias     1x1x4        4 (no bias)         [1,4] = 4
+  //   10  gap   global_avg_pool(add)   1x1x4        0                   0
+  //   11  mix   add(sp, gap)           1x1x4        6                   0
+  //   12  fc    linear 4->3, bias      1x1x3        3 + 6 = 9           [3,4] = 12
+  // int32: 65 values = 260 bytes. Fixed part: 48 + 14 * 20 + 13 * 80 = 1368.
+  // c and fc are prunable at 0.5, block 2:
+  //   c: 4 rows of 18 -> 36 blocks, 18 zero: estimate 4 + 18 * 3 = 58 < 72 -> sparse;
+  //   fc: 3 rows of 4 -> 6 blocks, 3 zero: estimate 4 + 3 * 3 = 13 > 12 -> dense.
+  GraphBuilder b;
+  const int image = b.input("image", {2, 4, 4});
+  Op& conv = b.conv("c", image, {4, 4, 4}, 3, 1, 1, 80);
+  prune(conv, 0.5, 2);
+  const int c_out = conv.output;
+  auto pool = [&](OpKind kind, const std::string& name, int in, int k, int stride, int pad) {
+    Op& o = b.op(kind, name, {in}, {4, 2, 2});
+    o.kernel_h = o.kernel_w = k;
+    o.stride = stride;
+    o.padding = pad;
+    return o.output;
+  };
+  const int mp = pool(OpKind::max_pool, "mp", c_out, 2, 2, 0);
+  const int ap = pool(OpKind::avg_pool, "ap", mp, 3, 1, 1);
+  const int xp = pool(OpKind::mixed_pool, "xp", ap, 3, 1, 1);
+  const int ln = b.out(b.op(OpKind::layer_norm, "ln", {xp}, {4, 2, 2}));
+  Op& q = b.linear("q", ln, 4, 16);
+  q.has_bias = false;
+  const int q_out = q.output;
+  Op& sa = b.op(OpKind::attention_softmax, "sa", {q_out, ln, ln}, {4, 2, 2});
+  sa.heads = 2;
+  const int sa_out = sa.output;
+  Op& la = b.op(OpKind::attention_relu_linear, "la", {q_out, ln, xp}, {4, 2, 2});
+  la.heads = 2;
+  const int la_out = la.output;
+  const int sum = b.out(b.op(OpKind::add, "add", {sa_out, la_out}, {4, 2, 2}));
+  Op& sp = b.op(OpKind::seq_pool, "sp", {sum}, {4, 1, 1});
+  sp.weight_shape = {1, 4};
+  sp.has_bias = true;
+  const int sp_out = sp.output;
+  const int gap = b.out(b.op(OpKind::global_avg_pool, "gap", {sum}, {4, 1, 1}));
+  const int mix = b.out(b.op(OpKind::add, "mix", {sp_out, gap}, {4, 1, 1}));
+  prune(b.linear("fc", mix, 3, 15), 0.5, 2);
+  const Graph g = b.g;
+  ASSERT_EQ(g.ops.size(), 13u);
+  ASSERT_EQ(g.tensors.size(), 14u);
+
+  const cost::Cost c = cost::evaluate(g);
+  const std::vector<std::int64_t> int32{12, 0, 0, 0, 12, 8, 4, 4, 6, 4, 0, 6, 9};
+  const std::vector<std::int64_t> weight_bytes{58, 0, 0, 0, 0, 16, 0, 0, 0, 4, 0, 0, 12};
+  // Scratch: c is coded and 3x3 (2 * 9 * 2 = 36); softmax 4 * M = 16; relu-linear
+  // 2 * (4/2) * (4/2) = 8; seq_pool 4 * N = 16.
+  const std::vector<std::int64_t> scratch{36, 0, 0, 0, 0, 0, 16, 8, 0, 16, 0, 0, 0};
+  std::int64_t sum_ops = 0;
+  for (size_t i = 0; i < c.ops.size(); ++i) {
+    const auto& o = c.ops[i];
+    EXPECT_EQ(o.int32_values, int32[i]) << o.name;
+    EXPECT_EQ(o.weight_bytes, weight_bytes[i]) << o.name;
+    EXPECT_EQ(o.other_bytes, 80 + 4 * int32[i] + (o.kind == OpKind::layer_norm ? 4 : 0))
+        << o.name;
+    EXPECT_EQ(o.scratch_bytes, scratch[i]) << o.name;
+    sum_ops += o.weight_bytes + o.other_bytes;
+  }
+  EXPECT_EQ(c.ops[0].storage, Storage::sparse);
+  EXPECT_EQ(c.ops[12].storage, Storage::dense);
+  EXPECT_EQ(c.ops[12].sparse_weight_bytes, 13);
+  // 1368 + 260 + int8 (58 + 4 + 16 + 4 + 12 = 94) = 1722 -> padded to 1724.
+  EXPECT_EQ(cost::kModelHeaderBytes + 14 * cost::kTensorRecordBytes + sum_ops, 1722);
+  EXPECT_EQ(c.flash, 1724);
+
+  // Forced dense: int8 72 + 4 + 16 + 4 + 12 = 108 -> 1736; no conv scratch.
+  cost::CostOptions o;
+  o.storage = cost::StoragePolicy::dense;
+  const cost::Cost dense = cost::evaluate(g, o);
+  EXPECT_EQ(dense.flash, 1736);
+  EXPECT_EQ(dense.ops[0].scratch_bytes, 0);
+  // Forced sparse: fc coded at 13 -> 1723 -> 1724.
+  o.storage = cost::StoragePolicy::sparse;
+  EXPECT_EQ(cost::evaluate(g, o).flash, 1724);
+
+  // The real masks make the coded size exact. fc with blocks {1,0,0,0,0,1}: two stored
+  // entries, 4 + 2 * 3 = 10 < 12 -> sparse (the estimate said dense): 1720.
+  o.storage = cost::StoragePolicy::automatic;
+  o.block_nonzero.assign(g.ops.size(), {});
+  o.block_nonzero[12] = {1, 0, 0, 0, 0, 1};
+  const cost::Cost exact = cost::evaluate(g, o);
+  EXPECT_TRUE(exact.ops[12].sparse_size_exact);
+  EXPECT_FALSE(exact.ops[0].sparse_size_exact);  // empty entry: the estimate
+  EXPECT_EQ(exact.ops[12].sparse_weight_bytes, 10);
+  EXPECT_EQ(exact.ops[12].storage, Storage::sparse);
+  EXPECT_EQ(exact.ops[12].pruned_blocks, 3);  // still the ratio's count
+  EXPECT_EQ(exact.flash, 1720);
+  // A dense conv mask codes to 4 + 36 * 3 = 112 > 72: dense, and its scratch goes.
+  o.block_nonzero[0].assign(36, 1);
+  const cost::Cost full = cost::evaluate(g, o);
+  EXPECT_EQ(full.ops[0].sparse_weight_bytes, 112);
+  EXPECT_EQ(full.ops[0].storage, Storage::dense);
+  EXPECT_EQ(full.ops[0].scratch_bytes, 0);
+  EXPECT_EQ(cost::plan_graph_memory(g, o).buffers.size(), 17u);  // 14 tensors + 3 scratch
+  // 1368 + 260 + (72 + 4 + 16 + 4 + 10 = 106) = 1734 -> padded to 1736.
+  EXPECT_EQ(full.flash, 1736);
+
+  // Memory: sizes round up to 4 (fc's 3-byte output takes 4), and so does every offset.
+  // Live at step 0: image 32 + c.out 64 + c.scratch 36 = 132, the maximum.
+  const cost::GraphMemoryPlan m = cost::plan_graph_memory(g);
+  ASSERT_EQ(m.buffers.size(), 18u);
+  EXPECT_EQ(m.buffers.back().name, "fc.out");
+  EXPECT_EQ(m.buffers.back().bytes, 3);
+  EXPECT_EQ(m.buffers.back().size, 4);
+  EXPECT_EQ(m.lower_bound, 132);
+  EXPECT_EQ(m.lower_bound_step, 0);
+  EXPECT_EQ(m.live_at_lower_bound, (Names{"image", "c.out", "c.scratch"}));
+  std::vector<cost::Buffer> requests;
+  std::vector<std::int64_t> offsets;
+  for (const auto& buf : m.buffers) {
+    EXPECT_EQ(buf.size % 4, 0) << buf.name;
+    EXPECT_EQ(buf.offset % 4, 0) << buf.name;
+    EXPECT_GE(buf.size, buf.bytes) << buf.name;
+    EXPECT_LT(buf.size - buf.bytes, 4) << buf.name;
+    requests.push_back({buf.size, buf.first_use, buf.last_use});
+    offsets.push_back(buf.offset);
+  }
+  EXPECT_EQ(m.arena_size % 4, 0);
+  EXPECT_EQ(cost::find_plan_conflict(requests, offsets, m.arena_size), "");
+  EXPECT_EQ(c.peak_sram, m.arena_size);
+}
+
+TEST(Cost, BadBlockMasksNameTheOp) {
+  using tinynas::testing::error_of;
+  auto expect_in = [](const std::string& msg, const std::string& part) {
+    EXPECT_NE(msg.find(part), std::string::npos) << msg;
+  };
+  const Graph g = hand_cnn(true);  // prunable: b0.dw (24 blocks), b0.pw (8), head.pw (16)
+  cost::CostOptions o;
+  o.block_nonzero.assign(3, {});
+  expect_in(error_of([&] { cost::evaluate(g, o); }),
+            "block_nonzero has 3 masks for a graph of 7 ops");
+
+  o.block_nonzero.assign(7, {});
+  o.block_nonzero[4].assign(15, 1);
+  auto msg = error_of([&] { cost::evaluate(g, o); });
+  expect_in(msg, "op 4 'head.pw' (conv)");
+  expect_in(msg, "the mask has 15 entries, the weights have 16 blocks");
+  EXPECT_THROW(cost::plan_graph_memory(g, o), core::Error);
+
+  o.block_nonzero.assign(7, {});
+  o.block_nonzero[0].assign(18, 1);  // the stem is not prunable
+  expect_in(error_of([&] { cost::evaluate(g, o); }),
+            "op 0 'stem' (conv): the op is not prunable");
+
+  o.block_nonzero.assign(7, {});
+  o.block_nonzero[4].assign(16, 1);
+  EXPECT_EQ(cost::evaluate(g, o).ops[4].sparse_weight_bytes, 4 + 16 * 3);
 }
 
 TEST(Cost, WeightLayouts) {

@@ -135,3 +135,26 @@ TEST(MemoryPlan, RandomLifetimesGiveValidPlans) {
   EXPECT_GT(head_tail_wins, 0);
   EXPECT_GT(greedy_wins, 0);
 }
+
+TEST(MemoryPlan, AlignedSizesGiveAlignedOffsets) {
+  EXPECT_EQ(cost::align_up(0, 4), 0);
+  EXPECT_EQ(cost::align_up(1, 4), 4);
+  EXPECT_EQ(cost::align_up(4, 4), 4);
+  EXPECT_EQ(cost::align_up(10, 4), 12);
+  // What plan_graph_memory relies on: sizes that are multiples of 4 give offsets and
+  // arenas that are multiples of 4, in both strategies.
+  std::mt19937 rng(9);
+  for (int trial = 0; trial < 300; ++trial) {
+    const int n = 1 + int(rng() % 30), steps = 1 + int(rng() % 20);
+    std::vector<Buffer> buffers;
+    for (int i = 0; i < n; ++i) {
+      const int first = int(rng() % unsigned(steps));
+      buffers.push_back({cost::align_up(std::int64_t(rng() % 500), cost::kArenaAlignment), first,
+                         first + int(rng() % 5)});
+    }
+    for (const auto& p : {cost::plan_greedy_by_size(buffers), cost::plan_head_tail(buffers)}) {
+      EXPECT_EQ(p.arena_size % 4, 0) << trial;
+      for (auto o : p.offsets) EXPECT_EQ(o % 4, 0) << trial;
+    }
+  }
+}

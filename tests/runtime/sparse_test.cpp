@@ -1,9 +1,22 @@
-// Sparse kernels on run-length coded weights: bit-exact with the dense reference kernels,
-// on streams written by the exporter's encoder (cost/sparse_coding.h); and stream
-// validation that rejects every malformed stream without reading past it.
+// Sparse kernels on run-length coded weights, tested XNNPACK-style: fluent testers build a
+// random layer (int8 activations and weights, random blocks pruned, random input and output
+// offsets, per-channel multipliers and shifts, a bias or none, a fused activation range),
+// code the weights with the exporter's encoder (cost/sparse_coding.h) and compare the sparse
+// kernel with the dense reference kernel bit for bit:
+//
+//   SparseConvTester().input(14, 14, 48).output_channels(96).kernel(3, 3).stride(2)
+//       .padding(1).groups(1).block(4).sparsity(0.75).test();
+//   SparseLinearTester().tokens(49).in(96).out(192).block(4).sparsity(0.9).test();
+//
+// Also: stream validation, and the flash ratio of the coding against the paper's eq. 2.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "runtime/quant_ref.h"
 #include "tinynas/cost/sparse_coding.h"
@@ -14,108 +27,485 @@ using tinynas::cost::rle_encode;
 
 namespace {
 
-// Zeroes a `sparsity` share of the blocks (rows x row_len, blocks of `block`), at random.
+// Zeroes round(sparsity * blocks) blocks of a rows x row_len tensor (blocks of `block`,
+// numbered across rows as the coding numbers them) at random, then the blocks
+// [run_start, run_start + run) as well: a run of zero blocks that may need filler entries.
 void prune_blocks(std::vector<std::int8_t>& w, int rows, int row_len, int block, double sparsity,
-                  std::mt19937& gen) {
+                  int run_start, int run, std::mt19937& gen) {
   const int bpr = (row_len + block - 1) / block;
-  std::vector<int> ids(std::size_t(rows * bpr));
-  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = int(i);
-  std::shuffle(ids.begin(), ids.end(), gen);
-  const auto zero = static_cast<std::size_t>(sparsity * double(ids.size()) + 0.5);
-  for (std::size_t k = 0; k < zero; ++k) {
-    const int r = ids[k] / bpr, b = ids[k] % bpr;
+  const int n = rows * bpr;
+  auto zero_block = [&](int id) {
+    const int r = id / bpr, b = id % bpr;
     for (int j = b * block; j < std::min(row_len, (b + 1) * block); ++j)
       w[std::size_t(r * row_len + j)] = 0;
-  }
+  };
+  std::vector<int> ids(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) ids[std::size_t(i)] = i;
+  std::shuffle(ids.begin(), ids.end(), gen);
+  const auto zero = std::size_t(tinynas::cost::pruned_blocks(n, sparsity));
+  for (std::size_t k = 0; k < zero; ++k) zero_block(ids[k]);
+  for (int id = run_start; id < std::min(n, run_start + run); ++id) zero_block(id);
 }
 
-void check_conv(int h, int w, int c, int o, int k, int s, int p, int groups, int block,
-                double sparsity, unsigned seed) {
-  std::mt19937 gen(seed);
-  const bool dw = groups == c && o == c;
-  const int icg = c / groups;
-  const int oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1;
-  const auto x = tt::random_int8(std::size_t(h * w * c), gen);
-  auto wt = tt::random_int8(std::size_t(o * k * k * icg), gen);
-  const int rows = dw ? c * k : o, row_len = dw ? k : k * k * icg;
-  prune_blocks(wt, rows, row_len, block, sparsity, gen);
-  const auto coded = rle_encode(wt.data(), rows, row_len, block);
-  std::vector<std::int32_t> bias(static_cast<std::size_t>(o));
-  for (auto& b : bias) b = std::uniform_int_distribution<int>(-500, 500)(gen);
-  const tt::ChannelQuant q(o, gen);
-  const auto quant = q.view();
-  const tnn_conv_params prm{7, -3, {s, s}, {p, p}, groups, {-128, 127}};
-  const tnn_dims in_d{1, h, w, c}, f_d{o, k, k, icg}, out_d{1, oh, ow, o};
-  std::vector<std::int8_t> dense(std::size_t(oh * ow * o)), sparse(dense.size());
-  ASSERT_EQ(tnn_conv_s8(nullptr, &prm, &quant, &in_d, x.data(), &f_d, wt.data(), bias.data(),
-                        &out_d, dense.data()),
-            TNN_OK);
-  const tnn_rle_weights rle{coded.data(), std::int32_t(coded.size()), block};
-  ASSERT_EQ(tnn_rle_validate(&rle, rows, row_len), TNN_OK);
-  const auto need = tnn_conv_sparse_s8_get_buffer_size(&in_d, &f_d, groups);
-  EXPECT_EQ(need, dw || k == 1 ? 0 : 2 * k * k * icg);
-  std::vector<std::int16_t> scratch(std::size_t(need / 2 + 1));
-  const tnn_context ctx{scratch.data(), need};
-  ASSERT_EQ(tnn_conv_sparse_s8(&ctx, &prm, &quant, &in_d, x.data(), &f_d, &rle, bias.data(),
-                               &out_d, sparse.data()),
-            TNN_OK);
-  ASSERT_EQ(dense, sparse) << "conv " << h << "x" << w << "x" << c << "->" << o << " k" << k
-                           << " s" << s << " p" << p << " g" << groups << " b" << block << " "
-                           << sparsity;
+// Weights with no zero value, so that exactly the pruned blocks are zero.
+std::vector<std::int8_t> nonzero_int8(std::size_t n, std::mt19937& gen) {
+  auto v = tt::random_int8(n, gen);
+  for (auto& x : v)
+    if (x == 0) x = 1;
+  return v;
 }
+
+// Filler entries of a stream: d = 255 and an all-zero block.
+int count_fillers(const std::vector<std::uint8_t>& coded, int block) {
+  const std::uint32_t n = coded[0] | (coded[1] << 8) | (coded[2] << 16) | (std::uint32_t(coded[3]) << 24);
+  int fillers = 0;
+  for (std::uint32_t e = 0; e < n; ++e) {
+    const std::uint8_t* p = coded.data() + 4 + e * std::uint32_t(1 + block);
+    fillers += p[0] == 255 && std::all_of(p + 1, p + 1 + block, [](std::uint8_t v) { return v == 0; });
+  }
+  return fillers;
+}
+
+// Random offsets and fused activation: full range, ReLU (min = output zero point) or a
+// random narrower range.
+struct Requant {
+  int input_offset, output_offset;
+  tnn_activation act;
+};
+
+Requant random_requant(std::mt19937& gen) {
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(gen); };
+  Requant r{pick(-127, 128), pick(-128, 127), {-128, 127}};
+  switch (pick(0, 2)) {
+    case 0: break;
+    case 1: r.act = {r.output_offset, 127}; break;
+    default: {
+      const int a = pick(-128, 127), b = pick(-128, 127);
+      r.act = {std::min(a, b), std::max(a, b)};
+    }
+  }
+  return r;
+}
+
+std::vector<std::int32_t> random_bias(int n, std::mt19937& gen) {
+  std::vector<std::int32_t> bias(static_cast<std::size_t>(n));
+  for (auto& b : bias) b = std::uniform_int_distribution<int>(-20000, 20000)(gen);
+  return bias;
+}
+
+// Output buffers carry guard bytes behind the tensor: a kernel must not write there.
+constexpr std::size_t kGuard = 16;
+constexpr std::int8_t kGuardByte = 0x5a;
+
+::testing::AssertionResult same_outputs(const std::vector<std::int8_t>& dense,
+                                        const std::vector<std::int8_t>& sparse, int channels,
+                                        const std::string& what) {
+  const std::size_t n = dense.size() - kGuard;
+  for (std::size_t i = n; i < sparse.size(); ++i)
+    if (sparse[i] != kGuardByte) return ::testing::AssertionFailure() << what << ": wrote past the output";
+  for (std::size_t i = 0; i < n; ++i)
+    if (dense[i] != sparse[i])
+      return ::testing::AssertionFailure()
+             << what << ": output " << i << " (pixel " << i / std::size_t(channels) << ", channel "
+             << i % std::size_t(channels) << ") dense " << int(dense[i]) << " sparse "
+             << int(sparse[i]);
+  return ::testing::AssertionSuccess();
+}
+
+class SparseConvTester {
+ public:
+  SparseConvTester& input(int h, int w, int c) {
+    h_ = h;
+    w_ = w;
+    c_ = c;
+    return *this;
+  }
+  SparseConvTester& output_channels(int o) {
+    o_ = o;
+    return *this;
+  }
+  SparseConvTester& kernel(int kh, int kw) {
+    kh_ = kh;
+    kw_ = kw;
+    return *this;
+  }
+  SparseConvTester& kernel(int k) { return kernel(k, k); }
+  SparseConvTester& stride(int sh, int sw) {
+    sh_ = sh;
+    sw_ = sw;
+    return *this;
+  }
+  SparseConvTester& stride(int s) { return stride(s, s); }
+  SparseConvTester& padding(int ph, int pw) {
+    ph_ = ph;
+    pw_ = pw;
+    return *this;
+  }
+  SparseConvTester& padding(int p) { return padding(p, p); }
+  SparseConvTester& groups(int g) {
+    groups_ = g;
+    return *this;
+  }
+  /// groups = output channels = input channels; the coded rows are the kernel rows
+  /// (blocks along the kernel width).
+  SparseConvTester& depthwise() {
+    depthwise_ = true;
+    return *this;
+  }
+  SparseConvTester& block(int b) {
+    block_ = b;
+    return *this;
+  }
+  SparseConvTester& sparsity(double s) {
+    sparsity_ = s;
+    return *this;
+  }
+  /// Also zeroes `blocks` consecutive blocks from block `start` (> 255: filler entries).
+  SparseConvTester& zero_run(int start, int blocks) {
+    run_start_ = start;
+    run_ = blocks;
+    return *this;
+  }
+  SparseConvTester& bias(bool has) {
+    bias_ = has;
+    return *this;
+  }
+  SparseConvTester& seed(unsigned s) {
+    seed_ = s;
+    return *this;
+  }
+  SparseConvTester& iterations(int n) {
+    iterations_ = n;
+    return *this;
+  }
+
+  std::string describe() const {
+    std::ostringstream s;
+    s << "conv " << h_ << "x" << w_ << "x" << c_ << "->" << (depthwise_ ? c_ : o_) << " k" << kh_
+      << "x" << kw_ << " s" << sh_ << "x" << sw_ << " p" << ph_ << "x" << pw_ << " g"
+      << (depthwise_ ? c_ : groups_) << " b" << block_ << " sparsity " << sparsity_
+      << (bias_ ? "" : " no bias") << " seed " << seed_;
+    return s.str();
+  }
+
+  void test() const {
+    for (int i = 0; i < iterations_; ++i) {
+      SparseConvTester t = *this;
+      t.seed_ = seed_ + unsigned(i);
+      t.iterations_ = 1;
+      t.test_once();
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+
+ private:
+  void test_once() const {
+    SCOPED_TRACE(describe());
+    std::mt19937 gen(seed_);
+    const int groups = depthwise_ ? c_ : groups_, o = depthwise_ ? c_ : o_;
+    ASSERT_TRUE(groups >= 1 && c_ % groups == 0 && o % groups == 0);
+    ASSERT_GE(h_ + 2 * ph_, kh_);
+    ASSERT_GE(w_ + 2 * pw_, kw_);
+    const bool dw = groups > 1 && groups == c_ && o == c_;  // the runtime's rule
+    const int icg = c_ / groups;
+    const int oh = (h_ + 2 * ph_ - kh_) / sh_ + 1, ow = (w_ + 2 * pw_ - kw_) / sw_ + 1;
+    const int rows = dw ? c_ * kh_ : o, row_len = dw ? kw_ : kh_ * kw_ * icg;
+
+    const auto x = tt::random_int8(std::size_t(h_ * w_ * c_), gen);
+    auto wt = nonzero_int8(std::size_t(o * kh_ * kw_ * icg), gen);
+    prune_blocks(wt, rows, row_len, block_, sparsity_, run_start_, run_, gen);
+    const auto coded = rle_encode(wt.data(), rows, row_len, block_);
+    const int n_blocks = rows * ((row_len + block_ - 1) / block_);
+    if (run_ > 255 && run_start_ + run_ < n_blocks && sparsity_ < 1.0) {
+      ASSERT_GT(count_fillers(coded, block_), 0) << "the run needs filler entries";
+    }
+    const std::vector<std::int32_t> bias = bias_ ? random_bias(o, gen) : std::vector<std::int32_t>{};
+    const tt::ChannelQuant q(o, gen);
+    const auto quant = q.view();
+    const Requant rq = random_requant(gen);
+    const tnn_conv_params prm{rq.input_offset, rq.output_offset, {sw_, sh_}, {pw_, ph_}, groups, rq.act};
+    const tnn_dims in_d{1, h_, w_, c_}, f_d{o, kh_, kw_, icg}, out_d{1, oh, ow, o};
+    const std::int32_t* b = bias_ ? bias.data() : nullptr;
+
+    std::vector<std::int8_t> dense(std::size_t(oh * ow * o) + kGuard, kGuardByte), sparse = dense;
+    ASSERT_EQ(tnn_conv_s8(nullptr, &prm, &quant, &in_d, x.data(), &f_d, wt.data(), b, &out_d,
+                          dense.data()),
+              TNN_OK);
+    const tnn_rle_weights rle{coded.data(), std::int32_t(coded.size()), block_};
+    ASSERT_EQ(tnn_rle_validate(&rle, rows, row_len), TNN_OK);
+    const auto need = tnn_conv_sparse_s8_get_buffer_size(&in_d, &f_d, groups);
+    ASSERT_EQ(need, dw || (kh_ == 1 && kw_ == 1) ? 0 : 2 * kh_ * kw_ * icg);
+    std::vector<std::int16_t> scratch(std::size_t(need / 2));  // exactly what it asks for
+    const tnn_context ctx{need > 0 ? scratch.data() : nullptr, need};
+    ASSERT_EQ(tnn_conv_sparse_s8(&ctx, &prm, &quant, &in_d, x.data(), &f_d, &rle, b, &out_d,
+                                 sparse.data()),
+              TNN_OK);
+    ASSERT_TRUE(same_outputs(dense, sparse, o, describe()));
+  }
+
+  int h_ = 8, w_ = 8, c_ = 8, o_ = 8, kh_ = 3, kw_ = 3, sh_ = 1, sw_ = 1, ph_ = 0, pw_ = 0;
+  int groups_ = 1, block_ = 4, run_start_ = 0, run_ = 0, iterations_ = 1;
+  bool depthwise_ = false, bias_ = true;
+  double sparsity_ = 0.5;
+  unsigned seed_ = 1;
+};
+
+class SparseLinearTester {
+ public:
+  SparseLinearTester& tokens(int t) {
+    tokens_ = t;
+    return *this;
+  }
+  SparseLinearTester& in(int n) {
+    in_ = n;
+    return *this;
+  }
+  SparseLinearTester& out(int n) {
+    out_ = n;
+    return *this;
+  }
+  SparseLinearTester& block(int b) {
+    block_ = b;
+    return *this;
+  }
+  SparseLinearTester& sparsity(double s) {
+    sparsity_ = s;
+    return *this;
+  }
+  SparseLinearTester& zero_run(int start, int blocks) {
+    run_start_ = start;
+    run_ = blocks;
+    return *this;
+  }
+  SparseLinearTester& bias(bool has) {
+    bias_ = has;
+    return *this;
+  }
+  SparseLinearTester& seed(unsigned s) {
+    seed_ = s;
+    return *this;
+  }
+  SparseLinearTester& iterations(int n) {
+    iterations_ = n;
+    return *this;
+  }
+
+  std::string describe() const {
+    std::ostringstream s;
+    s << "linear " << tokens_ << " tokens " << in_ << "->" << out_ << " b" << block_
+      << " sparsity " << sparsity_ << (bias_ ? "" : " no bias") << " seed " << seed_;
+    return s.str();
+  }
+
+  void test() const {
+    for (int i = 0; i < iterations_; ++i) {
+      SparseLinearTester t = *this;
+      t.seed_ = seed_ + unsigned(i);
+      t.iterations_ = 1;
+      t.test_once();
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+
+ private:
+  void test_once() const {
+    SCOPED_TRACE(describe());
+    std::mt19937 gen(seed_);
+    const auto x = tt::random_int8(std::size_t(tokens_ * in_), gen);
+    auto w = nonzero_int8(std::size_t(out_ * in_), gen);
+    prune_blocks(w, out_, in_, block_, sparsity_, run_start_, run_, gen);
+    const auto coded = rle_encode(w.data(), out_, in_, block_);
+    const int n_blocks = out_ * ((in_ + block_ - 1) / block_);
+    if (run_ > 255 && run_start_ + run_ < n_blocks && sparsity_ < 1.0) {
+      ASSERT_GT(count_fillers(coded, block_), 0) << "the run needs filler entries";
+    }
+    const std::vector<std::int32_t> bias = bias_ ? random_bias(out_, gen) : std::vector<std::int32_t>{};
+    const tt::ChannelQuant q(out_, gen);
+    const auto quant = q.view();
+    const Requant rq = random_requant(gen);
+    const tnn_linear_params prm{rq.input_offset, rq.output_offset, rq.act};
+    const tnn_dims in_d{1, tokens_, 1, in_}, f_d{out_, 1, 1, in_}, out_d{1, tokens_, 1, out_};
+    const std::int32_t* b = bias_ ? bias.data() : nullptr;
+    std::vector<std::int8_t> dense(std::size_t(tokens_ * out_) + kGuard, kGuardByte), sparse = dense;
+    ASSERT_EQ(tnn_linear_s8(nullptr, &prm, &quant, &in_d, x.data(), &f_d, w.data(), b, &out_d,
+                            dense.data()),
+              TNN_OK);
+    const tnn_rle_weights rle{coded.data(), std::int32_t(coded.size()), block_};
+    ASSERT_EQ(tnn_rle_validate(&rle, out_, in_), TNN_OK);
+    ASSERT_EQ(tnn_linear_sparse_s8(nullptr, &prm, &quant, &in_d, x.data(), &f_d, &rle, b, &out_d,
+                                   sparse.data()),
+              TNN_OK);
+    ASSERT_TRUE(same_outputs(dense, sparse, out_, describe()));
+  }
+
+  int tokens_ = 5, in_ = 16, out_ = 8, block_ = 4, run_start_ = 0, run_ = 0, iterations_ = 1;
+  bool bias_ = true;
+  double sparsity_ = 0.5;
+  unsigned seed_ = 1;
+};
+
+const double kSparsities[] = {0.0, 0.5, 0.75, 0.9, 1.0};
 
 }  // namespace
 
-TEST(SparseConv, BitExactWithTheDenseReference) {
-  for (double sp : {0.0, 0.5, 0.75, 0.9, 1.0}) {
-    check_conv(8, 8, 8, 16, 3, 1, 1, 1, 4, sp, 1);    // 3x3
-    check_conv(9, 7, 12, 8, 3, 2, 1, 4, 2, sp, 2);    // grouped, stride 2
-    check_conv(6, 6, 16, 24, 1, 1, 0, 1, 4, sp, 3);   // pointwise, no scratch
-    check_conv(7, 7, 10, 10, 3, 1, 1, 10, 3, sp, 4);  // depthwise, blocks along kw
-    check_conv(5, 5, 6, 6, 3, 2, 0, 6, 2, sp, 5);     // depthwise, short last block
-    check_conv(4, 4, 5, 7, 1, 1, 1, 1, 3, sp, 6);     // 1x1 with padding: border pixels
+// ---- convolutions -------------------------------------------------------------------
+
+TEST(SparseConv, Conv3x3) {
+  SparseConvTester().input(14, 14, 48).output_channels(96).kernel(3, 3).stride(2).padding(1)
+      .groups(1).block(4).sparsity(0.75).test();
+  for (double sp : kSparsities)
+    SparseConvTester().input(8, 8, 8).output_channels(16).kernel(3).padding(1).block(4)
+        .sparsity(sp).iterations(3).test();
+}
+
+TEST(SparseConv, BlockSizesIncludingOnesNotDividingTheRow) {
+  // rows of 3*3*6 = 54 values: blocks 4 and 5 leave a short last block
+  for (int b = 1; b <= 5; ++b)
+    for (double sp : kSparsities) {
+      SparseConvTester().input(7, 6, 6).output_channels(10).kernel(3).padding(1).block(b)
+          .sparsity(sp).iterations(2).test();
+      SparseConvTester().input(6, 6, 7).output_channels(9).kernel(1).block(b).sparsity(sp).test();
+    }
+}
+
+TEST(SparseConv, StridesAndPadding) {
+  for (int s = 1; s <= 3; ++s)
+    for (int p = 0; p <= 2; ++p) {
+      SparseConvTester().input(9, 8, 5).output_channels(6).kernel(3).stride(s).padding(p)
+          .block(3).sparsity(0.5).test();
+      SparseConvTester().input(9, 8, 5).output_channels(6).kernel(2, 3).stride(s, 4 - s)
+          .padding(p, 2 - p).block(2).sparsity(0.75).test();
+    }
+}
+
+TEST(SparseConv, Grouped) {
+  for (double sp : kSparsities) {
+    SparseConvTester().input(9, 7, 12).output_channels(8).kernel(3).stride(2).padding(1).groups(4)
+        .block(2).sparsity(sp).test();
+    SparseConvTester().input(6, 6, 6).output_channels(12).kernel(3).padding(1).groups(3)
+        .block(4).sparsity(sp).test();  // 2 input and 4 output channels per group
+    SparseConvTester().input(5, 5, 8).output_channels(8).kernel(1).groups(2).block(3)
+        .sparsity(sp).test();  // grouped pointwise
+    SparseConvTester().input(5, 5, 4).output_channels(8).kernel(3).padding(1).groups(4)
+        .block(3).sparsity(sp).test();  // groups = in but not depthwise (channel multiplier 2)
   }
+}
+
+TEST(SparseConv, PointwiseWithStrideAndPadding) {
+  for (int s = 1; s <= 3; ++s)
+    for (int p = 0; p <= 2; ++p)
+      for (double sp : kSparsities)
+        SparseConvTester().input(5, 6, 7).output_channels(9).kernel(1).stride(s).padding(p)
+            .block(4).sparsity(sp).test();
+  // every pixel a padding pixel but one tile
+  SparseConvTester().input(1, 1, 3).output_channels(5).kernel(1).padding(2).block(2).test();
+}
+
+TEST(SparseConv, Depthwise) {
+  // the paper's configuration: 3x3, blocks of 3 along the kernel width
+  SparseConvTester().input(14, 14, 96).depthwise().kernel(3).padding(1).block(3).sparsity(0.75)
+      .test();
+  for (int b = 1; b <= 5; ++b)  // 2: a short last block; 4, 5: blocks longer than the row
+    for (double sp : kSparsities)
+      for (int s = 1; s <= 3; ++s)
+        SparseConvTester().input(7, 8, 10).depthwise().kernel(3).stride(s).padding(s - 1)
+            .block(b).sparsity(sp).test();
+  for (int p = 0; p <= 2; ++p) {
+    SparseConvTester().input(6, 9, 5).depthwise().kernel(5).padding(p).block(2).sparsity(0.5).test();
+    SparseConvTester().input(6, 9, 5).depthwise().kernel(3, 5).padding(p, 2).block(3).test();
+    SparseConvTester().input(6, 9, 5).depthwise().kernel(1, 3).padding(p, 1).block(3).test();
+  }
+  // a window larger than the input (every pixel on the border)
+  SparseConvTester().input(2, 2, 4).depthwise().kernel(5).padding(2).block(3).sparsity(0.5).test();
+  // more taps than the weights-stationary path holds: the per-pixel path
+  for (double sp : kSparsities)
+    SparseConvTester().input(10, 10, 3).depthwise().kernel(9).padding(4).block(2).sparsity(sp)
+        .test();
+}
+
+TEST(SparseConv, NoBias) {
+  SparseConvTester().input(6, 6, 8).output_channels(8).kernel(3).padding(1).bias(false).test();
+  SparseConvTester().input(6, 6, 8).output_channels(8).kernel(1).bias(false).test();
+  SparseConvTester().input(6, 6, 8).depthwise().kernel(3).padding(1).block(3).bias(false).test();
+}
+
+TEST(SparseConv, RunsOfMoreThan255ZeroBlocks) {
+  // pointwise rows of 600 values, block 1: a run of 700 zero blocks inside rows 0 and 1
+  SparseConvTester().input(3, 3, 600).output_channels(4).kernel(1).block(1).sparsity(0.3)
+      .zero_run(100, 700).test();
+  // 3x3 rows of 3*3*40 = 360 values, block 1: a run across two rows
+  SparseConvTester().input(4, 4, 40).output_channels(3).kernel(3).padding(1).block(1)
+      .sparsity(0.2).zero_run(200, 400).test();
+  // depthwise, 3 blocks per channel: 700 zero blocks cover ~233 channels
+  SparseConvTester().input(3, 3, 300).depthwise().kernel(3).padding(1).block(3).sparsity(0.5)
+      .zero_run(50, 700).test();
+  // blocks of 2 on rows of 3: the filler (block 2 + 255) lands on a short last block
+  SparseConvTester().input(3, 3, 300).depthwise().kernel(3).padding(1).block(2).sparsity(0.0)
+      .zero_run(2, 700).test();
+  // a run to the tensor's end needs no entry at all
+  SparseConvTester().input(3, 3, 300).depthwise().kernel(3).padding(1).block(1).sparsity(0.0)
+      .zero_run(2000, 700).test();
 }
 
 TEST(SparseConv, RandomizedShapes) {
   std::mt19937 gen(11);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(gen); };
-  for (int t = 0; t < 80; ++t) {
-    const bool dw = pick(0, 2) == 0;
-    const int g = dw ? 0 : std::vector<int>{1, 1, 2}[std::size_t(pick(0, 2))];
-    const int c = dw ? pick(1, 9) : g * pick(1, 5), o = dw ? c : g * pick(1, 5);
-    const int k = pick(1, 3) * 2 - 1, s = pick(1, 2), p = pick(0, k / 2);
-    const int h = pick(k, 9), w = pick(k, 9);
-    check_conv(h, w, c, o, k, s, p, dw ? c : g, dw ? 3 : pick(1, 4), pick(0, 10) / 10.0,
-               unsigned(100 + t));
+  for (int i = 0; i < 400; ++i) {
+    const int kind = pick(0, 3);  // conv, grouped conv, depthwise, pointwise
+    const int kh = kind == 3 ? 1 : pick(1, 5), kw = kind == 3 ? 1 : pick(1, 5);
+    const int sh = pick(1, 3), sw = pick(1, 3), ph = pick(0, 2), pw = pick(0, 2);
+    const int h = std::max(pick(1, 10), kh - 2 * ph), w = std::max(pick(1, 10), kw - 2 * pw);
+    const int g = kind == 1 ? pick(2, 3) : 1;
+    const int c = g * pick(1, kind == 2 ? 12 : 6), o = g * pick(1, 6);
+    const double sp = pick(0, 1) ? kSparsities[pick(0, 4)] : pick(0, 100) / 100.0;
+    SparseConvTester t;
+    t.input(h, w, c).kernel(kh, kw).stride(sh, sw).padding(ph, pw).block(pick(1, 5)).sparsity(sp)
+        .bias(pick(0, 3) != 0).seed(unsigned(1000 + i));
+    if (kind == 2)
+      t.depthwise();
+    else
+      t.output_channels(o).groups(g);
+    t.test();
+    if (HasFatalFailure()) return;
   }
 }
 
-TEST(SparseLinear, BitExactIncludingRunsLongerThan255Blocks) {
-  std::mt19937 gen(21);
-  for (auto [in, out, block, sp] : std::vector<std::tuple<int, int, int, double>>{
-           {64, 32, 2, 0.5}, {100, 7, 4, 0.75}, {33, 5, 3, 0.9}, {600, 4, 1, 0.995}, {10, 3, 4, 1.0}}) {
-    const int tokens = 5;
-    const auto x = tt::random_int8(std::size_t(tokens * in), gen);
-    auto w = tt::random_int8(std::size_t(out * in), gen);
-    prune_blocks(w, out, in, block, sp, gen);
-    const auto coded = rle_encode(w.data(), out, in, block);
-    const tt::ChannelQuant q(out, gen);
-    const auto quant = q.view();
-    const tnn_linear_params prm{-4, 2, {-128, 127}};
-    const tnn_dims in_d{1, tokens, 1, in}, f_d{out, 1, 1, in}, out_d{1, tokens, 1, out};
-    std::vector<std::int8_t> dense(std::size_t(tokens * out)), sparse(dense.size());
-    ASSERT_EQ(tnn_linear_s8(nullptr, &prm, &quant, &in_d, x.data(), &f_d, w.data(), nullptr, &out_d,
-                            dense.data()),
-              TNN_OK);
-    const tnn_rle_weights rle{coded.data(), std::int32_t(coded.size()), block};
-    ASSERT_EQ(tnn_rle_validate(&rle, out, in), TNN_OK);
-    ASSERT_EQ(tnn_linear_sparse_s8(nullptr, &prm, &quant, &in_d, x.data(), &f_d, &rle, nullptr,
-                                   &out_d, sparse.data()),
-              TNN_OK);
-    EXPECT_EQ(dense, sparse) << in << "x" << out << " b" << block << " " << sp;
+// ---- linear ---------------------------------------------------------------------------
+
+TEST(SparseLinear, EncoderLayer) {
+  for (double sp : kSparsities)
+    SparseLinearTester().tokens(49).in(96).out(192).block(4).sparsity(sp).test();
+}
+
+TEST(SparseLinear, BlockSizesAndTokenCounts) {
+  // token counts around the tile of 4; rows of 30: blocks 4 leave a short last block
+  for (int b = 1; b <= 5; ++b)
+    for (int tokens = 1; tokens <= 9; ++tokens)
+      SparseLinearTester().tokens(tokens).in(30).out(7).block(b).sparsity(0.5).test();
+  for (double sp : kSparsities)
+    SparseLinearTester().tokens(5).in(33).out(5).block(3).sparsity(sp).bias(false).test();
+}
+
+TEST(SparseLinear, RunsOfMoreThan255ZeroBlocks) {
+  SparseLinearTester().tokens(3).in(600).out(4).block(1).sparsity(0.995).test();
+  SparseLinearTester().tokens(5).in(1100).out(3).block(1).sparsity(0.3).zero_run(20, 900).test();
+  SparseLinearTester().tokens(6).in(512).out(6).block(2).sparsity(0.5).zero_run(300, 600).test();
+  // rows of 10, blocks of 4: the filler (block 2 + 255) lands on a short last block
+  SparseLinearTester().tokens(5).in(10).out(200).block(4).sparsity(0.0).zero_run(2, 400).test();
+}
+
+TEST(SparseLinear, RandomizedShapes) {
+  std::mt19937 gen(12);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(gen); };
+  for (int t = 0; t < 300; ++t) {
+    const double sp = pick(0, 1) ? kSparsities[pick(0, 4)] : pick(0, 100) / 100.0;
+    SparseLinearTester().tokens(pick(1, 20)).in(pick(1, 80)).out(pick(1, 40)).block(pick(1, 5))
+        .sparsity(sp).bias(pick(0, 3) != 0).seed(unsigned(2000 + t)).test();
+    if (HasFatalFailure()) return;
   }
 }
+
+// ---- stream validation ----------------------------------------------------------------
 
 TEST(RleValidate, RejectsMalformedStreams) {
   // 2 rows x 5 weights, block 2: blocks per row 3 (the last one short).
@@ -144,4 +534,90 @@ TEST(RleValidate, RejectsMalformedStreams) {
   EXPECT_EQ(check({1, 0, 0}), TNN_ERR_MODEL);  // shorter than its header
   const tnn_rle_weights none{nullptr, 0, 2};
   EXPECT_EQ(tnn_rle_validate(&none, 2, 5), TNN_ERR_ARG);
+}
+
+// ---- flash ratio (paper eq. 2) ----------------------------------------------------------
+//
+// eta = 1 / ((1 - rho) * (1 + 1/b)): dense bytes over coded bytes at block sparsity rho,
+// block size b, counting one skip byte per stored block of b weights. The real stream adds
+// a 4-byte header, pads a row's short last block to b values (row_len % b != 0) and rounds
+// the pruned block count; fillers (runs > 255 blocks) do not occur at these sparsities.
+// So the measured ratio meets eta within 10% for layers whose rows are a multiple of b and
+// whose coded size is at least ~40 bytes, i.e. dense size >= ~36 * eta weights (288 at
+// rho 0.9, b 4), where the header stays under 10%; asserted below for the benchmark layers
+// (4.6k to 20.7k weights) and linear layers of 1024 to 49152 weights. A depthwise 3x3 with
+// b = 2 or 4 codes each 3-value kernel row in 2 x 3 or 5 bytes and lands 25% below eta
+// (-27% at rho 0.9 with the header); tiny layers miss it through the header.
+
+namespace {
+
+double eta(double rho, int b) { return 1.0 / ((1.0 - rho) * (1.0 + 1.0 / b)); }
+
+// Dense bytes over coded bytes of a rows x row_len layer of non-zero weights pruned to rho.
+double measured_ratio(int rows, int row_len, int b, double rho, unsigned seed) {
+  std::mt19937 gen(seed);
+  auto w = nonzero_int8(std::size_t(rows * row_len), gen);
+  prune_blocks(w, rows, row_len, b, rho, 0, 0, gen);
+  const auto coded = rle_encode(w.data(), rows, row_len, b);
+  return double(rows) * row_len / double(coded.size());
+}
+
+struct FlashLayer {
+  const char* name;
+  int rows, row_len;
+};
+
+// The runtime benchmark's layers (bench/runtime_bench.cpp) in the coding's row layout.
+const FlashLayer kBenchLayers[] = {
+    {"conv3x3 14x14x48->48", 48, 3 * 3 * 48},
+    {"conv1x1 14x14x48->96", 96, 48},
+    {"linear 49x96->192", 192, 96},
+};
+
+}  // namespace
+
+TEST(FlashRatio, BenchmarkLayersMeetEq2WithinTenPercent) {
+  for (const auto& l : kBenchLayers)
+    for (int b : {2, 4})
+      for (double rho : {0.5, 0.75, 0.9}) {
+        const double r = measured_ratio(l.rows, l.row_len, b, rho, 7);
+        EXPECT_NEAR(r / eta(rho, b) - 1.0, 0.0, 0.10)
+            << l.name << " b" << b << " rho " << rho << ": measured " << r << ", eta " << eta(rho, b);
+      }
+  // depthwise 3x3 with blocks of 3 (one block per kernel row, the paper's choice)
+  for (double rho : {0.5, 0.75, 0.9}) {
+    const double r = measured_ratio(96 * 3, 3, 3, rho, 8);
+    EXPECT_NEAR(r / eta(rho, 3) - 1.0, 0.0, 0.10) << "dwconv3x3 b3 rho " << rho;
+  }
+}
+
+TEST(FlashRatio, LayersOfAtLeast1024WeightsMeetEq2WithinTenPercent) {
+  for (int in : {32, 64, 96, 128, 256})
+    for (int out : {32, 64, 192})
+      for (int b : {1, 2, 4, 8})
+        for (double rho : {0.5, 0.75, 0.9}) {
+          const double r = measured_ratio(out, in, b, rho, unsigned(in * out + b));
+          EXPECT_NEAR(r / eta(rho, b) - 1.0, 0.0, 0.10)
+              << "linear " << in << "->" << out << " b" << b << " rho " << rho;
+        }
+}
+
+TEST(FlashRatio, ShortBlocksAndTheHeaderMakeLayersDeviate) {
+  // depthwise 3x3, b = 2: per stored kernel row 2 entries of 3 bytes for 3 weights, so the
+  // ratio is 0.5 / (1 - rho) against eta = (2/3) / (1 - rho): 25% below; b = 4: one entry
+  // of 5 bytes, 0.6 / (1 - rho) against 0.8 / (1 - rho), 25% below too.
+  for (int b : {2, 4})
+    for (double rho : {0.5, 0.75, 0.9}) {
+      const double dev = measured_ratio(96 * 3, 3, b, rho, 9) / eta(rho, b) - 1.0;
+      EXPECT_NEAR(dev, -0.25, 0.03) << "dwconv3x3 b" << b << " rho " << rho;
+    }
+  // a linear 8 -> 8 at rho 0.9, b = 4: 2 of 16 blocks stored, 4 + 2 * 5 = 14 bytes for 64
+  EXPECT_LT(measured_ratio(8, 8, 4, 0.9, 10) / eta(0.9, 4) - 1.0, -0.10);
+}
+
+// One input and one output channel is a plain conv, not a depthwise one: its coded rows are
+// whole kernels (the cost model's and the coder's layout), and it takes the im2col scratch.
+TEST(SparseConv, OneChannelConvIsNotDepthwise) {
+  for (int b : {2, 3, 4})
+    SparseConvTester().input(6, 7, 1).output_channels(1).kernel(3).padding(1).block(b).sparsity(0.5).test();
 }

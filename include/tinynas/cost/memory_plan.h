@@ -4,8 +4,12 @@
 //
 // Time is counted in op steps: ops are numbered 0, 1, ... in execution order and a buffer
 // is live on [first_use, last_use], both inclusive. Two buffers may share bytes only when
-// their lifetimes do not intersect. Sizes and offsets are in bytes; offsets are not
-// aligned (int8 activations need none).
+// their lifetimes do not intersect. Sizes and offsets are in bytes. The planner places sizes
+// as given and adds no padding of its own; both strategies put every buffer at a sum of
+// other buffers' sizes (and head_tail measures the arena the same way), so when every size
+// is a multiple of some a, so is every offset and the arena size. plan_graph_memory()
+// (cost.h) relies on it: it rounds each size up to a multiple of kArenaAlignment (4) first,
+// so the runtime's int16 / int32 scratch and every activation start 4-byte aligned.
 //
 // Two strategies; plan() runs both and keeps the smaller arena (a tie keeps greedy):
 //  - greedy_by_size (TFLM's GreedyMemoryPlanner): buffers in order of size, largest first
@@ -29,6 +33,16 @@
 #include <vector>
 
 namespace tinynas::cost {
+
+/// Alignment of every buffer of a graph's arena (cost.h plan_graph_memory) and of the
+/// arena's size: the runtime's scratch holds int16 / int32 and is checked to be 4-byte
+/// aligned.
+constexpr std::int64_t kArenaAlignment = 4;
+
+/// `bytes` rounded up to a multiple of `alignment` (>= 1); bytes must be >= 0.
+constexpr std::int64_t align_up(std::int64_t bytes, std::int64_t alignment) {
+  return (bytes + alignment - 1) / alignment * alignment;
+}
 
 /// One request: `size` bytes live from op step `first_use` to `last_use` inclusive.
 struct Buffer {
