@@ -46,6 +46,20 @@ grep -Eq '^test split, 100 images: float \(pruned\) [0-9.]+%, int8 [0-9.]+%, PTQ
 drop=$(sed -n 's/.*"ptq_drop": \(-*[0-9.e-]*\).*/\1/p' "$q/quant.json")
 awk -v d="$drop" 'BEGIN { exit !(d <= 0.05 && d >= -0.05) }' || fail "PTQ drop $drop over 5 points on 100 images"
 
+# Export the int8 model as a C project and verify it on real test images: host bit-exact,
+# the Cortex-M7 build under QEMU, linked sizes equal to the cost model.
+"$tinynas" export "$recipe" "${sets[@]}" | tee "$work/export.txt"
+ex=$work/runs/e2e/export/e2e
+for f in model.h model.c Makefile main_host.c main_m7.c runtime/tnn_model.c export.json; do
+  [ -f "$ex/$f" ] || fail "export $f missing"
+done
+"$tinynas" verify "$recipe" "${sets[@]}" --images 20 --qemu-images 5 | tee "$work/verify.txt"
+grep -q '^host: 20 images, logits bit-exact with the integer evaluation' "$work/verify.txt" || fail "host run not bit-exact"
+if command -v qemu-system-arm > /dev/null && command -v arm-none-eabi-gcc > /dev/null; then
+  grep -q '^cortex-m7 (qemu mps2-an500): 5 images, identical to the host run' "$work/verify.txt" || fail "M7 run differs"
+fi
+grep -q '^verified' "$work/verify.txt" || fail "verification failed"
+
 sw=$work/runs/e2e/sweep
 "$tinynas" sweep "$recipe" "${sets[@]}" --set sparsenas.candidates=1 --set sparsenas.epochs=1 \
   --set sparsenas.finetune_epochs=1 --grid 'sparsenas.sparsity=[0.5,0.9]' --jobs 2 | tee "$work/sweep.txt"

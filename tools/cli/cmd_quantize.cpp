@@ -12,6 +12,7 @@
 #include "tinynas/cost/sparse_coding.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/core/json.h"
+#include "tinynas/export/model_data.h"
 #include "tinynas/nas/ptq.h"
 #include "tinynas/nas/saved_subnet.h"
 #include "tinynas/space/arch.h"
@@ -75,9 +76,12 @@ int run_quantize(const std::vector<std::string>& args) {
   q["agreement"] = r.agreement;
   for (const char* key : {"dense_accuracy", "pruned_accuracy", "achieved_sparsity"})
     if (const core::Json* v = s.info.find(key)) q[key] = *v;
-  // The cost model on the graph being exported (export.storage picks the weight storage).
+  // The cost model on the graph being exported, with the int8 weights' real zero blocks
+  // (export.storage picks the weight storage): the flash `tinynas export` will link.
   cost::CostOptions co;
   co.storage = cost::parse_storage_policy(recipe.export_.storage);
+  for (std::size_t i = 0; i < r.model.graph.ops.size(); ++i)
+    co.block_nonzero.push_back(exporter::weight_block_mask(r.model, i));
   const cost::Cost c = cost::evaluate(r.model.graph, co);
   q["params"] = c.params;
   q["effective_params"] = c.effective_params;

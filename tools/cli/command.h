@@ -32,5 +32,7 @@ Command sparsenas_finetune_command();
 Command sparsenas_quantize_command();
 std::vector<Command> sparsenas_commands();
 Command sweep_command();
+Command export_command();
+Command verify_command();
 
 }  // namespace tinynas::cli

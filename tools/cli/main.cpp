@@ -25,6 +25,8 @@ std::vector<Command> all_commands() {
       tinynas::cli::supernas_search_command()};
   for (auto& c : tinynas::cli::sparsenas_commands()) all.push_back(std::move(c));
   all.push_back(tinynas::cli::sweep_command());
+  all.push_back(tinynas::cli::export_command());
+  all.push_back(tinynas::cli::verify_command());
   return all;
 }
 

@@ -1,0 +1,48 @@
+// Code generation: an int8 model as a standalone C project (DESIGN.md §1, issue 7).
+//
+// The project directory holds:
+//   model.h, model.c     the model data as `const uint32_t tnn_model_data[]` (one blob in
+//                        the runtime's format, src/runtime/tnn_model.h, commented section by
+//                        section), its sizes and input quantization as macros
+//   runtime/             the runtime's sources, verbatim
+//   main_host.c          host program: classifies int8 images from a file
+//   main_m7.c, startup_m7.c, mps2_an500.ld
+//                        the same program for a Cortex-M7 (QEMU's mps2-an500 board,
+//                        output through semihosting)
+//   Makefile, README.md  builds both targets (-std=c99 -Wall -Wextra -Werror)
+//   model.tnnq           the int8 IR it was generated from (the reference `verify` runs)
+//   export.json          what was exported: provenance, the cost model's figures (flash,
+//                        peak SRAM, its lower bound), per-op storage and sizes
+// The directory is written next to its destination and moved into place when complete, so
+// a failed export never leaves a half-written project over a good one.
+#pragma once
+
+#include <string>
+
+#include "tinynas/compress/quant_model.h"
+#include "tinynas/core/json.h"
+#include "tinynas/export/model_data.h"
+
+namespace tinynas::exporter {
+
+struct ProjectOptions {
+  std::string name = "model";  ///< the model's name in model.h (a C string; any text)
+  ModelDataOptions data;
+};
+
+struct ExportResult {
+  ModelData data;
+  core::Json manifest;  ///< the contents of export.json
+};
+
+/// Writes the project to `dir` (created, or replaced when it exists). Throws core::Error
+/// naming the path when it cannot be written.
+ExportResult export_project(const compress::QuantizedModel& model, const std::string& dir,
+                            const ProjectOptions& options = {});
+
+/// The generated model.h / model.c text (also for tests).
+std::string model_header_source(const compress::QuantizedModel& model, const ModelData& data,
+                                const std::string& name);
+std::string model_data_source(const compress::QuantizedModel& model, const ModelData& data);
+
+}  // namespace tinynas::exporter

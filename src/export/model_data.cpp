@@ -1,0 +1,238 @@
+#include "tinynas/export/model_data.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "tinynas/core/error.h"
+#include "tinynas/cost/sparse_coding.h"
+
+extern "C" {
+#include "tnn_model.h"
+}
+
+namespace tinynas::exporter {
+namespace {
+
+using space::Op;
+using space::OpKind;
+
+static_assert(cost::kModelHeaderBytes == TNN_MODEL_HEADER_BYTES, "header size");
+static_assert(cost::kTensorRecordBytes == TNN_TENSOR_BYTES, "tensor record size");
+static_assert(cost::kOpRecordBytes == TNN_OP_BYTES, "op record size");
+static_assert(int(OpKind::attention_relu_linear) == TNN_OP_ATTENTION_RELU_LINEAR &&
+                  int(OpKind::conv) == TNN_OP_CONV && int(OpKind::layer_norm) == TNN_OP_LAYER_NORM,
+              "space::OpKind and tnn_op_kind share their numbering");
+
+std::string op_label(const compress::QuantizedModel& m, std::size_t i) {
+  const Op& op = m.graph.ops[i];
+  return "op " + std::to_string(i) + " " + op.name + " (" + space::to_string(op.kind) + ")";
+}
+
+std::int32_t to_i32(std::int64_t v, const std::string& what) {
+  if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max())
+    throw core::Error(what + ": " + std::to_string(v) + " does not fit the model format's int32");
+  return std::int32_t(v);
+}
+
+// Appends little-endian int32 words (the blob is only ever read on little-endian targets,
+// but writing bytes explicitly keeps the host's endianness out of the file).
+void put_words(std::vector<std::uint8_t>& out, const std::vector<std::int32_t>& words) {
+  for (std::int32_t w : words) {
+    const auto u = std::uint32_t(w);
+    for (int b = 0; b < 4; ++b) out.push_back(std::uint8_t(u >> (8 * b)));
+  }
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> weight_block_mask(const compress::QuantizedModel& m, std::size_t i) {
+  const Op& op = m.graph.ops.at(i);
+  if (!op.prunable) return {};
+  const cost::WeightLayout l = cost::weight_layout(op);
+  return cost::block_nonzero_mask(m.ops[i].weight.data(), l.rows, l.row_len, op.sparsity.block);
+}
+
+ModelData build_model_data(const compress::QuantizedModel& m, const ModelDataOptions& options) {
+  compress::validate(m);
+  const space::Graph& g = m.graph;
+  const std::size_t n_ops = g.ops.size(), n_tensors = g.tensors.size();
+
+  cost::CostOptions co;
+  co.storage = options.storage;
+  co.block_nonzero.resize(n_ops);
+  for (std::size_t i = 0; i < n_ops; ++i) co.block_nonzero[i] = weight_block_mask(m, i);
+  ModelData out;
+  out.cost = cost::evaluate(g, co);
+  out.plan = cost::plan_graph_memory(g, co);
+  if (out.plan.arena_size != out.cost.peak_sram)
+    throw core::Error("export: the memory plan's arena (" + std::to_string(out.plan.arena_size) +
+                      " B) differs from the cost model's peak SRAM (" +
+                      std::to_string(out.cost.peak_sram) + " B)");
+
+  // Where each tensor and each op's scratch lives in the arena.
+  std::vector<std::int64_t> tensor_offset(n_tensors, 0), scratch_offset(n_ops, 0), scratch_size(n_ops, 0);
+  for (const auto& b : out.plan.buffers) {
+    if (b.kind == cost::GraphBuffer::Kind::tensor) {
+      tensor_offset[std::size_t(b.index)] = b.offset;
+    } else {
+      scratch_offset[std::size_t(b.index)] = b.offset;
+      scratch_size[std::size_t(b.index)] = b.size;
+    }
+  }
+
+  std::vector<std::int32_t> data32;
+  std::vector<std::uint8_t> data8;
+  struct Pending {  // data sections, labelled once their final offsets are known
+    bool is32;
+    std::int64_t at, size;
+    std::string label;
+  };
+  std::vector<Pending> pending;
+  auto add32 = [&](const std::vector<std::int32_t>& v, const std::string& label) -> std::int32_t {
+    if (v.empty()) return -1;
+    const auto at = std::int64_t(data32.size());
+    data32.insert(data32.end(), v.begin(), v.end());
+    pending.push_back({true, at, std::int64_t(v.size()), label});
+    return to_i32(at, label);
+  };
+  auto add8 = [&](const std::uint8_t* p, std::size_t n, const std::string& label) -> std::int32_t {
+    const auto at = std::int64_t(data8.size());
+    data8.insert(data8.end(), p, p + n);
+    pending.push_back({false, at, std::int64_t(n), label});
+    return to_i32(at, label);
+  };
+
+  std::vector<std::int32_t> op_words;
+  out.storage.assign(n_ops, cost::Storage::dense);
+  for (std::size_t i = 0; i < n_ops; ++i) {
+    const Op& op = g.ops[i];
+    const compress::QuantOp& q = m.ops[i];
+    const std::string label = op_label(m, i);
+    const cost::OpCost& oc = out.cost.ops[i];
+    const compress::QParams& oq = m.tensors[std::size_t(op.output)];
+    std::int32_t rec[TNN_OP_WORDS];
+    std::fill(rec, rec + TNN_OP_WORDS, 0);
+    rec[0] = std::int32_t(op.kind);
+    for (int k = 0; k < 3; ++k) rec[2 + k] = k < int(op.inputs.size()) ? op.inputs[std::size_t(k)] : -1;
+    rec[5] = op.output;
+    rec[6] = to_i32(scratch_offset[i], label + " scratch offset");
+    rec[7] = to_i32(scratch_size[i], label + " scratch size");
+    const bool clamps = op.kind == OpKind::conv || op.kind == OpKind::linear || op.kind == OpKind::add ||
+                        op.kind == OpKind::layer_norm || op.kind == OpKind::seq_pool ||
+                        op.kind == OpKind::attention_softmax || op.kind == OpKind::attention_relu_linear;
+    rec[8] = clamps && op.relu ? std::max(-128, oq.zero_point) : -128;
+    rec[9] = 127;
+    rec[10] = rec[12] = rec[13] = rec[14] = -1;
+
+    // weights: dense bytes, or the run-length coded stream when the cost model chose it
+    if (!q.weight.empty()) {
+      out.storage[i] = oc.storage;
+      if (oc.storage == cost::Storage::sparse) {
+        const cost::WeightLayout l = cost::weight_layout(op);
+        const auto coded = cost::rle_encode(q.weight.data(), l.rows, l.row_len, op.sparsity.block);
+        if (std::int64_t(coded.size()) != oc.weight_bytes)
+          throw core::Error("export: " + label + " codes to " + std::to_string(coded.size()) +
+                            " B, the cost model says " + std::to_string(oc.weight_bytes) + " B");
+        rec[1] = TNN_OP_FLAG_SPARSE | (op.sparsity.block << 8);
+        rec[10] = add8(coded.data(), coded.size(),
+                       label + ": weights, run-length coded (block " + std::to_string(op.sparsity.block) + ")");
+        rec[11] = to_i32(std::int64_t(coded.size()), label);
+      } else {
+        const char* what = op.kind == OpKind::layer_norm ? ": gamma" : ": weights, dense";
+        rec[10] = add8(reinterpret_cast<const std::uint8_t*>(q.weight.data()), q.weight.size(), label + what);
+        rec[11] = to_i32(std::int64_t(q.weight.size()), label);
+      }
+    }
+    const bool has_bias = op.kind == OpKind::layer_norm ||
+                          ((op.kind == OpKind::conv || op.kind == OpKind::linear) && op.has_bias);
+    if (!has_bias && std::any_of(q.bias.begin(), q.bias.end(), [](std::int32_t b) { return b != 0; }))
+      throw core::Error("export: " + label + " has a non-zero bias but the graph says it has none");
+    if (has_bias) rec[12] = add32(q.bias, label + ": bias");
+    if (!q.multiplier.empty()) {
+      std::vector<std::int32_t> pc = q.multiplier;
+      pc.insert(pc.end(), q.shift.begin(), q.shift.end());
+      rec[13] = add32(pc, label + ": multipliers, shifts");
+    }
+    if (!q.steps.empty()) {
+      std::vector<std::int32_t> st;
+      for (const auto& s : q.steps) {
+        st.push_back(s.multiplier);
+        st.push_back(s.shift);
+      }
+      rec[14] = add32(st, label + ": requantization steps");
+    }
+    switch (op.kind) {
+      case OpKind::conv:
+        rec[15] = op.kernel_h, rec[16] = op.kernel_w, rec[17] = op.stride, rec[18] = op.padding;
+        rec[19] = op.groups;
+        break;
+      case OpKind::max_pool:
+      case OpKind::avg_pool:
+      case OpKind::mixed_pool:
+        rec[15] = op.kernel_h, rec[16] = op.kernel_w, rec[17] = op.stride, rec[18] = op.padding;
+        break;
+      case OpKind::add: rec[15] = q.left_shift; break;
+      case OpKind::attention_softmax:
+      case OpKind::attention_relu_linear: rec[15] = op.heads; break;
+      default: break;
+    }
+    op_words.insert(op_words.end(), rec, rec + TNN_OP_WORDS);
+  }
+
+  std::vector<std::int32_t> tensor_words;
+  for (std::size_t t = 0; t < n_tensors; ++t) {
+    const auto& s = g.tensors[t].shape;
+    tensor_words.insert(tensor_words.end(), {s.h, s.w, s.c, m.tensors[t].zero_point,
+                                             to_i32(tensor_offset[t], "tensor " + g.tensors[t].name)});
+  }
+
+  const std::int64_t data32_offset = TNN_MODEL_HEADER_BYTES + TNN_TENSOR_BYTES * std::int64_t(n_tensors) +
+                                     TNN_OP_BYTES * std::int64_t(n_ops);
+  const std::int64_t data8_offset = data32_offset + 4 * std::int64_t(data32.size());
+  const std::int64_t total = (data8_offset + std::int64_t(data8.size()) + 3) / 4 * 4;
+  if (total != out.cost.flash)
+    throw core::Error("export: the model data has " + std::to_string(total) +
+                      " B, the cost model predicts " + std::to_string(out.cost.flash) + " B");
+  const std::vector<std::int32_t> header = {
+      0x4d4e4e54,  // "TNNM" read as a little-endian word
+      TNN_MODEL_VERSION,
+      to_i32(total, "model size"),
+      0,  // CRC, filled below
+      std::int32_t(n_ops),
+      std::int32_t(n_tensors),
+      g.input,
+      g.output,
+      to_i32(out.plan.arena_size, "arena size"),
+      to_i32(data32_offset, "data32 offset"),
+      to_i32(data8_offset, "data8 offset"),
+      0};
+  auto& b = out.bytes;
+  put_words(b, header);
+  put_words(b, tensor_words);
+  put_words(b, op_words);
+  put_words(b, data32);
+  b.insert(b.end(), data8.begin(), data8.end());
+  b.resize(std::size_t(total), 0);
+  const auto crc = std::uint32_t(crc32(0L, b.data() + TNN_MODEL_HEADER_BYTES, uInt(b.size() - TNN_MODEL_HEADER_BYTES)));
+  for (int k = 0; k < 4; ++k) b[12 + std::size_t(k)] = std::uint8_t(crc >> (8 * k));
+
+  auto& sec = out.sections;
+  sec.push_back({0, TNN_MODEL_HEADER_BYTES, "header"});
+  sec.push_back({TNN_MODEL_HEADER_BYTES, TNN_TENSOR_BYTES * std::int64_t(n_tensors),
+                 "tensor table: h, w, c, zero point, arena offset"});
+  for (std::size_t i = 0; i < n_ops; ++i)
+    sec.push_back({TNN_MODEL_HEADER_BYTES + TNN_TENSOR_BYTES * std::int64_t(n_tensors) + TNN_OP_BYTES * std::int64_t(i),
+                   TNN_OP_BYTES, op_label(m, i) + ": record"});
+  for (const auto& p : pending)
+    sec.push_back({p.is32 ? data32_offset + 4 * p.at : data8_offset + p.at, p.is32 ? 4 * p.size : p.size,
+                   p.label});
+  std::stable_sort(sec.begin(), sec.end(), [](const BlobSection& x, const BlobSection& y) { return x.offset < y.offset; });
+  const std::int64_t end = data8_offset + std::int64_t(data8.size());
+  if (end < total) sec.push_back({end, total - end, "padding"});
+  return out;
+}
+
+}  // namespace tinynas::exporter

@@ -1,0 +1,247 @@
+/* Cortex-M7 program of an exported model (QEMU mps2-an500, startup_m7.c, mps2_an500.ld):
+ * main_host.c's program, with its files, output and exit status through semihosting.
+ *
+ *   qemu-system-arm -M mps2-an500 -nographic -icount shift=3 \
+ *     -semihosting-config enable=on,target=native,arg=model_m7.elf,arg=IMAGES[,arg=COUNT] \
+ *     -kernel model_m7.elf                                   (`make run-m7 IMAGES=...`)
+ *
+ * IMAGES (argv[1]; TNN_IMAGES_FILE when the command line has none) is opened on the host,
+ * relative to QEMU's working directory: raw int8 HWC images, TNN_MODEL_INPUT_SIZE bytes
+ * each. COUNT classifies at most the first COUNT images. Output, on QEMU's stdout:
+ *
+ *   image <i>: class <c> logits <l0> <l1> ...     as main_host.c prints it, then
+ *   icount <n>                                     instructions of that tnn_model_invoke
+ *   ...
+ *   invoke_stack <bytes>                           once, at the end: the deepest stack
+ *                                                  tnn_model_invoke used (all images)
+ *
+ * Exit status (QEMU's own): 0 success, 1 usage, 2 an unreadable or malformed IMAGES file
+ * or a model the runtime rejects, 3 an inference that failed; a CPU fault exits with 1
+ * after printing "fatal: ..." (startup_m7.c).
+ *
+ * Instruction counts. QEMU does not model the M7's pipeline, caches or DWT (DWT_CYCCNT
+ * reads 0); with `-icount shift=S` its virtual clock instead advances exactly 2^S ns per
+ * executed instruction. The board's FPGAIO COUNTER (0x40028018, prescaler 0) counts that
+ * clock at 25 MHz, i.e. one tick per 40 ns = 40 / 2^S instructions. `icount` is the tick
+ * difference across the tnn_model_invoke call times 40 / 2^S: the instructions executed
+ * from one counter read to the other, which is the whole inference plus about ten
+ * instructions of call and reads, to within one tick (5 instructions at S = 3, the
+ * default; 40 at S = 0: where the tick edges fall moves the same work by one tick from
+ * image to image). It is deterministic: it does not depend on the host. It is an
+ * instruction count, not M7 cycles (a real M7 dual-issues and waits on memory). The
+ * program is built for one S (TNN_ICOUNT_SHIFT, the Makefile's ICOUNT_SHIFT, 0..3) and
+ * checks it at start-up against a loop of known length; run without -icount, or with
+ * another shift, it prints a `note:` line and no icount lines.
+ *
+ * Stack: before each inference the free stack below the caller is filled with a
+ * pattern; `invoke_stack` is the depth of the lowest word found changed afterwards. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "tnn_model.h"
+
+#ifndef TNN_IMAGES_FILE
+#define TNN_IMAGES_FILE "images.bin"
+#endif
+#ifndef TNN_ICOUNT_SHIFT
+#define TNN_ICOUNT_SHIFT 3
+#endif
+#if TNN_ICOUNT_SHIFT < 0 || TNN_ICOUNT_SHIFT > 3
+#error "TNN_ICOUNT_SHIFT must be 0..3 (instructions per 25 MHz tick: 40 >> shift)"
+#endif
+#define TNN_INSNS_PER_TICK (40u >> TNN_ICOUNT_SHIFT)
+
+/* The tensor arena (no malloc); mps2_an500.ld puts it in its own section, .tnn_arena. Not
+ * static, so that the symbol and its size show in nm and the map file. */
+uint32_t tnn_arena[TNN_MODEL_ARENA_SIZE / 4];
+
+/* ---- timing: the MPS2 FPGAIO counter ------------------------------------------------- */
+
+#define FPGAIO_COUNTER (*(volatile uint32_t*)0x40028018u)  /* counts up at 25 MHz / (PRESCALE + 1) */
+#define FPGAIO_PRESCALE (*(volatile uint32_t*)0x4002801Cu)
+
+/* 2 * n instructions (n >= 1). */
+static void spin(uint32_t n) {
+  __asm__ volatile("1:\n\tsubs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
+}
+
+/* Whether the counter advances one tick per TNN_INSNS_PER_TICK instructions. */
+static int icount_check(uint32_t* measured, uint32_t* expected) {
+  const uint32_t n = 200000;
+  uint32_t t0, t1;
+  spin(n); /* translated once before it is timed */
+  t0 = FPGAIO_COUNTER;
+  spin(n);
+  t1 = FPGAIO_COUNTER;
+  *measured = t1 - t0;
+  *expected = 2 * n / TNN_INSNS_PER_TICK;
+  return *measured >= *expected && *measured <= *expected + 4;
+}
+
+/* ---- stack depth ---------------------------------------------------------------------- */
+
+extern uint32_t __stack_limit[];  /* mps2_an500.ld */
+#define STACK_PATTERN 0x5a17c0deu
+
+static uintptr_t stack_pointer(void) {
+  uintptr_t sp;
+  __asm__ volatile("mov %0, sp" : "=r"(sp));
+  return sp;
+}
+
+/* Fills the stack below this function's frame with the pattern. */
+static __attribute__((noinline)) void stack_paint(void) {
+  volatile uint32_t* p = __stack_limit;
+  const uintptr_t sp = stack_pointer();
+  while ((uintptr_t)p < sp) *p++ = STACK_PATTERN;
+}
+
+/* The lowest address written since stack_paint. */
+static uintptr_t stack_low_water(void) {
+  const volatile uint32_t* p = __stack_limit;
+  while (*p == STACK_PATTERN) ++p;
+  return (uintptr_t)p;
+}
+
+/* ---- output ----------------------------------------------------------------------------- */
+
+static void print_u64(uint64_t v) {
+  char buf[24];
+  int i = (int)sizeof buf - 1;
+  buf[i] = '\0';
+  do {
+    buf[--i] = (char)('0' + (int)(v % 10u));
+    v /= 10u;
+  } while (v != 0);
+  fputs(buf + i, stdout);
+}
+
+static const char* status_name(tnn_status s) {
+  switch (s) {
+    case TNN_OK: return "TNN_OK";
+    case TNN_ERR_ARG: return "TNN_ERR_ARG (a null pointer or an out-of-range parameter)";
+    case TNN_ERR_SHAPE: return "TNN_ERR_SHAPE (dimensions that do not fit together)";
+    case TNN_ERR_BUFFER: return "TNN_ERR_BUFFER (arena or scratch buffer too small)";
+    case TNN_ERR_MODEL: return "TNN_ERR_MODEL (corrupt or unsupported model data)";
+    case TNN_ERR_UNSUPPORTED: return "TNN_ERR_UNSUPPORTED (not supported by this build)";
+  }
+  return "unknown status";
+}
+
+static int parse_count(const char* text, long* count) {
+  char* end = NULL;
+  errno = 0;
+  *count = strtol(text, &end, 10);
+  return errno == 0 && end != text && *end == '\0' && *count >= 0;
+}
+
+int main(int argc, char** argv) {
+  const char* prog = argc > 0 ? argv[0] : "model_m7.elf";
+  const char* path = argc > 1 ? argv[1] : TNN_IMAGES_FILE;
+  long limit = -1, size, images, i;
+  FILE* f;
+  tnn_model model;
+  tnn_status st;
+  int8_t* input;
+  const int8_t* output;
+  uint32_t measured, expected;
+  int timed;
+  uintptr_t deepest = 0;
+
+  if (argc > 3 || (argc == 3 && !parse_count(argv[2], &limit))) {
+    fprintf(stderr,
+            "usage: %s [IMAGES [COUNT]]   (the semihosting command line; IMAGES defaults "
+            "to %s)\n",
+            prog, TNN_IMAGES_FILE);
+    return 1;
+  }
+
+  FPGAIO_PRESCALE = 0;
+  timed = icount_check(&measured, &expected);
+  if (!timed)
+    printf("note: no instruction counts: %lu timer ticks for a loop that takes %lu under "
+           "-icount shift=%d (run QEMU with -icount shift=%d)\n",
+           (unsigned long)measured, (unsigned long)expected, TNN_ICOUNT_SHIFT, TNN_ICOUNT_SHIFT);
+
+  st = tnn_model_init(&model, tnn_model_data, (uint32_t)sizeof tnn_model_data);
+  if (st != TNN_OK) {
+    fprintf(stderr, "%s: model %s: tnn_model_init failed with status %d: %s\n", prog,
+            TNN_MODEL_NAME, (int)st, status_name(st));
+    return 2;
+  }
+  if (tnn_model_arena_size(&model) > (int32_t)sizeof tnn_arena ||
+      tnn_model_input_size(&model) != TNN_MODEL_INPUT_SIZE ||
+      tnn_model_output_size(&model) != TNN_MODEL_OUTPUT_SIZE) {
+    fprintf(stderr,
+            "%s: model %s: the model data (arena %ld B, input %ld, output %ld) does not match "
+            "model.h (arena %ld B, input %ld, output %ld)\n",
+            prog, TNN_MODEL_NAME, (long)tnn_model_arena_size(&model),
+            (long)tnn_model_input_size(&model), (long)tnn_model_output_size(&model),
+            (long)sizeof tnn_arena, (long)TNN_MODEL_INPUT_SIZE, (long)TNN_MODEL_OUTPUT_SIZE);
+    return 2;
+  }
+
+  f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "%s: %s: cannot open (through semihosting, relative to QEMU's working "
+                    "directory)\n", prog, path);
+    return 2;
+  }
+  if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    fprintf(stderr, "%s: %s: cannot determine the file size\n", prog, path);
+    fclose(f);
+    return 2;
+  }
+  if (size % TNN_MODEL_INPUT_SIZE != 0) {
+    fprintf(stderr,
+            "%s: %s: size %ld bytes is not a multiple of the image size %ld bytes "
+            "(int8 HWC %s)\n",
+            prog, path, size, (long)TNN_MODEL_INPUT_SIZE, TNN_MODEL_NAME);
+    fclose(f);
+    return 2;
+  }
+  images = size / TNN_MODEL_INPUT_SIZE;
+  if (limit >= 0 && limit < images) images = limit;
+
+  input = tnn_model_input(&model, tnn_arena);
+  output = tnn_model_output(&model, tnn_arena);
+  for (i = 0; i < images; ++i) {
+    uint32_t t0, t1;
+    uintptr_t top, low;
+    int32_t k;
+    if (fread(input, 1, TNN_MODEL_INPUT_SIZE, f) != (size_t)TNN_MODEL_INPUT_SIZE) {
+      fprintf(stderr, "%s: %s: read error at image %ld\n", prog, path, i);
+      fclose(f);
+      return 2;
+    }
+    stack_paint();
+    top = stack_pointer();
+    t0 = FPGAIO_COUNTER;
+    st = tnn_model_invoke(&model, tnn_arena, (int32_t)sizeof tnn_arena);
+    t1 = FPGAIO_COUNTER;
+    low = stack_low_water();
+    if (top > low && top - low > deepest) deepest = top - low;
+    if (st != TNN_OK) {
+      fprintf(stderr, "%s: image %ld: tnn_model_invoke failed with status %d: %s\n", prog, i,
+              (int)st, status_name(st));
+      fclose(f);
+      return 3;
+    }
+    printf("image %ld: class %ld logits", i,
+           (long)tnn_argmax_s8(output, TNN_MODEL_OUTPUT_SIZE));
+    for (k = 0; k < TNN_MODEL_OUTPUT_SIZE; ++k) printf(" %d", (int)output[k]);
+    printf("\n");
+    if (timed) {
+      fputs("icount ", stdout);
+      print_u64((uint64_t)(t1 - t0) * TNN_INSNS_PER_TICK);
+      fputs("\n", stdout);
+    }
+  }
+  fclose(f);
+  if (images > 0) printf("invoke_stack %lu\n", (unsigned long)deepest);
+  fflush(stdout);
+  return 0;
+}

@@ -1,0 +1,353 @@
+#include "tinynas/export/verify.h"
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+
+#include "tinynas/compress/int8_runner.h"
+#include "tinynas/core/error.h"
+#include "tinynas/core/fs.h"
+
+namespace tinynas::exporter {
+namespace fs = std::filesystem;
+namespace {
+
+std::string quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+struct CommandResult {
+  int status = -1;  // exit status; 124 = timed out
+  std::string output;
+};
+
+// Runs `cmd` through sh with stderr folded into stdout and a time limit.
+CommandResult run_command(const std::string& cmd, int timeout_s) {
+  const std::string full = "timeout " + std::to_string(timeout_s) + " sh -c " + quote(cmd) + " 2>&1";
+  CommandResult r;
+  FILE* p = ::popen(full.c_str(), "r");
+  if (!p) throw core::Error("cannot run: " + cmd);
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+  return r;
+}
+
+bool have_program(const std::string& name) {
+  return run_command("command -v " + name + " >/dev/null", 10).status == 0;
+}
+
+std::string tail(const std::string& s, std::size_t n = 3000) {
+  return s.size() <= n ? s : "..." + s.substr(s.size() - n);
+}
+
+struct RunLine {
+  int cls = -1;
+  std::vector<int> logits;
+  std::int64_t icount = -1;
+};
+
+// Lines "image <i>: class <c> logits <l0> <l1> ..."; an "icount <n>" line belongs to the
+// image line before it and "invoke_stack <bytes>" to the run; other lines are ignored.
+struct Run {
+  std::map<int, RunLine> images;
+  std::int64_t invoke_stack = -1;
+};
+
+Run parse_run(const std::string& out) {
+  Run run;
+  std::istringstream in(out);
+  std::string line;
+  int last = -1;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string word;
+    if (!(ls >> word)) continue;
+    if (word == "icount") {
+      if (last >= 0) ls >> run.images[last].icount;
+      continue;
+    }
+    if (word == "invoke_stack") {
+      ls >> run.invoke_stack;
+      continue;
+    }
+    if (word != "image") continue;
+    std::string idx;
+    ls >> idx;
+    if (idx.empty() || idx.back() != ':') continue;
+    RunLine r;
+    const int i = std::atoi(idx.c_str());
+    bool logits = false;
+    while (ls >> word) {
+      if (word == "class") ls >> r.cls, logits = false;
+      else if (word == "logits") logits = true;
+      else if (logits) r.logits.push_back(std::atoi(word.c_str()));
+    }
+    run.images[i] = r;
+    last = i;
+  }
+  return run;
+}
+
+std::int64_t json_int(const core::Json& j, const char* key, const std::string& file) {
+  const core::Json* v = j.find(key);
+  if (!v) throw core::Error(file + ": missing key '" + key + "'");
+  return v->as_int();
+}
+
+// Symbols of an ELF (arm-none-eabi-nm -S): sizes of sized symbols, and values of the
+// linker script's absolute symbols (e.g. __stack_size), which have no size.
+struct Symbols {
+  std::map<std::string, std::int64_t> size, value;
+};
+
+Symbols read_symbols(const std::string& elf, int timeout_s) {
+  const auto r = run_command("arm-none-eabi-nm -S " + quote(elf), timeout_s);
+  if (r.status != 0) throw core::Error("arm-none-eabi-nm " + elf + " failed:\n" + tail(r.output));
+  Symbols s;
+  std::istringstream in(r.output);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::vector<std::string> f;
+    for (std::string w; ls >> w;) f.push_back(w);
+    if (f.size() == 4) s.size[f[3]] = std::stoll(f[1], nullptr, 16);
+    if (f.size() == 3 && (f[1] == "A" || f[1] == "a")) s.value[f[2]] = std::stoll(f[0], nullptr, 16);
+  }
+  return s;
+}
+
+// Bytes of the input sections a GNU ld map file assigns from objects whose path contains
+// "runtime/" to output sections that live in flash (.text, .rodata and friends).
+std::int64_t runtime_code_bytes(const std::string& map_file) {
+  std::ifstream in(map_file);
+  if (!in) throw core::Error(map_file + ": cannot read the map file");
+  std::string line, pending;
+  std::int64_t total = 0;
+  bool in_memory_map = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("Linker script and memory map", 0) == 0) in_memory_map = true;
+    if (!in_memory_map) continue;
+    // An input section line: " .text.name  0xADDR  0xSIZE  path/file.o"; long names wrap
+    // the rest onto the next line.
+    std::istringstream ls(line);
+    std::string sec, addr, size, obj;
+    if (!pending.empty()) {
+      sec = pending;
+      pending.clear();
+      if (!(ls >> addr >> size >> obj)) continue;
+    } else {
+      if (line.size() < 2 || line[0] != ' ' || line[1] != '.') continue;
+      if (!(ls >> sec)) continue;
+      if (!(ls >> addr)) {
+        pending = sec;
+        continue;
+      }
+      if (!(ls >> size >> obj)) continue;
+    }
+    if (addr.rfind("0x", 0) != 0 || size.rfind("0x", 0) != 0) continue;
+    const bool flash = sec.rfind(".text", 0) == 0 || sec.rfind(".rodata", 0) == 0;
+    if (flash && obj.find("runtime/") != std::string::npos) total += std::stoll(size, nullptr, 16);
+  }
+  return total;
+}
+
+}  // namespace
+
+core::Json VerifyReport::to_json() const {
+  core::Json j = core::Json::object();
+  j["ok"] = ok();
+  j["images"] = images;
+  j["host_mismatches"] = host_mismatches;
+  if (!first_mismatch.empty()) j["first_mismatch"] = first_mismatch;
+  if (host_correct >= 0) j["host_correct"] = host_correct;
+  j["qemu_ran"] = qemu_ran;
+  if (!qemu_skipped.empty()) j["qemu_skipped"] = qemu_skipped;
+  j["qemu_images"] = qemu_images;
+  j["qemu_mismatches"] = qemu_mismatches;
+  if (invoke_stack >= 0) j["invoke_stack"] = invoke_stack;
+  if (!qemu_icount.empty()) {
+    core::Json a = core::Json::array();
+    for (auto v : qemu_icount) a.push_back(v);
+    j["qemu_icount"] = a;
+  }
+  if (sizes_checked) {
+    core::Json s = core::Json::object();
+    s["model_data"] = sizes.model_data;
+    s["predicted_flash"] = sizes.predicted_flash;
+    s["arena"] = sizes.arena;
+    s["predicted_sram"] = sizes.predicted_sram;
+    s["text"] = sizes.text;
+    s["data"] = sizes.data;
+    s["bss"] = sizes.bss;
+    s["flash"] = sizes.flash;
+    s["runtime_code"] = sizes.runtime_code;
+    s["app_code"] = sizes.app_code;
+    s["stack"] = sizes.stack;
+    s["heap"] = sizes.heap;
+    s["sram"] = sizes.sram;
+    s["app_sram"] = sizes.app_sram;
+    j["sizes"] = s;
+  }
+  core::Json f = core::Json::array();
+  for (const auto& x : failures) f.push_back(x);
+  j["failures"] = f;
+  return j;
+}
+
+VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
+  auto log = [&](const std::string& s) {
+    if (o.log) o.log(s);
+  };
+  const std::string man_file = dir + "/export.json";
+  const core::Json man = core::Json::parse(core::read_text_file(man_file), man_file);
+  const compress::QuantizedModel model = compress::load_quantized(dir + "/model.tnnq");
+  const auto in_size = std::size_t(model.graph.shape(model.graph.input).numel());
+  const auto classes = std::size_t(model.graph.shape(model.graph.output).numel());
+
+  std::vector<std::vector<std::int8_t>> images = o.images;
+  if (images.empty()) {
+    std::mt19937_64 gen(o.seed);
+    std::uniform_int_distribution<int> d(-128, 127);
+    images.resize(std::size_t(std::max(1, o.random_images)));
+    for (auto& im : images) {
+      im.resize(in_size);
+      for (auto& v : im) v = std::int8_t(d(gen));
+    }
+  }
+  for (std::size_t i = 0; i < images.size(); ++i)
+    if (images[i].size() != in_size)
+      throw core::Error("verify: image " + std::to_string(i) + " has " + std::to_string(images[i].size()) +
+                        " values, the model takes " + std::to_string(in_size));
+
+  VerifyReport rep;
+  rep.images = int(images.size());
+  const fs::path vdir = fs::path(dir) / "verify";
+  fs::create_directories(vdir);
+  std::string blob;
+  for (const auto& im : images) blob.append(reinterpret_cast<const char*>(im.data()), im.size());
+  const std::string images_file = fs::absolute(vdir / "images.bin").string();
+  core::write_file_atomic(images_file, blob);
+
+  // The reference: the integer evaluation.
+  compress::Int8Runner runner(model);
+  std::vector<std::vector<std::int8_t>> ref;
+  for (const auto& im : images) ref.push_back(runner.run(im));
+
+  // 1. host
+  log("building the host program (make host)");
+  auto r = run_command("make -C " + quote(dir) + " host", o.timeout_s);
+  if (r.status != 0) throw core::Error(dir + ": 'make host' failed:\n" + tail(r.output));
+  log("running it on " + std::to_string(images.size()) + " images");
+  r = run_command("cd " + quote(dir) + " && ./classify " + quote(images_file), o.timeout_s);
+  core::write_file_atomic((vdir / "host.txt").string(), r.output);
+  if (r.status != 0) throw core::Error(dir + ": ./classify failed (status " + std::to_string(r.status) + "):\n" + tail(r.output));
+  const auto host = parse_run(r.output).images;
+  int correct = 0;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const auto it = host.find(int(i));
+    std::vector<int> want(ref[i].begin(), ref[i].end());
+    std::string why;
+    if (it == host.end()) why = "no output line";
+    else if (it->second.logits != want) why = "logits differ from the integer evaluation";
+    if (!why.empty()) {
+      if (rep.host_mismatches++ == 0) rep.first_mismatch = "host image " + std::to_string(i) + ": " + why;
+    }
+    if (it != host.end() && i < o.labels.size() && it->second.cls == o.labels[i]) ++correct;
+  }
+  if (!o.labels.empty()) rep.host_correct = correct;
+  if (rep.host_mismatches)
+    rep.failures.push_back(std::to_string(rep.host_mismatches) + " of " + std::to_string(images.size()) +
+                           " host runs differ from the integer evaluation (" + rep.first_mismatch + ")");
+  (void)classes;
+
+  // 2. Cortex-M7 under QEMU, 3. sizes
+  std::string missing;
+  for (const char* p : {"arm-none-eabi-gcc", "arm-none-eabi-nm", "arm-none-eabi-size", "qemu-system-arm"})
+    if (!have_program(p)) missing += std::string(missing.empty() ? "" : ", ") + p;
+  if (!o.qemu) {
+    rep.qemu_skipped = "disabled";
+  } else if (!missing.empty()) {
+    rep.qemu_skipped = "not installed: " + missing;
+    if (o.require_qemu) rep.failures.push_back("the Cortex-M7 check needs " + missing);
+  } else {
+    log("building the Cortex-M7 program (make m7)");
+    r = run_command("make -C " + quote(dir) + " m7", o.timeout_s);
+    if (r.status != 0) throw core::Error(dir + ": 'make m7' failed:\n" + tail(r.output));
+    const int n = o.qemu_images < 0 ? int(images.size()) : std::min<int>(o.qemu_images, int(images.size()));
+    std::string qimages = images_file;
+    if (n < int(images.size())) {
+      qimages = fs::absolute(vdir / "images_m7.bin").string();
+      core::write_file_atomic(qimages, blob.substr(0, std::size_t(n) * in_size));
+    }
+    log("running it under qemu-system-arm -M mps2-an500 on " + std::to_string(n) + " images");
+    r = run_command("make -s -C " + quote(dir) + " run-m7 IMAGES=" + quote(qimages), o.timeout_s);
+    core::write_file_atomic((vdir / "m7.txt").string(), r.output);
+    if (r.status != 0) throw core::Error(dir + ": the Cortex-M7 run failed (status " + std::to_string(r.status) + "):\n" + tail(r.output));
+    rep.qemu_ran = true;
+    rep.qemu_images = n;
+    const Run m7run = parse_run(r.output);
+    const auto& m7 = m7run.images;
+    rep.invoke_stack = m7run.invoke_stack;
+    std::string first;
+    for (int i = 0; i < n; ++i) {
+      const auto a = m7.find(i), b = host.find(i);
+      if (a == m7.end() || b == host.end() || a->second.logits != b->second.logits ||
+          a->second.cls != b->second.cls) {
+        if (rep.qemu_mismatches++ == 0) first = "image " + std::to_string(i);
+      } else if (a->second.icount >= 0) {
+        rep.qemu_icount.push_back(a->second.icount);
+      }
+    }
+    if (rep.qemu_mismatches)
+      rep.failures.push_back(std::to_string(rep.qemu_mismatches) + " of " + std::to_string(n) +
+                             " Cortex-M7 runs differ from the host run (first: " + first + ")");
+
+    const std::string elf = dir + "/model_m7.elf";
+    const Symbols syms = read_symbols(elf, o.timeout_s);
+    auto sym = [&](const std::map<std::string, std::int64_t>& m, const char* name) -> std::int64_t {
+      const auto it = m.find(name);
+      if (it == m.end()) throw core::Error(elf + ": no symbol " + name);
+      return it->second;
+    };
+    SizeBreakdown& s = rep.sizes;
+    s.model_data = sym(syms.size, "tnn_model_data");
+    s.arena = sym(syms.size, "tnn_arena");
+    s.stack = sym(syms.value, "__stack_size");
+    s.heap = sym(syms.value, "__heap_size");
+    s.predicted_flash = json_int(man, "flash", man_file);
+    s.predicted_sram = json_int(man, "peak_sram", man_file);
+    r = run_command("arm-none-eabi-size -B " + quote(elf), o.timeout_s);
+    {
+      std::istringstream ls(r.output);
+      std::string header;
+      std::getline(ls, header);
+      ls >> s.text >> s.data >> s.bss;
+    }
+    s.flash = s.text + s.data;
+    s.sram = s.data + s.bss;
+    s.runtime_code = runtime_code_bytes(dir + "/model_m7.map");
+    s.app_code = s.flash - s.model_data - s.runtime_code;
+    s.app_sram = s.sram - s.arena - s.stack - s.heap;
+    rep.sizes_checked = true;
+    if (s.model_data != s.predicted_flash)
+      rep.failures.push_back("tnn_model_data links to " + std::to_string(s.model_data) +
+                             " B, the cost model predicts " + std::to_string(s.predicted_flash) + " B");
+    if (s.arena != s.predicted_sram)
+      rep.failures.push_back("tnn_arena links to " + std::to_string(s.arena) +
+                             " B, the cost model predicts " + std::to_string(s.predicted_sram) + " B");
+  }
+  core::write_file_atomic((vdir / "report.json").string(), rep.to_json().dump_pretty() + "\n");
+  return rep;
+}
+
+}  // namespace tinynas::exporter

@@ -1,0 +1,206 @@
+// tinynas export / verify: the int8 model as a standalone C project for the MCU runtime,
+// and the check that the built project computes what the integer evaluation computes.
+#include <cstdio>
+#include <filesystem>
+
+#include <torch/torch.h>
+
+#include "args.h"
+#include "command.h"
+#include "space_context.h"
+#include "tinynas/compress/int8_runner.h"
+#include "tinynas/core/error.h"
+#include "tinynas/core/fs.h"
+#include "tinynas/cost/sparse_coding.h"
+#include "tinynas/data/dataset.h"
+#include "tinynas/data/loader.h"
+#include "tinynas/export/project.h"
+#include "tinynas/export/verify.h"
+#include "tinynas/train/evaluate.h"
+
+namespace tinynas::cli {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string run_dir_of(const config::Recipe& r) { return r.run.dir + "/" + r.run.name; }
+
+int run_export(const std::vector<std::string>& args) {
+  const auto a = parse_args(args,
+                            {{"--set", true, true}, {"-o", true, false}, {"--out", true, false},
+                             {"--storage", true, false}, {"--name", true, false}},
+                            1, 1);
+  const std::string& src = a.positional[0];
+  std::string model_file, out_dir, name, storage = "auto";
+  if (ends_with(src, ".tnnq")) {
+    if (a.has("--set")) throw UsageError("--set needs a recipe, not a model file");
+    model_file = src;
+    out_dir = a.get("-o", a.get("--out"));
+    if (out_dir.empty()) throw UsageError("export " + src + ": name the project directory with -o DIR");
+    name = std::filesystem::path(src).stem().string();
+  } else {
+    const SpaceContext ctx = load_space_context(a);
+    model_file = run_dir_of(ctx.recipe) + "/quant/model.tnnq";
+    if (!core::is_regular_file(model_file))
+      throw core::Error(model_file + " not found: run 'tinynas sparsenas quantize' first");
+    out_dir = a.get("-o", a.get("--out", run_dir_of(ctx.recipe) + "/export/" + ctx.recipe.run.name));
+    name = ctx.recipe.run.name;
+    storage = ctx.recipe.export_.storage;
+  }
+  storage = a.get("--storage", storage);
+  exporter::ProjectOptions o;
+  o.name = a.get("--name", name);
+  o.data.storage = cost::parse_storage_policy(storage);
+  const compress::QuantizedModel model = compress::load_quantized(model_file);
+  const auto r = exporter::export_project(model, out_dir, o);
+  const auto& d = r.data;
+  int sparse = 0, coded = 0;
+  for (std::size_t i = 0; i < d.storage.size(); ++i)
+    if (d.cost.ops[i].prunable) ++coded, sparse += d.storage[i] == cost::Storage::sparse;
+  std::printf("exported %s to %s\n", model_file.c_str(), out_dir.c_str());
+  std::printf("  model data %zu B (flash), %d of %d prunable layers run-length coded\n", d.bytes.size(),
+              sparse, coded);
+  std::printf("  arena %lld B (SRAM; lower bound %lld B, %s; greedy %lld B, head-tail %lld B)\n",
+              (long long)d.plan.arena_size, (long long)d.plan.lower_bound, cost::to_string(d.plan.strategy),
+              (long long)d.plan.greedy_arena, (long long)d.plan.head_tail_arena);
+  std::printf("  build: make -C %s host m7; check: tinynas verify %s\n", out_dir.c_str(), out_dir.c_str());
+  return 0;
+}
+
+// The first `count` images of the recipe's test split (val without one), quantized.
+void load_images(const config::Recipe& recipe, const compress::QuantizedModel& model, int count,
+                 exporter::VerifyOptions& o) {
+  const data::Datasets sets = data::open_datasets(recipe.data, recipe.source);
+  const data::ImageSet& set = sets.test.size() > 0 ? sets.test : sets.val;
+  if (set.size() == 0) throw core::Error("verify: the recipe's dataset has no test or val images");
+  auto lo = data::make_loader_options(recipe.data, sets.normalization, /*train=*/false, 64,
+                                      std::uint64_t(recipe.train.seed));
+  data::BatchLoader loader(set, lo);
+  loader.start_epoch(0);
+  compress::Int8Runner runner(model);
+  while (int(o.images.size()) < count) {
+    auto b = loader.next();
+    if (!b) break;
+    auto [images, labels] = train::to_tensors(*b, train::Placement{});
+    for (std::int64_t i = 0; i < images.size(0) && int(o.images.size()) < count; ++i) {
+      o.images.push_back(runner.quantize_image(images[i]));
+      o.labels.push_back(labels[i].item<std::int64_t>());
+    }
+  }
+}
+
+int run_verify(const std::vector<std::string>& args) {
+  const auto a = parse_args(args,
+                            {{"--set", true, true}, {"--images", true, false}, {"--qemu-images", true, false},
+                             {"--no-qemu", false, false}, {"--require-qemu", false, false},
+                             {"--seed", true, false}},
+                            1, 1);
+  const std::string& src = a.positional[0];
+  exporter::VerifyOptions o;
+  std::string dir;
+  int count = 16;
+  if (core::is_regular_file(src + "/export.json")) {
+    if (a.has("--set")) throw UsageError("--set needs a recipe, not a project directory");
+    dir = src;
+    count = int(a.get_int("--images", 16, 1, 1000000));
+    o.random_images = count;
+    o.seed = std::uint64_t(a.get_int("--seed", 1, 0, 1LL << 62));
+  } else {
+    if (std::filesystem::is_directory(src))
+      throw core::Error(src + ": not an exported project (no export.json); give a project directory or a recipe");
+    const SpaceContext ctx = load_space_context(a);
+    dir = run_dir_of(ctx.recipe) + "/export/" + ctx.recipe.run.name;
+    if (!core::is_regular_file(dir + "/export.json"))
+      throw core::Error(dir + "/export.json not found: run 'tinynas export' first");
+    count = int(a.get_int("--images", ctx.recipe.export_.verify_images, 1, 1000000));
+    o.qemu = ctx.recipe.export_.qemu;
+    const compress::QuantizedModel model = compress::load_quantized(dir + "/model.tnnq");
+    load_images(ctx.recipe, model, count, o);
+  }
+  if (a.has("--no-qemu")) o.qemu = false;
+  o.require_qemu = a.has("--require-qemu");
+  o.qemu_images = int(a.get_int("--qemu-images", -1, -1, 1000000));
+  o.log = [](const std::string& s) { std::fprintf(stderr, "verify: %s\n", s.c_str()); };
+  const auto r = exporter::verify_project(dir, o);
+
+  std::printf("host: %d images, logits %s the integer evaluation", r.images,
+              r.host_mismatches ? "DIFFER from" : "bit-exact with");
+  if (r.host_correct >= 0) std::printf(" (top-1 %d/%d correct)", r.host_correct, r.images);
+  std::printf("\n");
+  if (r.qemu_ran) {
+    std::printf("cortex-m7 (qemu mps2-an500): %d images, %s the host run", r.qemu_images,
+                r.qemu_mismatches ? "DIFFER from" : "identical to");
+    if (!r.qemu_icount.empty()) {
+      long double sum = 0;
+      for (auto v : r.qemu_icount) sum += v;
+      std::printf(", %.0Lf instructions per inference", sum / r.qemu_icount.size());
+    }
+    std::printf("\n");
+  } else {
+    std::printf("cortex-m7: skipped (%s)\n", r.qemu_skipped.c_str());
+  }
+  if (r.sizes_checked) {
+    const auto& s = r.sizes;
+    std::printf("flash %lld B = model data %lld B (predicted %lld) + runtime code %lld B + startup/main/libc %lld B\n",
+                (long long)s.flash, (long long)s.model_data, (long long)s.predicted_flash,
+                (long long)s.runtime_code, (long long)s.app_code);
+    std::printf("sram  %lld B = arena %lld B (predicted %lld) + stack %lld B + heap %lld B + libc/startup %lld B\n",
+                (long long)s.sram, (long long)s.arena, (long long)s.predicted_sram, (long long)s.stack,
+                (long long)s.heap, (long long)s.app_sram);
+    if (r.invoke_stack >= 0) std::printf("deepest stack of an inference on the M7: %lld B\n", (long long)r.invoke_stack);
+  }
+  for (const auto& f : r.failures) std::printf("FAILED: %s\n", f.c_str());
+  std::printf("%s (details in %s/verify/report.json)\n", r.ok() ? "verified" : "verification failed",
+              dir.c_str());
+  return r.ok() ? 0 : 1;
+}
+
+const char* kExportHelp =
+    "Writes an int8 model as a standalone C project: model.h/model.c (the model data:\n"
+    "weights dense or run-length coded per layer, op records with precomputed\n"
+    "requantization, the arena plan), the runtime's C sources, a host program and a\n"
+    "Cortex-M7 program for QEMU's mps2-an500 board, and a Makefile (make host / m7 /\n"
+    "run-m7). SOURCE is a model file (.tnnq, then -o is required) or a recipe (its\n"
+    "run.dir/run.name/quant/model.tnnq goes to run.dir/run.name/export/run.name/).\n"
+    "An existing project directory is replaced only once the new one is complete.\n"
+    "\n"
+    "options:\n"
+    "  -o, --out DIR     the project directory\n"
+    "  --storage S       weight storage: auto (smaller of dense and coded per layer,\n"
+    "                    default; recipe key export.storage), dense or sparse\n"
+    "  --name NAME       the model's name in model.h (default: the file or run name)\n"
+    "  --set KEY=VALUE   override a recipe key (repeatable)\n";
+
+const char* kVerifyHelp =
+    "Builds an exported project and checks it: the host program's logits on N images\n"
+    "equal the integer evaluation's bit for bit; the Cortex-M7 build run under\n"
+    "qemu-system-arm -M mps2-an500 prints the same logits; the linked model data and\n"
+    "arena equal the cost model's flash and peak SRAM (arm-none-eabi-nm), with the\n"
+    "flash and SRAM breakdown from arm-none-eabi-size and the map file. SOURCE is a\n"
+    "project directory (random images) or a recipe (the dataset's test images, with\n"
+    "accuracy). Writes DIR/verify/report.json; exits 1 when a check fails.\n"
+    "\n"
+    "options:\n"
+    "  --images N        images to check (default 16; recipe: export.verify_images)\n"
+    "  --qemu-images N   of those, how many run under QEMU (default all)\n"
+    "  --no-qemu         skip the Cortex-M7 checks\n"
+    "  --require-qemu    fail when arm-none-eabi-gcc or qemu-system-arm is missing\n"
+    "  --seed N          seed of the random images (project directory)\n"
+    "  --set KEY=VALUE   override a recipe key (repeatable)\n";
+
+}  // namespace
+
+Command export_command() {
+  return {{"export"}, "SOURCE [-o DIR] [--storage auto|dense|sparse] [--name NAME] [--set KEY=VALUE]...",
+          "write an int8 model as a C project for the MCU runtime", kExportHelp, run_export};
+}
+
+Command verify_command() {
+  return {{"verify"}, "DIR|RECIPE [--images N] [--qemu-images N] [--no-qemu] [--require-qemu]",
+          "check an exported project: host bit-exact, Cortex-M7 under QEMU, linker sizes",
+          kVerifyHelp, run_verify};
+}
+
+}  // namespace tinynas::cli
