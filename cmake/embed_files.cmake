@@ -29,5 +29,5 @@ foreach(entry ${FILES})
 endforeach()
 string(APPEND body "  };\n  return files;\n}\n\n}  // namespace tinynas::exporter\n")
 file(WRITE "${OUT}.new" "${body}")
-file(COPY_FILE "${OUT}.new" "${OUT}" ONLY_IF_DIFFERENT)
+configure_file("${OUT}.new" "${OUT}" COPYONLY)  # rewrites (and rebuilds) only on change
 file(REMOVE "${OUT}.new")

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <torch/torch.h>
 
@@ -26,9 +27,15 @@ void quantize_matmul(const std::vector<float>& weights, std::int64_t rows,
   const ChannelWeights w = quantize_per_channel(weights, rows, std::int64_t(weights.size()) / rows);
   q.weight = w.values;
   const std::vector<float> b = values_of(bias);
+  // The runtime accepts a bias only when adding K products of (int8 + offset) x int8 (each
+  // below 2^15 in magnitude) cannot leave int32 (tnn_model.h); a channel with a tiny
+  // weight scale (BatchNorm gamma near 0) could otherwise saturate past that.
+  const std::int64_t row_len = std::int64_t(weights.size()) / rows;
+  const std::int64_t headroom = std::int64_t(std::numeric_limits<std::int32_t>::max()) - 32768 * row_len;
   for (std::int64_t o = 0; o < rows; ++o) {
     const double acc_scale = in_scale * w.scales[std::size_t(o)];
-    q.bias.push_back(quantize_bias(b[std::size_t(o)], acc_scale));
+    q.bias.push_back(std::int32_t(
+        std::clamp<std::int64_t>(quantize_bias(b[std::size_t(o)], acc_scale), -headroom, headroom)));
     const Requant r = quantize_multiplier(acc_scale / out_scale);
     q.multiplier.push_back(r.multiplier);
     q.shift.push_back(r.shift);

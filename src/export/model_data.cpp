@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -136,6 +137,9 @@ ModelData build_model_data(const compress::QuantizedModel& m, const ModelDataOpt
         if (std::int64_t(coded.size()) != oc.weight_bytes)
           throw core::Error("export: " + label + " codes to " + std::to_string(coded.size()) +
                             " B, the cost model says " + std::to_string(oc.weight_bytes) + " B");
+        if (op.sparsity.block < 1 || op.sparsity.block > 255)
+          throw core::Error("export: " + label + ": block size " + std::to_string(op.sparsity.block) +
+                            " is outside the model format's 1..255");
         rec[1] = TNN_OP_FLAG_SPARSE | (op.sparsity.block << 8);
         rec[10] = add8(coded.data(), coded.size(),
                        label + ": weights, run-length coded (block " + std::to_string(op.sparsity.block) + ")");
@@ -218,6 +222,29 @@ ModelData build_model_data(const compress::QuantizedModel& m, const ModelDataOpt
   b.resize(std::size_t(total), 0);
   const auto crc = std::uint32_t(crc32(0L, b.data() + TNN_MODEL_HEADER_BYTES, uInt(b.size() - TNN_MODEL_HEADER_BYTES)));
   for (int k = 0; k < 4; ++k) b[12 + std::size_t(k)] = std::uint8_t(crc >> (8 * k));
+
+  // The runtime's own validation, as the device will run it at init: a model it would
+  // refuse must not be exported. Ops are checked one by one first, so the error names one.
+  {
+    std::vector<std::uint32_t> words(b.size() / 4);
+    std::memcpy(words.data(), b.data(), b.size());
+    tnn_model probe;
+    const tnn_status st = tnn_model_init(&probe, words.data(), std::uint32_t(b.size()));
+    if (st != TNN_OK) {
+      std::string culprit;
+      for (std::size_t i = 0; i < n_ops && culprit.empty(); ++i) {
+        const Op& op = g.ops[i];
+        if (op.kind != OpKind::conv && op.kind != OpKind::linear) continue;
+        const std::int64_t k = std::int64_t(m.ops[i].weight.size()) / std::max<std::int64_t>(1, std::int64_t(m.ops[i].bias.size()));
+        for (std::int32_t bias : m.ops[i].bias)
+          if (std::abs(std::int64_t(bias)) + 32768 * k > std::numeric_limits<std::int32_t>::max())
+            culprit = op_label(m, i) + ": a bias of " + std::to_string(bias) + " leaves no int32 headroom for " +
+                      std::to_string(k) + " products";
+      }
+      throw core::Error("export: the runtime refuses the model data (tnn_model_init status " +
+                        std::to_string(int(st)) + ")" + (culprit.empty() ? "" : ": " + culprit));
+    }
+  }
 
   auto& sec = out.sections;
   sec.push_back({0, TNN_MODEL_HEADER_BYTES, "header"});

@@ -21,20 +21,24 @@ std::string fmt(const char* f, long long a) {
   return buf;
 }
 
-// A C string literal of arbitrary text (names come from recipes).
+// A C string literal of arbitrary text (names come from recipes). '?' is escaped: -std=c99
+// has trigraphs ("??/" would end the literal).
 std::string c_string(const std::string& s) {
   std::string out = "\"";
   for (unsigned char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\', out += char(ch);
+    if (ch == '"' || ch == '\\' || ch == '?') out += '\\', out += char(ch);
     else if (ch < 32 || ch > 126) out += fmt("\\%03llo", ch);
     else out += char(ch);
   }
   return out + "\"";
 }
 
-// Text inside a C comment: no "*/".
+// Text inside a C comment: one line, no "*/", "/*" (-Wcomment) or "??" (trigraphs).
 std::string c_comment(std::string s) {
-  for (std::size_t p; (p = s.find("*/")) != std::string::npos;) s.replace(p, 2, "* /");
+  for (char& ch : s)
+    if (ch == '\n' || ch == '\r' || (static_cast<unsigned char>(ch) < 32 && ch != '\t')) ch = ' ';
+  for (const char* bad : {"*/", "/*", "??"})
+    for (std::size_t p; (p = s.find(bad)) != std::string::npos;) s.insert(p + 1, " ");
   return s;
 }
 
@@ -60,7 +64,7 @@ std::string model_header_source(const compress::QuantizedModel& m, const ModelDa
        std::to_string(d.plan.arena_size) + " B (SRAM; lower bound " +
        std::to_string(d.plan.lower_bound) + " B).\n";
   char scale[64];
-  std::snprintf(scale, sizeof scale, "%.9g", iq.scale);
+  std::snprintf(scale, sizeof scale, "%.9e", iq.scale);  // always a valid float literal
   s += " * Input: int8 HWC " + std::to_string(in.h) + "x" + std::to_string(in.w) + "x" +
        std::to_string(in.c) + ", real = " + scale + " * (q - " + std::to_string(iq.zero_point) +
        ") in the training normalization.\n";
@@ -183,7 +187,13 @@ ExportResult export_project(const compress::QuantizedModel& model, const std::st
   r.manifest = man;
 
   // Write everything next to the destination, then swap it in.
-  const fs::path target = fs::absolute(fs::path(dir));
+  // Normalized ("out/", "." and ".." name their directory); a symlink is followed, so the
+  // directory it points to is the one replaced.
+  fs::path target = fs::absolute(fs::path(dir)).lexically_normal();
+  if (target.filename().empty()) target = target.parent_path();
+  if (fs::is_symlink(target)) target = fs::canonical(target);
+  if (target.filename().empty() || target == target.root_path())
+    throw core::Error(dir + ": not a usable project directory");
   const fs::path parent = target.parent_path();
   const fs::path tmp = parent / (target.filename().string() + ".tmp-" + std::to_string(::getpid()));
   const fs::path old = parent / (target.filename().string() + ".old-" + std::to_string(::getpid()));
@@ -215,7 +225,8 @@ ExportResult export_project(const compress::QuantizedModel& model, const std::st
     }
     fs::rename(target, old, ec);
     if (ec) {
-      fs::remove_all(tmp, ec);
+      std::error_code ec2;
+      fs::remove_all(tmp, ec2);
       throw core::Error(target.string() + ": cannot replace it: " + ec.message());
     }
   }
@@ -224,7 +235,8 @@ ExportResult export_project(const compress::QuantizedModel& model, const std::st
     std::error_code ec2;
     if (fs::exists(old)) fs::rename(old, target, ec2);
     fs::remove_all(tmp, ec2);
-    throw core::Error(target.string() + ": cannot move the project into place: " + ec.message());
+    throw core::Error(target.string() + ": cannot move the project into place: " + ec.message() +
+                      (fs::exists(old) ? " (the previous project is in " + old.string() + ")" : ""));
   }
   fs::remove_all(old, ec);
   return r;

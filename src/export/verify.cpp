@@ -12,6 +12,8 @@
 #include "tinynas/compress/int8_runner.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
+#include "tinynas/cost/cost.h"
+#include "tinynas/export/model_data.h"
 
 namespace tinynas::exporter {
 namespace fs = std::filesystem;
@@ -96,12 +98,6 @@ Run parse_run(const std::string& out) {
     last = i;
   }
   return run;
-}
-
-std::int64_t json_int(const core::Json& j, const char* key, const std::string& file) {
-  const core::Json* v = j.find(key);
-  if (!v) throw core::Error(file + ": missing key '" + key + "'");
-  return v->as_int();
 }
 
 // Symbols of an ELF (arm-none-eabi-nm -S): sizes of sized symbols, and values of the
@@ -235,8 +231,10 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
   fs::create_directories(vdir);
   std::string blob;
   for (const auto& im : images) blob.append(reinterpret_cast<const char*>(im.data()), im.size());
-  const std::string images_file = fs::absolute(vdir / "images.bin").string();
-  core::write_file_atomic(images_file, blob);
+  // Paths handed to the project's programs are relative to it: the Makefile passes them
+  // to QEMU's semihosting unquoted.
+  const std::string images_file = "verify/images.bin";
+  core::write_file_atomic((vdir / "images.bin").string(), blob);
 
   // The reference: the integer evaluation.
   compress::Int8Runner runner(model);
@@ -286,8 +284,8 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
     const int n = o.qemu_images < 0 ? int(images.size()) : std::min<int>(o.qemu_images, int(images.size()));
     std::string qimages = images_file;
     if (n < int(images.size())) {
-      qimages = fs::absolute(vdir / "images_m7.bin").string();
-      core::write_file_atomic(qimages, blob.substr(0, std::size_t(n) * in_size));
+      qimages = "verify/images_m7.bin";
+      core::write_file_atomic((vdir / "images_m7.bin").string(), blob.substr(0, std::size_t(n) * in_size));
     }
     log("running it under qemu-system-arm -M mps2-an500 on " + std::to_string(n) + " images");
     r = run_command("make -s -C " + quote(dir) + " run-m7 IMAGES=" + quote(qimages), o.timeout_s);
@@ -324,9 +322,17 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
     s.arena = sym(syms.size, "tnn_arena");
     s.stack = sym(syms.value, "__stack_size");
     s.heap = sym(syms.value, "__heap_size");
-    s.predicted_flash = json_int(man, "flash", man_file);
-    s.predicted_sram = json_int(man, "peak_sram", man_file);
+    // The prediction, recomputed from the model file (not read back from what export
+    // wrote): the cost model with the int8 weights' zero blocks and the export's storage.
+    cost::CostOptions co;
+    const core::Json* policy = man.find("storage_policy");
+    co.storage = cost::parse_storage_policy(policy ? policy->as_string() : "auto");
+    for (std::size_t i = 0; i < model.graph.ops.size(); ++i) co.block_nonzero.push_back(weight_block_mask(model, i));
+    const cost::Cost predicted = cost::evaluate(model.graph, co);
+    s.predicted_flash = predicted.flash;
+    s.predicted_sram = predicted.peak_sram;
     r = run_command("arm-none-eabi-size -B " + quote(elf), o.timeout_s);
+    if (r.status != 0) throw core::Error("arm-none-eabi-size " + elf + " failed:\n" + tail(r.output));
     {
       std::istringstream ls(r.output);
       std::string header;

@@ -25,7 +25,7 @@ enum {
  * bias stay in int32); the pixels a pool or global average sums (256 * pixels < 2^31). */
 #define TNN_MAX_SIDE 65535
 #define TNN_MAX_ROW 65535
-#define TNN_MAX_POOL_PIXELS (1 << 23)
+#define TNN_MAX_POOL_PIXELS ((1 << 23) - 1)
 #define TNN_PRODUCT_BOUND 32768 /* >= |(x + input_offset) * w|, and |x * w| + |offset * w| */
 
 /* ---- CRC-32 ---------------------------------------------------------------------- */

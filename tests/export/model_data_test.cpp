@@ -32,7 +32,10 @@ std::vector<std::vector<std::int8_t>> run_blob(const std::vector<std::uint8_t>& 
   std::vector<std::uint32_t> words(blob.size() / 4);
   std::memcpy(words.data(), blob.data(), blob.size());
   tnn_model m;
-  EXPECT_EQ(tnn_model_init(&m, words.data(), std::uint32_t(blob.size())), TNN_OK);
+  if (tnn_model_init(&m, words.data(), std::uint32_t(blob.size())) != TNN_OK) {
+    ADD_FAILURE() << "tnn_model_init refused the blob";
+    return {};
+  }
   std::vector<std::uint32_t> arena(std::size_t(tnn_model_arena_size(&m)) / 4 + 1, 0xA5A5A5A5u);
   std::vector<std::vector<std::int8_t>> out;
   for (const auto& im : images) {
@@ -67,9 +70,13 @@ TEST(ModelData, InterpreterEqualsIntegerEvaluationOnEveryShippedSpace) {
         EXPECT_EQ(d.plan.arena_size, d.cost.peak_sram);
         EXPECT_EQ(d.bytes.size() % 4, 0u);
         for (std::size_t i = 0; i < d.storage.size(); ++i) {
-          if (!model.graph.ops[i].prunable) EXPECT_EQ(d.storage[i], cost::Storage::dense);
-          else if (policy == cost::StoragePolicy::sparse) EXPECT_EQ(d.storage[i], cost::Storage::sparse);
-          else if (policy == cost::StoragePolicy::dense) EXPECT_EQ(d.storage[i], cost::Storage::dense);
+          if (!model.graph.ops[i].prunable) {
+            EXPECT_EQ(d.storage[i], cost::Storage::dense);
+          } else if (policy == cost::StoragePolicy::sparse) {
+            EXPECT_EQ(d.storage[i], cost::Storage::sparse);
+          } else if (policy == cost::StoragePolicy::dense) {
+            EXPECT_EQ(d.storage[i], cost::Storage::dense);
+          }
           coded_layers += d.storage[i] == cost::Storage::sparse;
         }
         // the sections tile the blob
@@ -80,6 +87,7 @@ TEST(ModelData, InterpreterEqualsIntegerEvaluationOnEveryShippedSpace) {
         }
         EXPECT_EQ(at, std::int64_t(d.bytes.size()));
         const auto got = run_blob(d.bytes, images);
+        ASSERT_EQ(got.size(), images.size());
         for (std::size_t i = 0; i < images.size(); ++i) EXPECT_EQ(got[i], runner.run(images[i])) << "image " << i;
       }
     }

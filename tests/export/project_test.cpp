@@ -28,8 +28,11 @@ bool have(const char* program) {
 TEST(Project, HostBuildIsBitExactWithTheIntegerEvaluation) {
   tinynas::testing::TempDir tmp;
   const auto model = tinynas::testing::random_quantized_model(tinynas::testing::shipped_spaces().front(), 21, 60);
-  const std::string dir = tmp.file("proj");
-  const auto r = exporter::export_project(model, dir, {});
+  // a directory with a space, named with a trailing slash; a name full of C hazards
+  const std::string dir = tmp.file("my proj");
+  exporter::ProjectOptions po;
+  po.name = "a/*b*/ \"q\" ?\?/ ?\?! \\\nx";
+  exporter::export_project(model, dir + "/", po);
   for (const char* f : {"model.h", "model.c", "model.tnnq", "export.json", "Makefile", "main_host.c",
                         "main_m7.c", "startup_m7.c", "mps2_an500.ld", "README.md", "runtime/tnn_model.c",
                         "runtime/tnn_model.h", "runtime/tnn_sparse.c"})
@@ -92,7 +95,7 @@ TEST(Project, CortexM7RunMatchesHostAndLinkedSizesMatchTheCostModel) {
   for (const auto& file : tinynas::testing::shipped_spaces()) {
     SCOPED_TRACE(file);
     const auto model = tinynas::testing::random_quantized_model(file, 30 + std::uint64_t(n), n % 2 ? 0 : 70);
-    const std::string dir = tmp.file("m" + std::to_string(n++));
+    const std::string dir = tmp.file("m7 " + std::to_string(n++));
     const auto r = exporter::export_project(model, dir, {});
     exporter::VerifyOptions o;
     o.random_images = 3;
@@ -105,7 +108,6 @@ TEST(Project, CortexM7RunMatchesHostAndLinkedSizesMatchTheCostModel) {
     const auto& s = rep.sizes;
     EXPECT_EQ(s.model_data, r.data.cost.flash);
     EXPECT_EQ(s.arena, r.data.cost.peak_sram);
-    EXPECT_EQ(s.flash, s.model_data + s.runtime_code + s.app_code);
     EXPECT_GT(s.runtime_code, 1000);
     EXPECT_GT(s.app_code, 0);
     EXPECT_GE(s.sram, s.arena + s.stack);
