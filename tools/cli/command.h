@@ -34,5 +34,6 @@ std::vector<Command> sparsenas_commands();
 Command sweep_command();
 Command export_command();
 Command verify_command();
+Command run_command();
 
 }  // namespace tinynas::cli

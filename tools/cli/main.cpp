@@ -27,6 +27,7 @@ std::vector<Command> all_commands() {
   all.push_back(tinynas::cli::sweep_command());
   all.push_back(tinynas::cli::export_command());
   all.push_back(tinynas::cli::verify_command());
+  all.push_back(tinynas::cli::run_command());
   return all;
 }
 

@@ -1,0 +1,200 @@
+// tinynas run: the whole pipeline of a recipe into runs/<name>/ (DESIGN.md §1):
+//   analyze → train (or the supernet search when supernas.search) → sparsenas → finetune
+//   → quantize → export → verify → report.
+// Each stage runs the subcommand of the same job. A finished stage is recorded in
+// <run>/pipeline.json with a fingerprint of the recipe sections it depends on (and of the
+// stages before it); on re-run it is skipped while its fingerprint holds and its output
+// exists. A changed fingerprint or --from STAGE re-runs it and everything after it from
+// scratch; a stage that was interrupted (output present, not recorded) is resumed.
+// Under `tinynas launch --nproc N` every rank runs the data-parallel stages (train,
+// search, sparsenas, finetune); rank 0 alone runs the others and writes pipeline.json.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+
+#include "args.h"
+#include "command.h"
+#include "run_report.h"
+#include "tinynas/config/load.h"
+#include "tinynas/core/error.h"
+#include "tinynas/core/fs.h"
+#include "tinynas/core/json.h"
+
+namespace tinynas::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct Stage {
+  std::string name;
+  std::string what;
+  std::vector<std::string> sections;  ///< recipe sections (key prefixes) it depends on
+  bool collective = false;            ///< run by every rank under launch
+  bool resumable = false;             ///< takes --resume
+  std::function<Command()> command;
+  std::vector<std::string> extra;     ///< arguments after the recipe and --set values
+  std::string output;                 ///< relative to the run dir: exists once done
+  std::vector<std::string> clear;     ///< relative paths removed before a fresh run
+};
+
+std::uint64_t fnv1a(const std::string& s, std::uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+std::string hex(std::uint64_t v) {
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)v);
+  return buf;
+}
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoi(v) : fallback;
+}
+
+std::vector<Stage> stages_of(const config::Recipe& r) {
+  const std::string name = r.run.name;
+  std::vector<Stage> s;
+  s.push_back({"analyze", "SuperNAS space analysis (Algorithm 1)", {"data", "space", "supernas", "run.sram_kb", "run.flash_kb"},
+               false, false, supernas_analyze_command, {"--quiet"}, "supernas/analysis.json", {}});
+  if (r.supernas.search)
+    s.push_back({"search", "SuperNAS supernet search (Algorithm 2)", {"train", "distributed", "supernas"}, true, true,
+                 supernas_search_command, {"--quiet"}, "supernas/best.json",
+                 {"supernas/candidates.jsonl", "supernas/candidates", "supernas/best.json", "supernas/search.json"}});
+  else
+    s.push_back({"train", "supernet training (SPOS)", {"data", "space", "train", "distributed"}, true, true,
+                 train_command, {"--quiet"}, "supernet/recipe.resolved.yaml", {"supernet"}});
+  s.push_back({"sparsenas", "SparseNAS stage 1 (Algorithm 3)", {"sparsenas", "run.sram_kb", "run.flash_kb", "export.storage"},
+               true, true, sparsenas_search_command, {"--quiet"}, "sparsenas/best.json", {"sparsenas"}});
+  s.push_back({"finetune", "SparseNAS stage 2 (AGP fine-tuning)", {}, true, true, sparsenas_finetune_command,
+               {"--quiet"}, "sparsenas/final/subnet.json", {"sparsenas/finetune", "sparsenas/final"}});
+  s.push_back({"quantize", "INT8 post-training quantization", {"quant"}, false, false, sparsenas_quantize_command, {},
+               "quant/model.tnnq", {"quant"}});
+  s.push_back({"export", "C project for the MCU runtime", {"export.storage"}, false, false, export_command, {},
+               "export/" + name + "/export.json", {}});
+  s.push_back({"verify", "host bit-exact, Cortex-M7 under QEMU, linker sizes", {"export"}, false, false,
+               verify_command, {}, "export/" + name + "/verify/report.json", {}});
+  return s;
+}
+
+int run_pipeline(const std::vector<std::string>& args) {
+  const auto a = parse_args(args, {{"--set", true, true}, {"--from", true, false}}, 1, 1);
+  const std::string recipe_path = a.positional[0];
+  const auto& sets = a.all("--set");
+  const config::Recipe recipe = config::load_recipe(recipe_path, sets);
+  const std::string run_dir = recipe.run.dir + "/" + recipe.run.name;
+  const int rank = env_int("RANK", 0);
+  auto stages = stages_of(recipe);
+  stages.push_back({"report", "report.md / report.html", {}, false, false, nullptr, {}, "report/report.md", {}});
+
+  std::string from = a.get("--from");
+  if (!from.empty()) {
+    bool known = false;
+    std::vector<std::string> names;
+    for (const auto& s : stages) names.push_back(s.name), known |= s.name == from;
+    if (!known) {
+      std::string list;
+      for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+      throw UsageError("--from: unknown stage '" + from + "' (stages of this recipe: " + list + ")");
+    }
+  }
+
+  // Fingerprints: each stage's recipe sections, chained through the stages before it.
+  const auto flat = config::flat_values(recipe);
+  std::uint64_t chain = fnv1a(recipe.space.file + "|" + recipe.space.supernet);
+  std::vector<std::string> fingerprint;
+  for (const auto& s : stages) {
+    chain = fnv1a(s.name, chain);
+    for (const auto& [key, value] : flat)
+      for (const auto& sec : s.sections)
+        if (key == sec || key.rfind(sec + ".", 0) == 0) chain = fnv1a(key + "=" + value + ";", chain);
+    fingerprint.push_back(hex(chain));
+  }
+
+  const std::string state_file = run_dir + "/pipeline.json";
+  core::Json state = core::Json::object();
+  if (core::is_regular_file(state_file)) state = core::Json::parse(core::read_text_file(state_file), state_file);
+  if (!state.find("stages")) state["stages"] = core::Json::object();
+
+  bool forced = false, past_from = false;
+  for (std::size_t i = 0; i < stages.size(); ++i) {
+    const Stage& st = stages[i];
+    past_from |= st.name == from;
+    forced |= past_from;
+    const core::Json* rec = state["stages"].find(st.name);
+    const bool recorded = rec && rec->find("fingerprint") && rec->at("fingerprint").as_string() == fingerprint[i];
+    const bool present = fs::exists(run_dir + "/" + st.output);
+    if (!forced && recorded && present) {
+      if (rank == 0) std::printf("[%s] up to date, skipped\n", st.name.c_str());
+      continue;
+    }
+    forced = true;  // every later stage runs again: its inputs change
+    if (!st.collective && rank != 0) continue;
+    const bool fresh = rec != nullptr || past_from;  // a finished (or --from) stage restarts
+    if (rank == 0) {
+      std::printf("[%s] %s\n", st.name.c_str(), st.what.c_str());
+      std::fflush(stdout);
+    }
+    if (fresh && rank == 0)
+      for (const auto& c : st.clear) fs::remove_all(run_dir + "/" + c);
+    const auto t0 = std::chrono::steady_clock::now();
+    int rc = 0;
+    if (st.name == "report") {
+      const std::string dir = write_run_report(recipe, recipe_path);
+      std::printf("wrote %s/report.md, report.html\n", dir.c_str());
+    } else {
+      std::vector<std::string> cargs = {recipe_path};
+      for (const auto& v : sets) cargs.insert(cargs.end(), {"--set", v});
+      cargs.insert(cargs.end(), st.extra.begin(), st.extra.end());
+      if (st.resumable && !fresh) cargs.push_back("--resume");  // continues an interrupted run
+      rc = st.command().run(cargs);
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (rc != 0) {
+      if (rank == 0)
+        std::fprintf(stderr, "tinynas run: stage '%s' failed (exit %d); fix it and run again "
+                             "(finished stages are kept)\n", st.name.c_str(), rc);
+      return rc;
+    }
+    if (rank == 0) {
+      core::Json r = core::Json::object();
+      r["fingerprint"] = fingerprint[i];
+      r["seconds"] = seconds;
+      state["stages"][st.name] = r;
+      fs::create_directories(run_dir);
+      core::write_file_atomic(state_file, state.dump_pretty() + "\n");
+      std::printf("[%s] done in %.1f s\n", st.name.c_str(), seconds);
+      std::fflush(stdout);
+    }
+  }
+  if (rank == 0) std::printf("results in %s (report: %s/report/report.html)\n", run_dir.c_str(), run_dir.c_str());
+  return 0;
+}
+
+const char* kHelp =
+    "Runs a recipe's whole pipeline into run.dir/run.name/: SuperNAS space analysis,\n"
+    "supernet training (or the supernet search when supernas.search is true), SparseNAS\n"
+    "stage 1 and 2, INT8 quantization, export as a C project, verification (host; the\n"
+    "Cortex-M7 under QEMU when installed and export.qemu) and the report\n"
+    "(report/report.md, report.html). A finished stage is skipped while the recipe\n"
+    "sections it depends on are unchanged; an interrupted one is resumed; --from STAGE\n"
+    "runs a stage and all after it again. Under `tinynas launch --nproc N` the training\n"
+    "stages run data-parallel.\n"
+    "\n"
+    "stages: analyze, train | search, sparsenas, finetune, quantize, export, verify, report\n"
+    "\n"
+    "options:\n"
+    "  --set KEY=VALUE  override a recipe key (repeatable)\n"
+    "  --from STAGE     run STAGE and every later stage again\n";
+
+}  // namespace
+
+Command run_command() {
+  return {{"run"}, "RECIPE [--set KEY=VALUE]... [--from STAGE]",
+          "run the whole pipeline: analysis, training, SparseNAS, PTQ, export, verify, report", kHelp,
+          run_pipeline};
+}
+
+}  // namespace tinynas::cli

@@ -1,0 +1,344 @@
+#include "run_report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "tinynas/compress/quant_model.h"
+#include "tinynas/config/load.h"
+#include "tinynas/core/fs.h"
+#include "tinynas/core/json.h"
+#include "tinynas/core/svg.h"
+#include "tinynas/cost/cost.h"
+#include "tinynas/export/model_data.h"
+
+namespace tinynas::cli {
+namespace {
+namespace fs = std::filesystem;
+using core::Json;
+
+// The report as blocks, rendered once to Markdown and once to HTML.
+struct Block {
+  enum Kind { heading, text, table, plot } kind;
+  std::string body;                             // heading / text / plot file name
+  std::vector<std::vector<std::string>> rows;   // table: header first
+  std::string svg;                              // plot: the SVG itself
+};
+
+struct Report {
+  std::vector<Block> blocks;
+  void h(const std::string& s) { blocks.push_back({Block::heading, s, {}, {}}); }
+  void p(const std::string& s) { blocks.push_back({Block::text, s, {}, {}}); }
+  void t(std::vector<std::vector<std::string>> rows) { blocks.push_back({Block::table, "", std::move(rows), {}}); }
+  void plot(const std::string& file, const std::string& svg) { blocks.push_back({Block::plot, file, {}, svg}); }
+};
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+std::string pct(double v) { return fmt("%.2f%%", 100 * v); }
+std::string kb(double bytes) { return fmt("%.1f KB", bytes / 1024.0); }
+
+std::optional<Json> load_json(const std::string& path) {
+  if (!core::is_regular_file(path)) return std::nullopt;
+  try {
+    return Json::parse(core::read_text_file(path), path);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::vector<Json> load_jsonl(const std::string& path) {
+  std::vector<Json> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) try {
+        out.push_back(Json::parse(line, path));
+      } catch (const std::exception&) {
+      }
+  return out;
+}
+
+double num(const Json& j, const char* key, double fallback = -1) {
+  const Json* v = j.find(key);
+  return v && (v->is_number()) ? v->as_double() : fallback;
+}
+std::string str(const Json& j, const char* key) {
+  const Json* v = j.find(key);
+  return v && v->is_string() ? v->as_string() : std::string();
+}
+
+std::string render_md(const Report& r) {
+  std::string s;
+  for (const auto& b : r.blocks) {
+    switch (b.kind) {
+      case Block::heading: s += (s.empty() ? "# " : "\n## ") + b.body + "\n\n"; break;
+      case Block::text: s += b.body + "\n\n"; break;
+      case Block::plot: s += "![" + b.body + "](" + b.body + ")\n\n"; break;
+      case Block::table:
+        for (std::size_t i = 0; i < b.rows.size(); ++i) {
+          s += "|";
+          for (std::string c : b.rows[i]) {
+            for (std::size_t p = 0; (p = c.find('|', p)) != std::string::npos; p += 2) c.insert(p, "\\");
+            s += " " + c + " |";
+          }
+          s += "\n";
+          if (i == 0) {
+            s += "|";
+            for (std::size_t k = 0; k < b.rows[0].size(); ++k) s += "---|";
+            s += "\n";
+          }
+        }
+        s += "\n";
+        break;
+    }
+  }
+  return s;
+}
+
+std::string render_html(const Report& r) {
+  std::string s = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tinynas report</title>\n"
+                  "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+                  "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.2em .6em;"
+                  "text-align:left;font-size:90%}th{background:#f3f3f3}code{background:#f3f3f3}</style>\n"
+                  "</head><body>\n";
+  bool first = true;
+  for (const auto& b : r.blocks) {
+    switch (b.kind) {
+      case Block::heading:
+        s += (first ? "<h1>" : "<h2>") + core::xml_escape(b.body) + (first ? "</h1>\n" : "</h2>\n");
+        first = false;
+        break;
+      case Block::text: s += "<p>" + core::xml_escape(b.body) + "</p>\n"; break;
+      case Block::plot: s += "<div>" + b.svg + "</div>\n"; break;
+      case Block::table:
+        s += "<table>\n";
+        for (std::size_t i = 0; i < b.rows.size(); ++i) {
+          s += "<tr>";
+          for (const auto& c : b.rows[i])
+            s += (i == 0 ? "<th>" : "<td>") + core::xml_escape(c) + (i == 0 ? "</th>" : "</td>");
+          s += "</tr>\n";
+        }
+        s += "</table>\n";
+        break;
+    }
+  }
+  return s + "</body></html>\n";
+}
+
+}  // namespace
+
+std::string write_run_report(const config::Recipe& recipe, const std::string& recipe_path) {
+  const std::string run = recipe.run.dir + "/" + recipe.run.name;
+  const std::string out = run + "/report";
+  fs::create_directories(out);
+  Report r;
+  r.h("tinynas run " + recipe.run.name);
+  {
+    const std::time_t now = std::time(nullptr);
+    char when[64];
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+    r.p("Recipe " + recipe_path + ", run directory " + run + ", written " + when + ". Limits: " +
+        fmt("%g", recipe.run.sram_kb) + " KB SRAM, " + fmt("%g", recipe.run.flash_kb) + " KB flash.");
+  }
+
+  // Stages and their wall time.
+  r.h("Stages");
+  if (auto st = load_json(run + "/pipeline.json"); st && st->find("stages")) {
+    std::vector<std::vector<std::string>> rows = {{"stage", "wall time"}};
+    double total = 0;
+    for (const auto& [name, v] : st->at("stages").items()) {
+      const double s = num(v, "seconds", 0);
+      total += s;
+      rows.push_back({name, fmt("%.1f s", s)});
+    }
+    rows.push_back({"total", fmt("%.1f s", total)});
+    r.t(rows);
+  } else {
+    r.p("No pipeline.json: the stages were run one by one.");
+  }
+
+  // Supernet training.
+  r.h("Supernet training");
+  {
+    core::LineSeries acc{"val accuracy (mean over paths)", {}, {}, "#3b73b9"};
+    core::LineSeries loss{"train loss", {}, {}, "#c0392b"};
+    for (const auto& m : load_jsonl(run + "/supernet/metrics.jsonl")) {
+      if (str(m, "type") == "epoch" && num(m, "val_accuracy") >= 0) {
+        acc.x.push_back(num(m, "epoch"));
+        acc.y.push_back(num(m, "val_accuracy"));
+      } else if (str(m, "type") == "step" && num(m, "loss") >= 0) {
+        loss.x.push_back(num(m, "epoch"));
+        loss.y.push_back(num(m, "loss"));
+      }
+    }
+    if (acc.x.empty() && loss.x.empty()) {
+      r.p("No supernet/metrics.jsonl (the supernet came from the supernet search, or training did not run).");
+    } else {
+      // one loss point per ~1% of training keeps the plot light
+      core::LineSeries thin = loss;
+      if (loss.x.size() > 200) {
+        thin.x.clear(), thin.y.clear();
+        const std::size_t stride = loss.x.size() / 200;
+        for (std::size_t i = 0; i < loss.x.size(); i += stride) thin.x.push_back(loss.x[i]), thin.y.push_back(loss.y[i]);
+      }
+      const auto svg1 = core::line_svg({thin}, {"Supernet training loss", "epoch", "loss"});
+      core::write_file_atomic(out + "/train_loss.svg", svg1);
+      r.plot("train_loss.svg", svg1);
+      if (!acc.x.empty()) {
+        const auto svg2 = core::line_svg({acc}, {"Supernet validation accuracy", "epoch", "accuracy"});
+        core::write_file_atomic(out + "/train_accuracy.svg", svg2);
+        r.plot("train_accuracy.svg", svg2);
+        r.p("Final validation accuracy (mean over the sampled paths): " + pct(acc.y.back()) + ".");
+      }
+    }
+  }
+
+  // SuperNAS.
+  r.h("SuperNAS space analysis");
+  if (auto a = load_json(run + "/supernas/analysis.json")) {
+    const Json* acc = a->find("accepted");
+    r.p(std::string("The space is ") + (acc && acc->as_bool() ? "ACCEPTED" : "REJECTED") +
+        " for the limits (Algorithm 1); details in supernas/analysis.txt.");
+    for (const char* f : {"params.svg", "peak_sram.svg", "flash.svg"}) {
+      const std::string path = run + "/supernas/" + f;
+      if (core::is_regular_file(path)) {
+        const std::string svg = core::read_text_file(path);
+        core::write_file_atomic(out + "/supernas_" + f, svg);
+        r.plot(std::string("supernas_") + f, svg);
+      }
+    }
+  } else {
+    r.p("Not run.");
+  }
+
+  // SparseNAS candidates.
+  r.h("SparseNAS candidates");
+  {
+    const auto cands = load_jsonl(run + "/sparsenas/candidates.jsonl");
+    if (cands.empty()) {
+      r.p("No sparsenas/candidates.jsonl.");
+    } else {
+      std::vector<std::vector<std::string>> rows = {{"#", "path", "sparse config", "pruned accuracy", "flash", "peak SRAM"}};
+      std::vector<core::ScatterPoint> pts;
+      for (const auto& c : cands) {
+        rows.push_back({fmt("%.0f", num(c, "index")), str(c, "arch"), str(c, "sparse"),
+                        num(c, "pruned_accuracy") >= 0 ? pct(num(c, "pruned_accuracy")) : str(c, "status"),
+                        num(c, "flash") >= 0 ? kb(num(c, "flash")) : "-", num(c, "peak_sram") >= 0 ? kb(num(c, "peak_sram")) : "-"});
+        if (num(c, "pruned_accuracy") >= 0 && num(c, "flash") >= 0)
+          pts.push_back({num(c, "flash") / 1024.0, num(c, "pruned_accuracy"), str(c, "arch"), false});
+      }
+      r.t(rows);
+      if (!pts.empty()) {
+        core::ScatterOptions so;
+        so.title = "SparseNAS candidates: pruned accuracy vs flash";
+        so.x_label = "flash (KB)";
+        so.y_label = "pruned accuracy";
+        so.markers.push_back({double(recipe.run.flash_kb), "flash limit"});
+        const auto svg = core::scatter_svg(pts, so);
+        core::write_file_atomic(out + "/sparsenas_pareto.svg", svg);
+        r.plot("sparsenas_pareto.svg", svg);
+      }
+    }
+  }
+
+  // Accuracy.
+  r.h("Accuracy");
+  if (auto q = load_json(run + "/quant/quant.json")) {
+    std::vector<std::vector<std::string>> rows = {{"model", "accuracy"}};
+    if (num(*q, "dense_accuracy") >= 0) rows.push_back({"dense subnet (val)", pct(num(*q, "dense_accuracy"))});
+    if (num(*q, "pruned_accuracy") >= 0) rows.push_back({"pruned, fine-tuned (val)", pct(num(*q, "pruned_accuracy"))});
+    rows.push_back({"pruned float (" + str(*q, "eval_split") + ")", pct(num(*q, "float_accuracy"))});
+    rows.push_back({"int8, runtime kernels (" + str(*q, "eval_split") + ")", pct(num(*q, "int8_accuracy"))});
+    r.t(rows);
+    r.p("Winner: " + str(*q, "arch") + " with sparse config " + str(*q, "sparse") + "; PTQ drop " +
+        fmt("%.2f", 100 * num(*q, "ptq_drop", 0)) + " points on " + fmt("%.0f", num(*q, "eval_images", 0)) + " images.");
+  } else {
+    r.p("No quant/quant.json.");
+  }
+
+  // The exported model: per layer, memory plan, sizes.
+  const std::string exp = run + "/export/" + recipe.run.name;
+  r.h("Exported model");
+  if (auto e = load_json(exp + "/export.json")) {
+    r.p("C project: " + exp + " (make host / make m7).");
+    std::vector<std::vector<std::string>> rows = {{"op", "kind", "sparsity", "block", "storage", "weights (B)", "dense (B)"}};
+    for (const auto& op : e->at("ops").elements()) {
+      if (num(op, "dense_weight_bytes", 0) <= 0) continue;
+      rows.push_back({str(op, "name"), str(op, "kind"), fmt("%.0f%%", 100 * num(op, "sparsity", 0)),
+                      num(op, "block", 0) > 0 ? fmt("%.0f", num(op, "block")) : "-", str(op, "storage"),
+                      fmt("%.0f", num(op, "weight_bytes", 0)), fmt("%.0f", num(op, "dense_weight_bytes", 0))});
+    }
+    r.t(rows);
+    // the memory plan over time, from the exported model itself
+    try {
+      const auto model = compress::load_quantized(exp + "/model.tnnq");
+      cost::CostOptions co;
+      co.storage = cost::parse_storage_policy(str(*e, "storage_policy").empty() ? "auto" : str(*e, "storage_policy"));
+      for (std::size_t i = 0; i < model.graph.ops.size(); ++i) co.block_nonzero.push_back(exporter::weight_block_mask(model, i));
+      const auto plan = cost::plan_graph_memory(model.graph, co);
+      core::LineSeries live{"live bytes", {}, {}, "#3b73b9"};
+      for (std::size_t step = 0; step < model.graph.ops.size(); ++step) {
+        double bytes = 0;
+        for (const auto& b : plan.buffers)
+          if (b.first_use <= int(step) && int(step) <= b.last_use) bytes += double(b.size);
+        live.x.push_back(double(step));
+        live.y.push_back(bytes);
+      }
+      core::LineSeries arena{std::string("arena (") + cost::to_string(plan.strategy) + ")", {0, double(model.graph.ops.size() - 1)},
+                             {double(plan.arena_size), double(plan.arena_size)}, "#c0392b"};
+      const auto svg = core::line_svg({live, arena}, {"Memory plan: bytes live at each op", "op step", "bytes"});
+      core::write_file_atomic(out + "/memory_plan.svg", svg);
+      r.plot("memory_plan.svg", svg);
+      r.p("Arena " + std::to_string(plan.arena_size) + " B; lower bound (largest live set) " +
+          std::to_string(plan.lower_bound) + " B at op step " + std::to_string(plan.lower_bound_step) +
+          "; greedy-by-size " + std::to_string(plan.greedy_arena) + " B, head-tail " +
+          std::to_string(plan.head_tail_arena) + " B.");
+    } catch (const std::exception& ex) {
+      r.p(std::string("Memory plan unavailable: ") + ex.what());
+    }
+    std::vector<std::vector<std::string>> sizes = {{"", "predicted (cost model)", "measured"}};
+    const auto v = load_json(exp + "/verify/report.json");
+    const Json* s = v ? v->find("sizes") : nullptr;
+    sizes.push_back({"model data (flash)", fmt("%.0f B", num(*e, "flash", 0)),
+                     s ? fmt("%.0f B (tnn_model_data)", num(*s, "model_data", 0)) : "-"});
+    sizes.push_back({"arena (SRAM)", fmt("%.0f B", num(*e, "peak_sram", 0)),
+                     s ? fmt("%.0f B (tnn_arena)", num(*s, "arena", 0)) : "-"});
+    if (s) {
+      sizes.push_back({"flash linked (Cortex-M7)", "", fmt("%.0f B", num(*s, "flash", 0)) + " = model data + runtime " +
+                                                             fmt("%.0f", num(*s, "runtime_code", 0)) + " + other " +
+                                                             fmt("%.0f", num(*s, "app_code", 0))});
+      sizes.push_back({"SRAM linked (Cortex-M7)", "", fmt("%.0f B", num(*s, "sram", 0)) + " = arena + stack " +
+                                                            fmt("%.0f", num(*s, "stack", 0)) + " + heap " +
+                                                            fmt("%.0f", num(*s, "heap", 0)) + " + other " +
+                                                            fmt("%.0f", num(*s, "app_sram", 0))});
+    }
+    r.t(sizes);
+    if (v) {
+      const Json* ok = v->find("ok");
+      std::string line = std::string("Verification: ") + (ok && ok->as_bool() ? "passed" : "FAILED") + "; host " +
+                         fmt("%.0f", num(*v, "images", 0)) + " images bit-exact with the integer evaluation";
+      const Json* qr = v->find("qemu_ran");
+      if (qr && qr->as_bool()) line += ", Cortex-M7 (QEMU) " + fmt("%.0f", num(*v, "qemu_images", 0)) + " images identical";
+      else line += ", Cortex-M7 not run (" + str(*v, "qemu_skipped") + ")";
+      if (const Json* ic = v->find("qemu_icount"); ic && !ic->elements().empty())
+        line += ", " + fmt("%.0f", ic->elements().front().as_double()) + " instructions per inference";
+      r.p(line + ".");
+    }
+  } else {
+    r.p("Not exported.");
+  }
+
+  core::write_file_atomic(out + "/report.md", render_md(r));
+  core::write_file_atomic(out + "/report.html", render_html(r));
+  return out;
+}
+
+}  // namespace tinynas::cli
