@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "tinynas/core/error.h"
+#include "tinynas/cost/cost.h"
 
 extern "C" {
 #include "tnn_nn.h"
@@ -35,33 +36,6 @@ tnn_activation activation(const Op& op, const QParams& out) {
   return {op.relu ? std::max(-128, out.zero_point) : -128, 127};
 }
 
-std::int32_t scratch_bytes(const space::Graph& g, const Op& op) {
-  const auto& in = g.shape(op.inputs[0]);
-  switch (op.kind) {
-    case OpKind::conv: {
-      const tnn_dims i = map_dims(in), f = filter_dims(op);
-      return tnn_conv_s8_get_buffer_size(&i, &f);
-    }
-    case OpKind::linear: {
-      const tnn_dims f = filter_dims(op);
-      return tnn_linear_s8_get_buffer_size(&f);
-    }
-    case OpKind::attention_softmax: {
-      const tnn_dims k = token_dims(g.shape(op.inputs[1]));
-      return tnn_attention_s8_get_buffer_size(&k);
-    }
-    case OpKind::attention_relu_linear: {
-      const tnn_dims q = token_dims(in), v = token_dims(g.shape(op.inputs[2]));
-      return tnn_linear_attention_s8_get_buffer_size(&q, &v, op.heads);
-    }
-    case OpKind::seq_pool: {
-      const tnn_dims i = token_dims(in);
-      return tnn_seq_pool_s8_get_buffer_size(&i);
-    }
-    default: return 0;
-  }
-}
-
 }  // namespace
 
 Int8Runner::Int8Runner(const QuantizedModel& model) : model_(model) {
@@ -70,12 +44,10 @@ Int8Runner::Int8Runner(const QuantizedModel& model) : model_(model) {
   tensors_.resize(g.tensors.size());
   for (std::size_t t = 0; t < g.tensors.size(); ++t)
     tensors_[t].assign(std::size_t(g.tensors[t].shape.numel()), 0);
-  std::int32_t scratch = 0;
-  for (const Op& op : g.ops) {
-    const std::int32_t s = scratch_bytes(g, op);
-    if (s < 0) throw core::Error("op '" + op.name + "': the runtime cannot size its scratch");
-    scratch = std::max(scratch, s);
-  }
+  // The dense kernels' scratch, as the cost model states the runtime's contract (tested
+  // against the kernels' get_buffer_size partners in tests/cost/runtime_contract_test.cpp).
+  std::int64_t scratch = 0;
+  for (const Op& op : g.ops) scratch = std::max(scratch, cost::scratch_bytes(g, op, cost::Storage::dense));
   // Kernels read int32 scratch: keep it 4-byte aligned (vector storage is).
   scratch_.assign(std::size_t(scratch) + 4, 0);
 }

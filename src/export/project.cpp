@@ -111,16 +111,13 @@ std::string model_data_source(const compress::QuantizedModel& m, const ModelData
   const std::size_t words = d.bytes.size() / 4;
   std::string line;
   for (std::size_t w = 0; w < words; ++w) {
-    bool labelled = false;
     while (next_section < d.sections.size() &&
            std::size_t(d.sections[next_section].offset) < 4 * (w + 1)) {
       if (!line.empty()) s += line + "\n", line.clear();
       const auto& sec = d.sections[next_section++];
       s += "    /* @" + std::to_string(sec.offset) + " " + c_comment(sec.label) + " (" +
            std::to_string(sec.size) + " B) */\n";
-      labelled = true;
     }
-    (void)labelled;
     const std::uint32_t v = std::uint32_t(d.bytes[4 * w]) | std::uint32_t(d.bytes[4 * w + 1]) << 8 |
                             std::uint32_t(d.bytes[4 * w + 2]) << 16 | std::uint32_t(d.bytes[4 * w + 3]) << 24;
     char buf[16];

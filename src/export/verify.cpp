@@ -208,7 +208,6 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
   const core::Json man = core::Json::parse(core::read_text_file(man_file), man_file);
   const compress::QuantizedModel model = compress::load_quantized(dir + "/model.tnnq");
   const auto in_size = std::size_t(model.graph.shape(model.graph.input).numel());
-  const auto classes = std::size_t(model.graph.shape(model.graph.output).numel());
 
   std::vector<std::vector<std::int8_t>> images = o.images;
   if (images.empty()) {
@@ -266,7 +265,6 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
   if (rep.host_mismatches)
     rep.failures.push_back(std::to_string(rep.host_mismatches) + " of " + std::to_string(images.size()) +
                            " host runs differ from the integer evaluation (" + rep.first_mismatch + ")");
-  (void)classes;
 
   // 2. Cortex-M7 under QEMU, 3. sizes
   std::string missing;
