@@ -131,12 +131,35 @@ std::string model_data_source(const compress::QuantizedModel& m, const ModelData
   return s;
 }
 
+std::vector<std::string> limits_exceeded(const cost::Cost& c, const cost::Limits& l) {
+  std::vector<std::string> over;
+  auto check = [&](std::int64_t value, std::int64_t limit, const char* what, const char* key,
+                   const char* unit) {
+    if (limit > 0 && value > limit)
+      over.push_back(std::string(what) + " " + std::to_string(value) + unit + " exceeds " + key + " (" +
+                     std::to_string(limit) + unit + ")");
+  };
+  check(c.flash, l.flash_bytes, "model data (flash)", "run.flash_kb", " B");
+  check(c.peak_sram, l.sram_bytes, "arena (peak SRAM)", "run.sram_kb", " B");
+  check(c.effective_params, l.effective_params, "effective parameters", "run.params_k", "");
+  return over;
+}
+
 ExportResult export_project(const compress::QuantizedModel& model, const std::string& dir,
                             const ProjectOptions& options) {
   ExportResult r;
   r.data = build_model_data(model, options.data);
   const ModelData& d = r.data;
   const auto& g = model.graph;
+  std::vector<std::string> over;
+  if (options.limits) {
+    over = limits_exceeded(d.cost, *options.limits);
+    if (!over.empty() && options.enforce_limits) {
+      std::string msg = "export to " + dir + ": the model does not fit the target:";
+      for (const auto& o : over) msg += " " + o + ";";
+      throw LimitsExceeded(msg + " nothing written");
+    }
+  }
 
   core::Json man = core::Json::object();
   man["format"] = "tinynas-export";
@@ -159,6 +182,17 @@ ExportResult export_project(const compress::QuantizedModel& model, const std::st
   man["effective_macs"] = d.cost.effective_macs;
   man["params"] = d.cost.params;
   man["effective_params"] = d.cost.effective_params;
+  if (options.limits) {
+    core::Json lim = core::Json::object();
+    lim["sram_bytes"] = options.limits->sram_bytes;
+    lim["flash_bytes"] = options.limits->flash_bytes;
+    lim["effective_params"] = options.limits->effective_params;
+    core::Json o = core::Json::array();
+    for (const auto& line : over) o.push_back(line);
+    lim["exceeded"] = o;
+    lim["fits"] = over.empty();
+    man["limits"] = lim;
+  }
   const auto& iq = model.tensors[std::size_t(g.input)];
   man["input"] = space::to_string(g.shape(g.input));
   man["input_scale"] = iq.scale;

@@ -16,6 +16,13 @@
 namespace tinynas::nas {
 namespace {
 
+// Algorithm 1's ResourceEval as printed: the memory limits; a parameter budget only sets
+// the λ bounds (ParamBound::params).
+cost::Limits memory_only(cost::Limits l) {
+  l.effective_params = 0;
+  return l;
+}
+
 constexpr std::uint64_t kAnalysisStream = 0x5a1a'0001;
 
 std::string fmt(const char* f, double v) {
@@ -107,7 +114,7 @@ struct Classifier {
     s.macs = c.macs;
     s.peak_sram = c.peak_sram;
     s.flash = c.flash;
-    s.fits = cost::fits(c, opt.limits);
+    s.fits = cost::fits(c, memory_only(opt.limits));
     s.accepted = s.fits && double(c.params) >= lo && double(c.params) <= hi;
     s.weight = weight;
     return s;
@@ -140,7 +147,12 @@ double weighted_quantile(std::vector<std::pair<double, double>> vw, double q) {
 }
 
 double limit_of(const AnalysisOptions& o) {
-  return double(o.bound == ParamBound::sram ? o.limits.sram_bytes : o.limits.flash_bytes);
+  switch (o.bound) {
+    case ParamBound::sram: return double(o.limits.sram_bytes);
+    case ParamBound::flash: return double(o.limits.flash_bytes);
+    case ParamBound::params: return double(o.limits.effective_params);
+  }
+  return 0;
 }
 
 }  // namespace
@@ -148,10 +160,18 @@ double limit_of(const AnalysisOptions& o) {
 ParamBound parse_param_bound(const std::string& text) {
   if (text == "sram") return ParamBound::sram;
   if (text == "flash") return ParamBound::flash;
-  throw core::Error("supernas.param_bound: '" + text + "' is not sram or flash");
+  if (text == "params") return ParamBound::params;
+  throw core::Error("supernas.param_bound: '" + text + "' is not sram, flash or params");
 }
 
-const char* to_string(ParamBound bound) { return bound == ParamBound::sram ? "sram" : "flash"; }
+const char* to_string(ParamBound bound) {
+  switch (bound) {
+    case ParamBound::sram: return "sram";
+    case ParamBound::flash: return "flash";
+    case ParamBound::params: return "params";
+  }
+  return "?";
+}
 
 AnalysisResult analyze_space(const space::SpaceDef& def, space::Shape input, int classes,
                              const AnalysisOptions& opt) {
@@ -163,6 +183,8 @@ AnalysisResult analyze_space(const space::SpaceDef& def, space::Shape input, int
   r.space_id = def.id;
   r.options = opt;
   const double limit = limit_of(opt);
+  if (opt.bound == ParamBound::params && limit <= 0)
+    throw core::Error("supernas.param_bound: params needs a parameter budget (run.params_k)");
   const Classifier classify{opt, opt.lambda_lo * limit, opt.lambda_up * limit};
   r.param_lo = std::llround(classify.lo);
   r.param_hi = std::llround(classify.hi);
@@ -317,7 +339,9 @@ core::Json to_json(const AnalysisResult& r) {
 std::string format_report(const AnalysisResult& r) {
   const auto& o = r.options;
   std::ostringstream out;
-  const char* lname = o.bound == ParamBound::sram ? "L_m (SRAM)" : "L_s (flash)";
+  const char* lname = o.bound == ParamBound::sram    ? "L_m (SRAM)"
+                      : o.bound == ParamBound::flash ? "L_s (flash)"
+                                                     : "the parameter budget";
   out << "space " << r.space_id << ": " << r.n_samples << " models "
       << (r.method == "exhaustive" ? "(the whole space, enumerated)" : "sampled") << "\n";
   out << "limits: SRAM " << fmt("%.1f", double(o.limits.sram_bytes) / 1024) << " KiB, flash "

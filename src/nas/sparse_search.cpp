@@ -281,7 +281,8 @@ SparseCandidate sparse_candidate_from_json(const core::Json& j, const std::strin
 SparseSearchResult search_sparse(const SparseSearchOptions& opt, const data::Datasets& sets,
                                  const space::SpaceDef& def, train::DistributedGroup& group) {
   const auto& sp = opt.recipe.sparsenas;
-  const auto limits = cost::Limits::from_kb(opt.recipe.run.sram_kb, opt.recipe.run.flash_kb);
+  const auto limits = cost::Limits::from_kb(opt.recipe.run.sram_kb, opt.recipe.run.flash_kb,
+                                            opt.recipe.run.params_k);
   const auto choices = space::sparse_choices(sp.sparsity, sp.block);
   cost::CostOptions co;
   co.storage = cost::parse_storage_policy(opt.recipe.export_.storage);

@@ -178,7 +178,8 @@ Candidate candidate_from_json(const core::Json& j, const std::string& where) {
 SearchResult search_supernets(const SearchOptions& opt, const data::Datasets& sets,
                               const space::SpaceDef& def, train::DistributedGroup& group) {
   const auto& sn = opt.recipe.supernas;
-  const auto limits = cost::Limits::from_kb(opt.recipe.run.sram_kb, opt.recipe.run.flash_kb);
+  const auto limits = cost::Limits::from_kb(opt.recipe.run.sram_kb, opt.recipe.run.flash_kb,
+                                            opt.recipe.run.params_k);
   const auto choices =
       space::sparse_choices(opt.recipe.sparsenas.sparsity, opt.recipe.sparsenas.block);
   cost::CostOptions co;

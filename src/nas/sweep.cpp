@@ -152,7 +152,8 @@ SweepRow sweep_row(const SweepPoint& point, const core::Json* q, const config::R
   r.peak_sram = count("peak_sram");
   r.macs = count("macs");
   r.achieved_sparsity = num("achieved_sparsity", 0);
-  r.fits = double(r.flash) <= limits.flash_kb * 1024 && double(r.peak_sram) <= limits.sram_kb * 1024;
+  r.fits = double(r.flash) <= limits.flash_kb * 1024 && double(r.peak_sram) <= limits.sram_kb * 1024 &&
+           (limits.params_k <= 0 || double(r.effective_params) <= limits.params_k * 1000);
   return r;
 }
 

@@ -85,3 +85,18 @@ TEST(PathCost, HandWorkedSparseConfig) {
   EXPECT_EQ(c.ops[0].scratch_bytes, 18);
   EXPECT_EQ(c.peak_sram, 320);
 }
+
+TEST(PathCost, LimitsIncludeTheParameterBudgetWhenSet) {
+  Net n;
+  const space::SparseConfig sp = space::parse_sparse("hw:D50/2.M50/4.P0/2", n.layout);
+  const cost::Cost c = cost::evaluate_path(n.layout, n.arch, &sp);  // 1376 B, 320 B, 184 params
+  EXPECT_TRUE(cost::fits(c, cost::Limits{320, 1376, 0}));
+  EXPECT_FALSE(cost::fits(c, cost::Limits{319, 1376, 0}));
+  EXPECT_FALSE(cost::fits(c, cost::Limits{320, 1372, 0}));
+  EXPECT_TRUE(cost::fits(c, cost::Limits{320, 1376, 184}));   // effective, not dense (270)
+  EXPECT_FALSE(cost::fits(c, cost::Limits{320, 1376, 183}));
+  const auto l = cost::Limits::from_kb(64, 256, 100);
+  EXPECT_EQ(l.sram_bytes, 65536);
+  EXPECT_EQ(l.flash_bytes, 262144);
+  EXPECT_EQ(l.effective_params, 100000);
+}

@@ -86,6 +86,42 @@ TEST(Project, ReexportReplacesTheDirectoryOnlyWhenComplete) {
     EXPECT_EQ(e.path().filename().string(), "proj") << "left behind: " << e.path();
 }
 
+// Limits are checked on the exact figures: over them, nothing is written (or, when not
+// enforced, the project says so in export.json).
+TEST(Project, LimitsAreCheckedOnTheExactFigures) {
+  tinynas::testing::TempDir tmp;
+  const auto model = tinynas::testing::random_quantized_model(tinynas::testing::shipped_spaces().front(), 8, 0);
+  const std::string dir = tmp.file("proj");
+  exporter::ProjectOptions po;
+  const auto fit = exporter::export_project(model, dir, po);
+  const cost::Cost& c = fit.data.cost;
+  const std::string before = core::read_text_file(dir + "/model.c");
+
+  po.limits = cost::Limits{c.peak_sram, c.flash, c.effective_params};  // exactly at the limits
+  const auto at = exporter::export_project(model, dir, po);
+  EXPECT_TRUE(at.manifest.at("limits").at("fits").as_bool());
+
+  po.limits = cost::Limits{c.peak_sram - 4, c.flash, c.effective_params};
+  const std::string e = tinynas::testing::error_of([&] { exporter::export_project(model, dir, po); });
+  EXPECT_NE(e.find("arena (peak SRAM) " + std::to_string(c.peak_sram) + " B exceeds run.sram_kb"), std::string::npos) << e;
+  EXPECT_NE(e.find("nothing written"), std::string::npos) << e;
+  EXPECT_THROW(exporter::export_project(model, dir, po), exporter::LimitsExceeded);
+  EXPECT_EQ(core::read_text_file(dir + "/model.c"), before);
+
+  po.limits = cost::Limits{c.peak_sram, c.flash - 4, c.effective_params - 1};
+  const auto over = exporter::limits_exceeded(c, *po.limits);
+  ASSERT_EQ(over.size(), 2u);
+  EXPECT_NE(over[0].find("model data (flash)"), std::string::npos);
+  EXPECT_NE(over[1].find("effective parameters"), std::string::npos);
+  po.enforce_limits = false;
+  exporter::export_project(model, dir, po);
+  const auto manifest = core::Json::parse(core::read_text_file(dir + "/export.json"), "export.json");
+  const auto& lim = manifest.at("limits");
+  EXPECT_FALSE(lim.at("fits").as_bool());
+  EXPECT_EQ(lim.at("exceeded").size(), 2u);
+  EXPECT_EQ(lim.at("flash_bytes").as_int(), c.flash - 4);
+}
+
 // Cortex-M7 under QEMU and the linker's sizes, on a model of each shipped space.
 TEST(Project, CortexM7RunMatchesHostAndLinkedSizesMatchTheCostModel) {
   if (!have("arm-none-eabi-gcc") || !have("qemu-system-arm"))

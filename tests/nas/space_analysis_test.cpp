@@ -8,6 +8,7 @@
 #include "space/fixtures.h"
 #include "support/temp_dir.h"
 #include "tinynas/config/load.h"
+#include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/nas/space_analysis.h"
 #include "tinynas/nas/supernet_search.h"
@@ -106,6 +107,26 @@ TEST(SpaceAnalysis, HandBuiltSpaceIsEnumeratedToTheExactProbability) {
   EXPECT_TRUE(nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o).accepted);
   o.lambda_up = 118.0 / 450.0;  // and so are the λ bounds: k5 (118) still accepted
   EXPECT_EQ(nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o).n_accept, 4);
+}
+
+// ParamBound::params scales the λ bounds by the parameter budget; the budget does not enter
+// the fit test (memory only, as Algorithm 1 is printed).
+TEST(SpaceAnalysis, ParameterBudgetSetsTheBounds) {
+  const auto def = space::parse_space(kTinySpace, "tiny.yaml");
+  auto o = tiny_options();
+  o.bound = nas::ParamBound::params;
+  o.limits.effective_params = 100;  // bounds [0.1, 0.5] x 100 = [10, 50]
+  o.lambda_lo = 0.1;
+  o.lambda_up = 0.5;
+  const auto r = nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o);
+  EXPECT_EQ(r.param_lo, 10);
+  EXPECT_EQ(r.param_hi, 50);
+  EXPECT_EQ(r.n_eval, 6);    // c = 4 fits the memory limits, as without the budget
+  EXPECT_EQ(r.n_accept, 2);  // k1 (22) of the fitting models, with both sparse configs
+  EXPECT_EQ(r.n_above, 4);
+  EXPECT_EQ(nas::parse_param_bound("params"), nas::ParamBound::params);
+  o.limits.effective_params = 0;
+  EXPECT_THROW(nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o), core::Error);
 }
 
 TEST(SpaceAnalysis, WeightsFollowTheSamplingDistribution) {

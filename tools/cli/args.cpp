@@ -1,5 +1,7 @@
 #include "args.h"
 
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "tinynas/core/text.h"
@@ -21,6 +23,19 @@ long long ParsedArgs::get_int(const std::string& opt, long long fallback, long l
     throw UsageError(opt + ": expected an integer in [" + std::to_string(lo) + ", " +
                      std::to_string(hi) + "], got '" + v + "'");
   return n;
+}
+
+double ParsedArgs::get_double(const std::string& opt, double fallback, double lo, double hi) const {
+  if (!has(opt)) return fallback;
+  const std::string v = get(opt);
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || !std::isfinite(x) || x < lo || x > hi) {
+    char range[64];
+    std::snprintf(range, sizeof range, "[%g, %g]", lo, hi);
+    throw UsageError(opt + ": expected a number in " + range + ", got '" + v + "'");
+  }
+  return x;
 }
 
 const std::vector<std::string>& ParsedArgs::all(const std::string& opt) const {

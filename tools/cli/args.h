@@ -30,6 +30,8 @@ struct ParsedArgs {
   std::string get(const std::string& opt, const std::string& fallback = "") const;
   /// The option's value as an integer in [lo, hi]; UsageError naming the option otherwise.
   long long get_int(const std::string& opt, long long fallback, long long lo, long long hi) const;
+  /// The option's value as a finite number in [lo, hi]; UsageError naming the option otherwise.
+  double get_double(const std::string& opt, double fallback, double lo, double hi) const;
   const std::vector<std::string>& all(const std::string& opt) const;
 };
 

@@ -27,13 +27,28 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 std::string run_dir_of(const config::Recipe& r) { return r.run.dir + "/" + r.run.name; }
 
+std::string fmt_kb(double kb) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g KB", kb);
+  return b;
+}
+
+std::string fmt_k(double k) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%gk", k);
+  return b;
+}
+
 int run_export(const std::vector<std::string>& args) {
   const auto a = parse_args(args,
                             {{"--set", true, true}, {"-o", true, false}, {"--out", true, false},
-                             {"--storage", true, false}, {"--name", true, false}},
+                             {"--storage", true, false}, {"--name", true, false},
+                             {"--sram-kb", true, false}, {"--flash-kb", true, false},
+                             {"--params-k", true, false}, {"--ignore-limits", false, false}},
                             1, 1);
   const std::string& src = a.positional[0];
   std::string model_file, out_dir, name, storage = "auto";
+  double sram_kb = 0, flash_kb = 0, params_k = 0;  // a model file has no limits unless given
   if (ends_with(src, ".tnnq")) {
     if (a.has("--set")) throw UsageError("--set needs a recipe, not a model file");
     model_file = src;
@@ -48,13 +63,27 @@ int run_export(const std::vector<std::string>& args) {
     out_dir = a.get("-o", a.get("--out", run_dir_of(ctx.recipe) + "/export/" + ctx.recipe.run.name));
     name = ctx.recipe.run.name;
     storage = ctx.recipe.export_.storage;
+    sram_kb = ctx.recipe.run.sram_kb;
+    flash_kb = ctx.recipe.run.flash_kb;
+    params_k = ctx.recipe.run.params_k;
   }
+  sram_kb = a.get_double("--sram-kb", sram_kb, 0, 1048576);
+  flash_kb = a.get_double("--flash-kb", flash_kb, 0, 1048576);
+  params_k = a.get_double("--params-k", params_k, 0, 1e9);
   storage = a.get("--storage", storage);
   exporter::ProjectOptions o;
   o.name = a.get("--name", name);
   o.data.storage = cost::parse_storage_policy(storage);
+  if (sram_kb > 0 || flash_kb > 0 || params_k > 0) o.limits = cost::Limits::from_kb(sram_kb, flash_kb, params_k);
+  o.enforce_limits = !a.has("--ignore-limits");
   const compress::QuantizedModel model = compress::load_quantized(model_file);
-  const auto r = exporter::export_project(model, out_dir, o);
+  exporter::ExportResult r;
+  try {
+    r = exporter::export_project(model, out_dir, o);
+  } catch (const exporter::LimitsExceeded& e) {
+    throw core::Error(std::string(e.what()) + " (--storage " + (storage == "sparse" ? "dense" : "sparse") +
+                      " may shrink it; --ignore-limits exports it anyway)");
+  }
   const auto& d = r.data;
   int sparse = 0, coded = 0;
   for (std::size_t i = 0; i < d.storage.size(); ++i)
@@ -65,6 +94,18 @@ int run_export(const std::vector<std::string>& args) {
   std::printf("  arena %lld B (SRAM; lower bound %lld B, %s; greedy %lld B, head-tail %lld B)\n",
               (long long)d.plan.arena_size, (long long)d.plan.lower_bound, cost::to_string(d.plan.strategy),
               (long long)d.plan.greedy_arena, (long long)d.plan.head_tail_arena);
+  if (o.limits) {
+    const auto over = exporter::limits_exceeded(d.cost, *o.limits);
+    for (const auto& line : over) std::printf("  WARNING: %s (exported anyway: --ignore-limits)\n", line.c_str());
+    if (over.empty()) {
+      std::string within;
+      if (sram_kb > 0) within += ", SRAM " + fmt_kb(sram_kb);
+      if (flash_kb > 0) within += ", flash " + fmt_kb(flash_kb);
+      if (params_k > 0) within += ", " + fmt_k(params_k) + " effective parameters";
+      std::printf("  within the limits: %s (%lld effective parameters)\n", within.c_str() + 2,
+                  (long long)d.cost.effective_params);
+    }
+  }
   std::printf("  build: make -C %s host m7; check: tinynas verify %s\n", out_dir.c_str(), out_dir.c_str());
   return 0;
 }
@@ -171,6 +212,11 @@ const char* kExportHelp =
     "  --storage S       weight storage: auto (smaller of dense and coded per layer,\n"
     "                    default; recipe key export.storage), dense or sparse\n"
     "  --name NAME       the model's name in model.h (default: the file or run name)\n"
+    "  --sram-kb N, --flash-kb N, --params-k N\n"
+    "                    the target's limits (default: the recipe's run.sram_kb,\n"
+    "                    run.flash_kb, run.params_k; none for a model file), checked\n"
+    "                    against the exact arena, model data and effective parameters\n"
+    "  --ignore-limits   export a model over the limits anyway (with a warning)\n"
     "  --set KEY=VALUE   override a recipe key (repeatable)\n";
 
 const char* kVerifyHelp =
@@ -193,7 +239,7 @@ const char* kVerifyHelp =
 }  // namespace
 
 Command export_command() {
-  return {{"export"}, "SOURCE [-o DIR] [--storage auto|dense|sparse] [--name NAME] [--set KEY=VALUE]...",
+  return {{"export"}, "SOURCE [-o DIR] [--storage auto|dense|sparse] [--name NAME] [--ignore-limits] [--set KEY=VALUE]...",
           "write an int8 model as a C project for the MCU runtime", kExportHelp, run_export};
 }
 

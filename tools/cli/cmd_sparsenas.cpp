@@ -59,7 +59,7 @@ int run_search(const std::vector<std::string>& args) {
                 kib(c.flash).c_str(), kib(c.peak_sram).c_str(), c.arch.c_str(),
                 r.best == c.index ? "  <- best" : "");
   if (r.best < 0) {
-    std::printf("\nno candidate fit run.sram_kb / run.flash_kb and trained: raise the limits, "
+    std::printf("\nno candidate fit run.sram_kb / run.flash_kb / run.params_k and trained: raise the limits, "
                 "sparsenas.candidates or the sparsity choices\n");
     return 1;
   }

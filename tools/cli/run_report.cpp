@@ -146,7 +146,8 @@ std::string write_run_report(const config::Recipe& recipe, const std::string& re
     char when[64];
     std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
     r.p("Recipe " + recipe_path + ", run directory " + run + ", written " + when + ". Limits: " +
-        fmt("%g", recipe.run.sram_kb) + " KB SRAM, " + fmt("%g", recipe.run.flash_kb) + " KB flash.");
+        fmt("%g", recipe.run.sram_kb) + " KB SRAM, " + fmt("%g", recipe.run.flash_kb) + " KB flash" +
+        (recipe.run.params_k > 0 ? ", " + fmt("%g", recipe.run.params_k) + "k effective parameters" : "") + ".");
   }
 
   // Stages and their wall time.
@@ -268,7 +269,11 @@ std::string write_run_report(const config::Recipe& recipe, const std::string& re
   const std::string exp = run + "/export/" + recipe.run.name;
   r.h("Exported model");
   if (auto e = load_json(exp + "/export.json")) {
-    r.p("C project: " + exp + " (make host / make m7).");
+    r.p("C project: " + exp + " (make host / make m7). Effective parameters " +
+        fmt("%.0f", num(*e, "effective_params", 0)) + " of " + fmt("%.0f", num(*e, "params", 0)) +
+        " (nonzero after pruning); " + fmt("%.1f", num(*e, "effective_macs", 0) / 1e6) + " M effective MACs.");
+    if (const core::Json* lim = e->find("limits"); lim && !lim->at("fits").as_bool())
+      for (const auto& line : lim->at("exceeded").elements()) r.p("**Over the limits:** " + line.as_string() + ".");
     std::vector<std::vector<std::string>> rows = {{"op", "kind", "sparsity", "block", "storage", "weights (B)", "dense (B)"}};
     for (const auto& op : e->at("ops").elements()) {
       if (num(op, "dense_weight_bytes", 0) <= 0) continue;

@@ -59,7 +59,8 @@ SpaceContext load_space_context(const ParsedArgs& a) {
   const std::string file = core::resolve_relative_to(ctx.recipe.source, ctx.recipe.space.file);
   ctx.def = space::load_space(file);
   resolve_input(ctx, a);
-  ctx.limits = cost::Limits::from_kb(ctx.recipe.run.sram_kb, ctx.recipe.run.flash_kb);
+  ctx.limits = cost::Limits::from_kb(ctx.recipe.run.sram_kb, ctx.recipe.run.flash_kb,
+                                     ctx.recipe.run.params_k);
   return ctx;
 }
 

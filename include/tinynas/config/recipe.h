@@ -200,8 +200,8 @@ struct SuperNasConfig {
             Range{0, 1000});
     v.field("param_bound", param_bound,
             "limit L the lambda bounds scale: sram = run.sram_kb (L_m, as Algorithm 1 is "
-            "printed) or flash = run.flash_kb (L_s)",
-            Choices{{"sram", "flash"}});
+            "printed), flash = run.flash_kb (L_s) or params = run.params_k",
+            Choices{{"sram", "flash", "params"}});
     v.field("seed", seed, "seed of the sampled models, supernets, paths and sparse configs",
             Range{0, 9.0e15});
     v.field("search", search, "run the supernet search (Algorithm 2) after the analysis");
@@ -286,6 +286,7 @@ struct RunConfig {
   std::string dir = "runs";
   double sram_kb = 64;    // peak activation memory limit of the target MCU (L_m)
   double flash_kb = 256;  // storage limit of the target MCU (L_s)
+  double params_k = 0;    // effective-parameter budget in thousands; 0 = none
 
   template <class V>
   void visit(V& v) {
@@ -293,6 +294,11 @@ struct RunConfig {
     v.field("dir", dir, "directory holding run directories");
     v.field("sram_kb", sram_kb, "target SRAM limit in KiB (L_m)", Range{1, 1048576});
     v.field("flash_kb", flash_kb, "target flash limit in KiB (L_s)", Range{1, 1048576});
+    v.field("params_k", params_k,
+            "budget of effective parameters (after pruning) in thousands; 0 = none. SparseNAS, "
+            "the supernet search, sweeps and 'space sample' reject paths over it; the space "
+            "analysis (Algorithm 1) tests the memory limits only",
+            Range{0, 1e9});
   }
 };
 

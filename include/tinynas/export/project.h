@@ -17,9 +17,13 @@
 // a failed export never leaves a half-written project over a good one.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "tinynas/compress/quant_model.h"
+#include "tinynas/cost/path_cost.h"
+#include "tinynas/core/error.h"
 #include "tinynas/core/json.h"
 #include "tinynas/export/model_data.h"
 
@@ -28,7 +32,22 @@ namespace tinynas::exporter {
 struct ProjectOptions {
   std::string name = "model";  ///< the model's name in model.h (a C string; any text)
   ModelDataOptions data;
+  /// The target's budgets, checked against the exact figures of the model data (they can
+  /// differ from the search's prediction: the real pruned blocks set the coded sizes, and a
+  /// layer that `auto` stores dense needs an im2col scratch buffer). Recorded in
+  /// export.json; when `enforce_limits`, a model over them is an error and nothing is written.
+  std::optional<cost::Limits> limits;
+  bool enforce_limits = true;
 };
+
+/// Thrown by export_project when the model is over enforced limits (nothing was written).
+class LimitsExceeded : public core::Error {
+ public:
+  using core::Error::Error;
+};
+
+/// Which of `limits` the exported figures exceed, one readable line each (empty: fits).
+std::vector<std::string> limits_exceeded(const cost::Cost& cost, const cost::Limits& limits);
 
 struct ExportResult {
   ModelData data;

@@ -27,8 +27,10 @@ namespace tinynas::nas {
 enum class ParamBound {
   sram,   ///< L = L_m, the SRAM limit in bytes (Algorithm 1 as printed)
   flash,  ///< L = L_s, the flash limit in bytes
+  params, ///< L = the effective-parameter budget (run.params_k), for spaces compared at a
+          ///< fixed model size as in the hybrid-space paper
 };
-ParamBound parse_param_bound(const std::string& text);  ///< "sram" | "flash"
+ParamBound parse_param_bound(const std::string& text);  ///< "sram" | "flash" | "params"
 const char* to_string(ParamBound bound);
 
 struct AnalysisOptions {

@@ -59,7 +59,7 @@ struct SweepRow {
   std::int64_t params = 0, effective_params = 0, flash = 0, peak_sram = 0, macs = 0;
   double achieved_sparsity = 0;
   std::string eval_split;
-  bool fits = false;  ///< flash and peak SRAM within run.flash_kb / run.sram_kb
+  bool fits = false;  ///< flash, peak SRAM, effective params within run.flash_kb / sram_kb / params_k
 };
 
 /// The row of a finished point from its quant.json (quant/quant.json), or a row with
