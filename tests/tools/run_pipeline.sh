@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `tinynas run` end to end on a cut-down recipe: every stage's outputs (supernet, SparseNAS,
-# int8 model, C project, verification, report), then a re-run that skips every stage, a
-# changed export key that re-runs only export, verify and report, and --from.
+# `tinynas run` end to end on a cut-down recipe, data-parallel on 2 processes under
+# `tinynas launch`: every stage's outputs (supernet, SparseNAS, int8 model, C project,
+# verification, report), then a one-process re-run that skips every stage, a changed export
+# key that re-runs only export, verify and report, --from, and --from finetune on 2 processes.
 set -euo pipefail
 tinynas=$1 recipe=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
@@ -15,7 +16,8 @@ sets=(--set run.dir="$work/runs" --set run.name=e2e --set data.train_limit=1200
       --set sparsenas.agp_frequency=4 --set export.verify_images=10)
 run=$work/runs/e2e
 
-"$tinynas" run "$recipe" "${sets[@]}" | tee "$work/run1.txt"
+"$tinynas" launch --nproc 2 -- "$tinynas" run "$recipe" "${sets[@]}" | tee "$work/run1.txt"
+grep -q '2 process(es) \[gloo\]' "$work/run1.txt" || fail "training did not run on 2 processes"
 for f in pipeline.json supernas/analysis.json supernet/recipe.resolved.yaml sparsenas/best.json \
          sparsenas/final/subnet.json quant/model.tnnq quant/quant.json export/e2e/model.c \
          export/e2e/export.json export/e2e/verify/report.json report/report.md report/report.html \
@@ -39,6 +41,10 @@ grep -q '"images": 12' "$run/export/e2e/verify/report.json" || fail "verify not 
 
 "$tinynas" run "$recipe" "${sets[@]}" --set export.verify_images=12 --from export > "$work/run4.txt"
 grep -q '^\[quantize\] up to date' "$work/run4.txt" && grep -q '^\[export\] done' "$work/run4.txt" || fail "--from export"
+"$tinynas" launch --nproc 2 -- "$tinynas" run "$recipe" "${sets[@]}" --set export.verify_images=12 \
+  --from finetune > "$work/run5.txt"
+grep -q '^\[sparsenas\] up to date' "$work/run5.txt" && grep -q '^\[finetune\] done' "$work/run5.txt" &&
+  grep -q '^\[report\] done' "$work/run5.txt" || { cat "$work/run5.txt"; fail "--from finetune under launch"; }
 if "$tinynas" run "$recipe" "${sets[@]}" --from nosuch > /dev/null 2> "$work/err.txt"; then fail "--from nosuch accepted"; fi
 grep -q "unknown stage 'nosuch'" "$work/err.txt" || fail "--from nosuch message"
-echo "OK: pipeline end to end, skips, partial re-run, --from"
+echo "OK: pipeline end to end on 2 processes, skips, partial re-run, --from"

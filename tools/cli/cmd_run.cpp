@@ -21,6 +21,7 @@
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/core/json.h"
+#include "tinynas/train/distributed.h"
 
 namespace tinynas::cli {
 namespace {
@@ -49,24 +50,21 @@ std::string hex(std::uint64_t v) {
   return buf;
 }
 
-int env_int(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::atoi(v) : fallback;
-}
-
 std::vector<Stage> stages_of(const config::Recipe& r) {
   const std::string name = r.run.name;
   std::vector<Stage> s;
-  s.push_back({"analyze", "SuperNAS space analysis (Algorithm 1)", {"data", "space", "supernas", "run.sram_kb", "run.flash_kb"},
-               false, false, supernas_analyze_command, {"--quiet"}, "supernas/analysis.json", {}});
+  std::vector<std::string> analysis_keys = {"data", "space", "supernas", "run.sram_kb", "run.flash_kb"};
+  if (r.supernas.param_bound == "params") analysis_keys.push_back("run.params_k");
+  s.push_back({"analyze", "SuperNAS space analysis (Algorithm 1)", analysis_keys, false, false,
+               supernas_analyze_command, {"--quiet"}, "supernas/analysis.json", {}});
   if (r.supernas.search)
-    s.push_back({"search", "SuperNAS supernet search (Algorithm 2)", {"train", "distributed", "supernas"}, true, true,
+    s.push_back({"search", "SuperNAS supernet search (Algorithm 2)", {"train", "distributed", "supernas", "run.params_k"}, true, true,
                  supernas_search_command, {"--quiet"}, "supernas/best.json",
                  {"supernas/candidates.jsonl", "supernas/candidates", "supernas/best.json", "supernas/search.json"}});
   else
     s.push_back({"train", "supernet training (SPOS)", {"data", "space", "train", "distributed"}, true, true,
                  train_command, {"--quiet"}, "supernet/recipe.resolved.yaml", {"supernet"}});
-  s.push_back({"sparsenas", "SparseNAS stage 1 (Algorithm 3)", {"sparsenas", "run.sram_kb", "run.flash_kb", "export.storage"},
+  s.push_back({"sparsenas", "SparseNAS stage 1 (Algorithm 3)", {"sparsenas", "run.sram_kb", "run.flash_kb", "run.params_k", "export.storage"},
                true, true, sparsenas_search_command, {"--quiet"}, "sparsenas/best.json", {"sparsenas"}});
   s.push_back({"finetune", "SparseNAS stage 2 (AGP fine-tuning)", {}, true, true, sparsenas_finetune_command,
                {"--quiet"}, "sparsenas/final/subnet.json", {"sparsenas/finetune", "sparsenas/final"}});
@@ -85,7 +83,6 @@ int run_pipeline(const std::vector<std::string>& args) {
   const auto& sets = a.all("--set");
   const config::Recipe recipe = config::load_recipe(recipe_path, sets);
   const std::string run_dir = recipe.run.dir + "/" + recipe.run.name;
-  const int rank = env_int("RANK", 0);
   auto stages = stages_of(recipe);
   stages.push_back({"report", "report.md / report.html", {}, false, false, nullptr, {}, "report/report.md", {}});
 
@@ -118,6 +115,11 @@ int run_pipeline(const std::vector<std::string>& args) {
   if (core::is_regular_file(state_file)) state = core::Json::parse(core::read_text_file(state_file), state_file);
   if (!state.find("stages")) state["stages"] = core::Json::object();
 
+  // What each stage does this time. Every rank must decide alike, or the data-parallel
+  // stages would wait on each other: rank 0 decides from pipeline.json before anything runs
+  // and broadcasts it (another rank could read the file while rank 0 rewrites it).
+  enum Plan : std::int64_t { kSkip = 0, kFresh = 1, kResume = 2 };
+  std::vector<std::int64_t> plan(stages.size(), kSkip);
   bool forced = false, past_from = false;
   for (std::size_t i = 0; i < stages.size(); ++i) {
     const Stage& st = stages[i];
@@ -126,13 +128,30 @@ int run_pipeline(const std::vector<std::string>& args) {
     const core::Json* rec = state["stages"].find(st.name);
     const bool recorded = rec && rec->find("fingerprint") && rec->at("fingerprint").as_string() == fingerprint[i];
     const bool present = fs::exists(run_dir + "/" + st.output);
-    if (!forced && recorded && present) {
+    if (!forced && recorded && present) continue;
+    forced = true;  // every later stage runs again: its inputs change
+    // a finished (or --from) stage restarts; an interrupted one resumes
+    plan[i] = rec != nullptr || past_from ? kFresh : kResume;
+  }
+  const train::DistEnv env = train::dist_env();
+  const int rank = env.rank;
+  if (env.distributed()) {
+    train::DistributedGroup group(
+        env, "gloo", std::chrono::milliseconds(std::int64_t(recipe.distributed.timeout_s * 1000.0)));
+    torch::Tensor t = torch::tensor(plan, torch::kInt64);
+    std::vector<torch::Tensor> ts = {t};
+    group.broadcast(ts, 0, "the pipeline plan");
+    for (std::size_t i = 0; i < plan.size(); ++i) plan[i] = ts[0][std::int64_t(i)].item<std::int64_t>();
+  }
+
+  for (std::size_t i = 0; i < stages.size(); ++i) {
+    const Stage& st = stages[i];
+    if (plan[i] == kSkip) {
       if (rank == 0) std::printf("[%s] up to date, skipped\n", st.name.c_str());
       continue;
     }
-    forced = true;  // every later stage runs again: its inputs change
     if (!st.collective && rank != 0) continue;
-    const bool fresh = rec != nullptr || past_from;  // a finished (or --from) stage restarts
+    const bool fresh = plan[i] == kFresh;
     if (rank == 0) {
       std::printf("[%s] %s\n", st.name.c_str(), st.what.c_str());
       std::fflush(stdout);
