@@ -69,6 +69,12 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
+std::string format_number(const char* format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
 std::string human_count(double n) {
   char buf[32];
   if (n >= 1e9) std::snprintf(buf, sizeof buf, "%.2fG", n / 1e9);

@@ -25,11 +25,7 @@ cost::Limits memory_only(cost::Limits l) {
 
 constexpr std::uint64_t kAnalysisStream = 0x5a1a'0001;
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
+std::string fmt(const char* f, double v) { return core::format_number(f, v); }
 
 // Layouts are costly to resolve and a space has few supernets: build each once.
 class LayoutCache {

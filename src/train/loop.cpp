@@ -36,11 +36,7 @@ const std::vector<std::string> kResumableKeys = {
     "supernas.",         "sparsenas.",       "quant.",           "export.",
     "run."};
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
+std::string fmt(const char* f, double v) { return core::format_number(f, v); }
 
 using Clock = std::chrono::steady_clock;
 

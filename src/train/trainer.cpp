@@ -7,6 +7,7 @@
 #include "loop.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/json.h"
+#include "tinynas/core/text.h"
 #include "tinynas/core/torch_compat.h"
 #include "tinynas/train/path_sampler.h"
 
@@ -16,11 +17,7 @@ namespace {
 // The stream of the evaluated paths, derived from train.seed (loop.cpp holds the others).
 constexpr std::uint64_t kEvalPathStream = 0x7a10'0003;
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
+std::string fmt(const char* f, double v) { return core::format_number(f, v); }
 
 // Scales `grads` in place so their global L2 norm is at most `max_norm` (what
 // torch::nn::utils::clip_grad_norm_ does, but on gradient tensors rather than parameters).

@@ -11,6 +11,7 @@
 #include "tinynas/compress/int8_runner.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
+#include "tinynas/core/text.h"
 #include "tinynas/cost/sparse_coding.h"
 #include "tinynas/data/dataset.h"
 #include "tinynas/data/loader.h"
@@ -27,17 +28,6 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 std::string run_dir_of(const config::Recipe& r) { return r.run.dir + "/" + r.run.name; }
 
-std::string fmt_kb(double kb) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%g KB", kb);
-  return b;
-}
-
-std::string fmt_k(double k) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%gk", k);
-  return b;
-}
 
 int run_export(const std::vector<std::string>& args) {
   const auto a = parse_args(args,
@@ -99,9 +89,9 @@ int run_export(const std::vector<std::string>& args) {
     for (const auto& line : over) std::printf("  WARNING: %s (exported anyway: --ignore-limits)\n", line.c_str());
     if (over.empty()) {
       std::string within;
-      if (sram_kb > 0) within += ", SRAM " + fmt_kb(sram_kb);
-      if (flash_kb > 0) within += ", flash " + fmt_kb(flash_kb);
-      if (params_k > 0) within += ", " + fmt_k(params_k) + " effective parameters";
+      if (sram_kb > 0) within += ", SRAM " + core::format_number("%g KB", sram_kb);
+      if (flash_kb > 0) within += ", flash " + core::format_number("%g KB", flash_kb);
+      if (params_k > 0) within += ", " + core::format_number("%gk", params_k) + " effective parameters";
       std::printf("  within the limits: %s (%lld effective parameters)\n", within.c_str() + 2,
                   (long long)d.cost.effective_params);
     }

@@ -28,4 +28,8 @@ std::vector<std::string> split(const std::string& s, char sep);
 /// Human-readable count: 1234567 -> "1.23M".
 std::string human_count(double n);
 
+/// One number through a printf format with a single double conversion:
+/// format_number("%.1f%%", 12.34) == "12.3%". Output longer than 63 characters is cut.
+std::string format_number(const char* format, double v);
+
 }  // namespace tinynas::core
