@@ -177,6 +177,35 @@ FloatGraph::FloatGraph(space::Subnet& subnet, const space::SupernetLayout& layou
                       "' follows no projection it could fold into");
 }
 
+void FloatGraph::rescale_channels(int producer, int consumer, const torch::Tensor& scale) {
+  const auto n = int(graph_.ops.size());
+  if (producer < 0 || producer >= n || consumer < 0 || consumer >= n)
+    throw core::Error("FloatGraph::rescale_channels: op index out of range");
+  const Op& a = graph_.ops[std::size_t(producer)];
+  const Op& b = graph_.ops[std::size_t(consumer)];
+  const std::int64_t c = graph_.shape(a.output).c;
+  const bool depthwise = b.kind == OpKind::conv && b.groups == c && c > 1;
+  const bool dense = (b.kind == OpKind::conv && b.groups == 1) || b.kind == OpKind::linear;
+  if ((a.kind != OpKind::conv && a.kind != OpKind::linear) || !(depthwise || dense) ||
+      b.inputs.size() != 1 || b.inputs[0] != a.output || scale.numel() != c ||
+      !(scale.min().item<double>() > 0))
+    throw core::Error("FloatGraph::rescale_channels: '" + a.name + "' -> '" + b.name +
+                      "' is not a conv or linear feeding a depthwise or dense conv or a linear, "
+                      "or the scales are not " + std::to_string(c) + " positive values");
+  torch::NoGradGuard no_grad;
+  FloatOp& pa = params_[std::size_t(producer)];
+  FloatOp& pb = params_[std::size_t(consumer)];
+  // producer: output channel = dimension 0; consumer: depthwise filter c = dimension 0,
+  // dense weights read input channel c along dimension 1
+  std::vector<std::int64_t> shape_a(std::size_t(pa.weight.dim()), 1), shape_b(std::size_t(pb.weight.dim()), 1);
+  shape_a[0] = c;
+  shape_b[depthwise ? 0 : 1] = c;
+  const auto s = scale.to(pa.weight.options());
+  pa.weight = pa.weight * s.view(shape_a);
+  pa.bias = pa.bias * s;
+  pb.weight = pb.weight / s.view(shape_b);
+}
+
 torch::Tensor FloatGraph::run(const torch::Tensor& images, const FloatObserver& observe) const {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> t(graph_.tensors.size());

@@ -1,10 +1,13 @@
 #include "tinynas/nas/ptq.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include <torch/torch.h>
 
 #include "tinynas/compress/calibration.h"
+#include "tinynas/compress/equalize.h"
 #include "tinynas/compress/float_graph.h"
 #include "tinynas/compress/int8_runner.h"
 #include "tinynas/compress/quantize.h"
@@ -17,6 +20,51 @@ namespace {
 
 constexpr int kBatch = 128;
 
+// Per-tensor SQNR of the int8 model against the float graph on `images`.
+std::vector<TensorError> measure_tensor_errors(const compress::FloatGraph& graph,
+                                               const compress::QuantizedModel& model,
+                                               const torch::Tensor& images) {
+  const auto& g = model.graph;
+  const std::size_t n = g.tensors.size();
+  std::vector<torch::Tensor> values(n);
+  compress::FloatObserver obs;
+  obs.tensor = [&](int t, const torch::Tensor& v) { values[std::size_t(t)] = v.contiguous(); };
+  graph.run(images, obs);
+  std::vector<double> signal(n, 0), noise(n, 0);
+  std::vector<std::int64_t> clipped(n, 0), count(n, 0);
+  compress::Int8Runner runner(model);
+  for (std::int64_t i = 0; i < images.size(0); ++i) {
+    runner.run(runner.quantize_image(images[i]));
+    for (std::size_t t = 0; t < n; ++t) {
+      if (!values[t].defined()) continue;
+      // float (C, H, W) -> the runtime's HWC order
+      const auto f = values[t][i].permute({1, 2, 0}).contiguous().to(torch::kDouble);
+      const double* fp = f.data_ptr<double>();
+      const auto& q = runner.tensor(int(t));
+      const auto& qp = model.tensors[t];
+      const double lo = qp.dequantize(-128) - qp.scale / 2, hi = qp.dequantize(127) + qp.scale / 2;
+      for (std::size_t k = 0; k < q.size() && std::int64_t(k) < f.numel(); ++k) {
+        const double d = qp.dequantize(q[k]) - fp[k];
+        signal[t] += fp[k] * fp[k];
+        noise[t] += d * d;
+        clipped[t] += fp[k] < lo || fp[k] > hi;
+        ++count[t];
+      }
+    }
+  }
+  std::vector<TensorError> out;
+  for (std::size_t t = 0; t < n; ++t) {
+    if (count[t] == 0) continue;
+    TensorError e;
+    e.name = g.tensors[t].name;
+    e.sqnr_db = noise[t] > 0 ? 10 * std::log10(std::max(signal[t], 1e-30) / noise[t])
+                             : std::numeric_limits<double>::infinity();
+    e.clipped = double(clipped[t]) / double(count[t]);
+    out.push_back(e);
+  }
+  return out;
+}
+
 }  // namespace
 
 PtqResult quantize_subnet(space::Subnet& subnet, const space::SupernetLayout& layout,
@@ -25,7 +73,7 @@ PtqResult quantize_subnet(space::Subnet& subnet, const space::SupernetLayout& la
   torch::NoGradGuard no_grad;
   subnet->eval();
   subnet->to(torch::kCPU);
-  const compress::FloatGraph graph(subnet, layout, sparse);
+  compress::FloatGraph graph(subnet, layout, sparse);
   PtqResult r;
 
   // Calibration: a seeded shuffle of the training images, evaluation transform.
@@ -34,23 +82,26 @@ PtqResult quantize_subnet(space::Subnet& subnet, const space::SupernetLayout& la
     lo.shuffle = true;
     data::BatchLoader loader(sets.train, lo);
     loader.start_epoch(0);
-    compress::Calibrator cal(graph, compress::parse_range_method(o.quant.calibration),
-                             o.quant.percentile, o.seed);
-    bool checked = false;
+    std::vector<torch::Tensor> batches;
     while (r.calib_images < o.quant.calib_images) {
       auto b = loader.next();
       if (!b) break;
       auto images = train::to_tensors(*b, train::Placement{}).first;
       const std::int64_t take = std::min<std::int64_t>(images.size(0), o.quant.calib_images - r.calib_images);
-      images = images.slice(0, 0, take);
-      if (!checked) {
-        graph.check_matches(subnet, images);
-        checked = true;
-      }
-      cal.observe(images);
+      batches.push_back(images.slice(0, 0, take));
       r.calib_images += take;
     }
     if (r.calib_images == 0) throw core::Error("quantize: the training split has no images to calibrate on");
+    graph.check_matches(subnet, batches.front());
+    if (o.quant.equalize) {
+      const auto pairs = compress::equalization_pairs(graph.graph());
+      std::vector<torch::Tensor> channel_max;
+      for (const auto& b : batches) compress::observe_channel_max(graph, pairs, b, channel_max);
+      r.equalized_channels = compress::equalize_activations(graph, pairs, channel_max);
+    }
+    compress::Calibrator cal(graph, compress::parse_range_method(o.quant.calibration),
+                             o.quant.percentile, o.seed);
+    for (const auto& b : batches) cal.observe(b);
     const auto& norm = sets.normalization;
     r.model = compress::quantize(graph, cal.result(), compress::input_qparams(norm.mean, norm.std));
   }
@@ -74,6 +125,11 @@ PtqResult quantize_subnet(space::Subnet& subnet, const space::SupernetLayout& la
       if (take <= 0) break;
       images = images.slice(0, 0, take);
       labels = labels.slice(0, 0, take);
+    }
+    if (r.error_images < o.error_images) {
+      const std::int64_t take = std::min<std::int64_t>(images.size(0), o.error_images);
+      r.tensor_errors = measure_tensor_errors(graph, r.model, images.slice(0, 0, take));
+      r.error_images = take;
     }
     const auto float_top = graph.run(images).argmax(1);
     const auto int8_top = torch::tensor(compress::predict_int8(r.model, images, o.threads), torch::kLong);

@@ -45,6 +45,9 @@ grep -Eq '^test split, 100 images: float \(pruned\) [0-9.]+%, int8 [0-9.]+%, PTQ
   "$work/quantize.txt" || fail "no quantize summary"
 drop=$(sed -n 's/.*"ptq_drop": \(-*[0-9.e-]*\).*/\1/p' "$q/quant.json")
 awk -v d="$drop" 'BEGIN { exit !(d <= 0.05 && d >= -0.05) }' || fail "PTQ drop $drop over 5 points on 100 images"
+grep -q '^lowest SQNR over 64 images: ' "$work/quantize.txt" || fail "no per-tensor error summary"
+grep -q '"equalized_channels": [1-9]' "$q/quant.json" || fail "no channel equalized"
+[ "$(grep -c '"sqnr_db"' "$q/quant.json")" -gt 20 ] || fail "quant.json lacks the per-tensor errors"
 
 # Export the int8 model as a C project and verify it on real test images: host bit-exact,
 # the Cortex-M7 build under QEMU, linked sizes equal to the cost model.

@@ -1,6 +1,7 @@
 // tinynas sparsenas quantize: INT8 PTQ of the SparseNAS result (nas/ptq.h). Writes the
 // int8 IR (the input of export) and the float vs int8 accuracy measured with the runtime's
 // kernels.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -68,6 +69,7 @@ int run_quantize(const std::vector<std::string>& args) {
   q["calibration"] = o.quant.calibration;
   if (o.quant.calibration == "percentile") q["percentile"] = o.quant.percentile;
   q["calib_images"] = r.calib_images;
+  q["equalized_channels"] = r.equalized_channels;
   q["eval_split"] = r.eval_split;
   q["eval_images"] = r.eval_images;
   q["float_accuracy"] = r.float_accuracy;
@@ -91,14 +93,34 @@ int run_quantize(const std::vector<std::string>& args) {
   q["effective_macs"] = c.effective_macs;
   q["payload_bytes"] = r.model.payload_bytes();
   r.model.info = q;
+  // Per-tensor errors go to quant.json only (not into the model's provenance).
+  core::Json report = q;
+  core::Json errors = core::Json::array();
+  for (const auto& e : r.tensor_errors) {
+    core::Json x = core::Json::object();
+    x["tensor"] = e.name;
+    x["sqnr_db"] = std::min(e.sqnr_db, 200.0);  // exact tensors (the input) read 200
+    x["clipped"] = e.clipped;
+    errors.push_back(x);
+  }
+  report["tensor_error_images"] = r.error_images;
+  report["tensor_errors"] = errors;
   std::filesystem::create_directories(out_dir);
   compress::save_quantized(r.model, out_dir + "/model.tnnq");
-  core::write_file_atomic(out_dir + "/quant.json", q.dump_pretty() + "\n");
+  core::write_file_atomic(out_dir + "/quant.json", report.dump_pretty() + "\n");
 
   std::printf("%s split, %lld images: float (pruned) %.2f%%, int8 %.2f%%, PTQ drop %.2f points, "
               "same top-1 on %.2f%%\nwrote %s/model.tnnq, quant.json\n",
               r.eval_split.c_str(), (long long)r.eval_images, 100 * r.float_accuracy,
               100 * r.int8_accuracy, 100 * r.drop(), 100 * r.agreement, out_dir.c_str());
+  // Where precision goes: the tensors whose SQNR falls most below their producer's input.
+  auto worst = r.tensor_errors;
+  std::sort(worst.begin(), worst.end(), [](const auto& a, const auto& b) { return a.sqnr_db < b.sqnr_db; });
+  if (worst.size() > 3) worst.resize(3);
+  std::printf("lowest SQNR over %lld images:", (long long)r.error_images);
+  for (const auto& e : worst)
+    std::printf(" %s %.1f dB (%.2f%% clipped);", e.name.c_str(), e.sqnr_db, 100 * e.clipped);
+  std::printf(" all in quant.json\n");
   return 0;
 }
 

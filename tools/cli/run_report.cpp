@@ -13,6 +13,7 @@
 #include "tinynas/core/fs.h"
 #include "tinynas/core/json.h"
 #include "tinynas/core/svg.h"
+#include "tinynas/core/text.h"
 #include "tinynas/cost/cost.h"
 #include "tinynas/export/model_data.h"
 
@@ -37,11 +38,7 @@ struct Report {
   void plot(const std::string& file, const std::string& svg) { blocks.push_back({Block::plot, file, {}, svg}); }
 };
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
+std::string fmt(const char* f, double v) { return core::format_number(f, v); }
 std::string pct(double v) { return fmt("%.2f%%", 100 * v); }
 std::string kb(double bytes) { return fmt("%.1f KB", bytes / 1024.0); }
 
@@ -260,7 +257,20 @@ std::string write_run_report(const config::Recipe& recipe, const std::string& re
     rows.push_back({"int8, runtime kernels (" + str(*q, "eval_split") + ")", pct(num(*q, "int8_accuracy"))});
     r.t(rows);
     r.p("Winner: " + str(*q, "arch") + " with sparse config " + str(*q, "sparse") + "; PTQ drop " +
-        fmt("%.2f", 100 * num(*q, "ptq_drop", 0)) + " points on " + fmt("%.0f", num(*q, "eval_images", 0)) + " images.");
+        fmt("%.2f", 100 * num(*q, "ptq_drop", 0)) + " points on " + fmt("%.0f", num(*q, "eval_images", 0)) +
+        " images; same top-1 as the float model on " + pct(num(*q, "agreement", 0)) + ".");
+    // Where int8 loses precision: the tensors with the lowest signal-to-quantization-noise.
+    if (const core::Json* te = q->find("tensor_errors"); te && te->size() > 0) {
+      std::vector<std::pair<double, std::string>> worst;
+      for (const auto& e : te->elements()) worst.push_back({num(e, "sqnr_db", 0), str(e, "tensor")});
+      std::sort(worst.begin(), worst.end());
+      std::string line = "Lowest per-tensor SQNR (int8 against float, " +
+                         fmt("%.0f", num(*q, "tensor_error_images", 0)) + " images; " +
+                         fmt("%.0f", num(*q, "equalized_channels", 0)) + " channels equalized):";
+      for (std::size_t i = 0; i < worst.size() && i < 3; ++i)
+        line += (i ? ", " : " ") + worst[i].second + " " + fmt("%.1f dB", worst[i].first);
+      r.p(line + ". All tensors: quant/quant.json.");
+    }
   } else {
     r.p("No quant/quant.json.");
   }

@@ -61,6 +61,13 @@ class FloatGraph {
   /// Index-aligned with graph().ops.
   const std::vector<FloatOp>& params() const { return params_; }
 
+  /// Multiplies output channel c of op `producer` (conv or linear: weight row and bias) by
+  /// scale[c] > 0 and divides what the op `consumer` reading it applies to channel c (a
+  /// depthwise filter, or a dense conv's / linear's input column) by the same: the same
+  /// function, as the producer has a ReLU or no activation (compress/equalize.h). Throws
+  /// core::Error when the ops are not such a pair.
+  void rescale_channels(int producer, int consumer, const torch::Tensor& scale);
+
   /// Logits (B, classes) of normalized images (B, C, H, W), on the CPU, in float.
   torch::Tensor run(const torch::Tensor& images, const FloatObserver& observe = {}) const;
 

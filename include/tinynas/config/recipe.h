@@ -253,11 +253,16 @@ struct QuantConfig {
   int calib_images = 512;
   std::string calibration = "minmax";
   double percentile = 99.99;
+  bool equalize = true;
 
   template <class V>
   void visit(V& v) {
     v.field("calib_images", calib_images, "training images used for activation calibration",
             Range{1, 1000000});
+    v.field("equalize", equalize,
+            "before calibration, scale up the channels of a tensor between two convs / linears "
+            "toward its full range, the next layer divided to match (activation equalization): "
+            "same float model, fewer int8 levels lost");
     v.field("calibration", calibration, "activation range estimator",
             Choices{{"minmax", "percentile"}});
     v.field("percentile", percentile, "percentile for the percentile estimator",

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tinynas/compress/quant_model.h"
 #include "tinynas/config/recipe.h"
@@ -27,6 +28,17 @@ struct PtqOptions {
   std::string eval_split = "auto";
   std::int64_t eval_limit = 0;  ///< score at most this many images; 0 = all
   int threads = 0;              ///< integer evaluation threads; 0 = hardware threads
+  std::int64_t error_images = 64;  ///< images the per-tensor errors are measured on
+};
+
+/// How well one graph tensor survives quantization, measured on the first evaluation
+/// images: the int8 model's value (dequantized, after every integer op before it) against
+/// the float graph's. Errors compound: the first tensor whose SQNR falls far below its
+/// input's is where precision is lost.
+struct TensorError {
+  std::string name;
+  double sqnr_db = 0;    ///< 10 log10(sum f^2 / sum (q - f)^2); +inf when exact
+  double clipped = 0;    ///< fraction of float values outside the int8 range
 };
 
 struct PtqResult {
@@ -37,6 +49,9 @@ struct PtqResult {
   double float_accuracy = 0;         ///< the float (pruned) graph, top-1
   double int8_accuracy = 0;          ///< the int8 model through the runtime's kernels
   double agreement = 0;              ///< fraction of images with the same top-1 class
+  int equalized_channels = 0;        ///< channels rescaled by quant.equalize
+  std::vector<TensorError> tensor_errors;  ///< per graph tensor (graph order)
+  std::int64_t error_images = 0;           ///< images tensor_errors was measured on
   double drop() const { return float_accuracy - int8_accuracy; }
 };
 
