@@ -135,6 +135,12 @@ int run_pipeline(const std::vector<std::string>& args) {
   }
   const train::DistEnv env = train::dist_env();
   const int rank = env.rank;
+  // Stages that start over lose their old outputs now, before the other ranks learn the
+  // plan: none of them can find a stale checkpoint while rank 0 is still deleting it.
+  if (rank == 0)
+    for (std::size_t i = 0; i < stages.size(); ++i)
+      if (plan[i] == kFresh)
+        for (const auto& c : stages[i].clear) fs::remove_all(run_dir + "/" + c);
   if (env.distributed()) {
     train::DistributedGroup group(
         env, "gloo", std::chrono::milliseconds(std::int64_t(recipe.distributed.timeout_s * 1000.0)));
@@ -156,8 +162,6 @@ int run_pipeline(const std::vector<std::string>& args) {
       std::printf("[%s] %s\n", st.name.c_str(), st.what.c_str());
       std::fflush(stdout);
     }
-    if (fresh && rank == 0)
-      for (const auto& c : st.clear) fs::remove_all(run_dir + "/" + c);
     const auto t0 = std::chrono::steady_clock::now();
     int rc = 0;
     if (st.name == "report") {
