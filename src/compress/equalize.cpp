@@ -20,7 +20,8 @@ std::vector<EqualizePair> equalization_pairs(const space::Graph& g) {
   for (std::size_t i = 0; i < g.ops.size(); ++i) {
     const auto& b = g.ops[i];
     const int c = g.shape(b.inputs.at(0)).c;
-    const bool depthwise = b.kind == OpKind::conv && b.groups > 1 && b.groups == c;
+    const bool depthwise = b.kind == OpKind::conv && b.groups > 1 && b.groups == c &&
+                           g.shape(b.output).c == c;  // not with a channel multiplier
     const bool dense = (b.kind == OpKind::conv && b.groups == 1) || b.kind == OpKind::linear;
     if (!(depthwise || dense) || b.inputs.size() != 1) continue;
     const int t = b.inputs[0];
@@ -73,6 +74,16 @@ int equalize_activations(FloatGraph& graph, const std::vector<EqualizePair>& pai
       const auto wc = w.dim() == 4 ? w.amax({0, 2, 3}) : w.amax({0});
       const double wmax = std::max(wc.max().item<double>(), 1e-30);
       s = torch::minimum(torch::sqrt(full * wc / wmax).clamp_min(1.0), full);
+    } else {
+      // Dividing filter c by s multiplies its int32 bias by s: keep it well inside the
+      // accumulator (quantize clamps a bias that leaves no headroom), estimating the input
+      // step as top / 255.
+      const auto& pc = graph.params()[std::size_t(p.consumer)];
+      const auto wc = pc.weight.abs().to(torch::kDouble).flatten(1).amax(1);
+      const auto bc = pc.bias.abs().to(torch::kDouble);
+      const auto cap = torch::where(bc > 0, double(1 << 29) * (top / 255.0) * wc / (127.0 * bc.clamp_min(1e-30)),
+                                    torch::full_like(bc, max_scale));
+      s = torch::minimum(s, cap.clamp_min(1.0));
     }
     s = torch::where(r > 0, s, torch::ones_like(r));  // dead channels stay as they are
     scaled += (s > 1.0 + 1e-6).sum().item<int>();

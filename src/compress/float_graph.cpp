@@ -184,7 +184,7 @@ void FloatGraph::rescale_channels(int producer, int consumer, const torch::Tenso
   const Op& a = graph_.ops[std::size_t(producer)];
   const Op& b = graph_.ops[std::size_t(consumer)];
   const std::int64_t c = graph_.shape(a.output).c;
-  const bool depthwise = b.kind == OpKind::conv && b.groups == c && c > 1;
+  const bool depthwise = b.kind == OpKind::conv && b.groups == c && c > 1 && graph_.shape(b.output).c == c;
   const bool dense = (b.kind == OpKind::conv && b.groups == 1) || b.kind == OpKind::linear;
   if ((a.kind != OpKind::conv && a.kind != OpKind::linear) || !(depthwise || dense) ||
       b.inputs.size() != 1 || b.inputs[0] != a.output || scale.numel() != c ||

@@ -192,6 +192,16 @@ const Json* Json::find(const std::string& key) const {
 
 bool Json::contains(const std::string& key) const { return find(key) != nullptr; }
 
+bool Json::erase(const std::string& key) {
+  if (type_ != Type::Object) return false;
+  for (auto it = object_.begin(); it != object_.end(); ++it)
+    if (it->first == key) {
+      object_.erase(it);
+      return true;
+    }
+  return false;
+}
+
 const Json::Members& Json::items() const {
   if (type_ != Type::Object) type_error("object");
   return object_;

@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 #include <zlib.h>
 
+#include "tinynas/config/load.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
 
@@ -224,12 +225,20 @@ std::vector<std::string> recipe_differences(
     const std::vector<std::pair<std::string, std::string>>& now,
     const std::vector<std::string>& ignore, const std::string& saved_as) {
   std::map<std::string, std::string> old(saved.begin(), saved.end());
+  // A key the run was saved without (added to the schema since) at its default value is
+  // no change: the saved run behaved as the default does.
+  const auto defaults = config::flat_values(config::Recipe{});
+  const std::map<std::string, std::string> fallback(defaults.begin(), defaults.end());
   std::vector<std::string> out;
   for (const auto& [key, value] : now) {
     bool skip = false;
     for (const auto& i : ignore) skip = skip || starts_with(key, i);
     if (skip) continue;
     auto it = old.find(key);
+    if (it == old.end()) {
+      auto d = fallback.find(key);
+      if (d != fallback.end() && d->second == value) continue;
+    }
     const std::string was = it == old.end() ? "(absent)" : it->second;
     if (was != value) out.push_back(key + ": " + was + " in " + saved_as + ", " + value + " now");
   }

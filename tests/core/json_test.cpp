@@ -48,6 +48,10 @@ TEST(Json, BuildAndDumpCompact) {
   EXPECT_EQ(j.items().front().first, "a");
   EXPECT_EQ(j.at("a").as_int(), 2);
   EXPECT_EQ(j.size(), 7u);
+  EXPECT_TRUE(j.erase("c"));
+  EXPECT_FALSE(j.erase("c"));
+  EXPECT_EQ(j.dump(), R"({"a":2,"b":[1,2.5],"d":null,"e":true,"f":{},"g":[]})");
+  EXPECT_FALSE(j["b"].erase("x"));  // not an object
 }
 
 TEST(Json, RoundTrip) {

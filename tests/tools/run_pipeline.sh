@@ -47,4 +47,14 @@ grep -q '^\[sparsenas\] up to date' "$work/run5.txt" && grep -q '^\[finetune\] d
   grep -q '^\[report\] done' "$work/run5.txt" || { cat "$work/run5.txt"; fail "--from finetune under launch"; }
 if "$tinynas" run "$recipe" "${sets[@]}" --from nosuch > /dev/null 2> "$work/err.txt"; then fail "--from nosuch accepted"; fi
 grep -q "unknown stage 'nosuch'" "$work/err.txt" || fail "--from nosuch message"
-echo "OK: pipeline end to end on 2 processes, skips, partial re-run, --from"
+# A stage that starts over loses its outputs and its record before anything runs: a re-run
+# that fails (no path fits 1k parameters) leaves nothing a later run could take for done.
+if "$tinynas" run "$recipe" "${sets[@]}" --set run.params_k=1 > "$work/run6.txt" 2>&1; then
+  fail "no candidate fits 1k parameters, yet the run passed"
+fi
+[ ! -e "$run/export/e2e" ] && [ ! -e "$run/quant" ] && [ ! -e "$run/report" ] || fail "stale outputs after a failed re-run"
+if grep -Eq '"(sparsenas|finetune|quantize|export|verify|report)"' "$run/pipeline.json"; then
+  fail "stale records in pipeline.json: $(cat "$run/pipeline.json")"
+fi
+grep -q '"train"' "$run/pipeline.json" || fail "train's record was dropped"
+echo "OK: pipeline end to end on 2 processes, skips, partial re-run, --from, failed re-run"

@@ -139,4 +139,10 @@ TEST(Checkpoint, RecipeDifferencesSkipIgnoredKeys) {
   ASSERT_EQ(d.size(), 2u);
   EXPECT_EQ(d[0], "train.lr: 0.001 in the checkpoint, 0.002 now");
   EXPECT_EQ(d[1], "train.new: (absent) in the checkpoint, 1 now");
+  // A key added to the schema since the checkpoint is no change at its default value.
+  const auto added = train::recipe_differences(saved, {{"train.lr", "0.001"}, {"sparsenas.epochs", "1"},
+                                                       {"quant.equalize", "true"}},
+                                               {}, "the checkpoint");
+  ASSERT_EQ(added.size(), 1u);
+  EXPECT_EQ(added[0], "sparsenas.epochs: (absent) in the checkpoint, 1 now");
 }

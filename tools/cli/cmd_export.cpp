@@ -39,6 +39,7 @@ int run_export(const std::vector<std::string>& args) {
   const std::string& src = a.positional[0];
   std::string model_file, out_dir, name, storage = "auto";
   double sram_kb = 0, flash_kb = 0, params_k = 0;  // a model file has no limits unless given
+  bool ignore_limits = false;
   if (ends_with(src, ".tnnq")) {
     if (a.has("--set")) throw UsageError("--set needs a recipe, not a model file");
     model_file = src;
@@ -56,6 +57,7 @@ int run_export(const std::vector<std::string>& args) {
     sram_kb = ctx.recipe.run.sram_kb;
     flash_kb = ctx.recipe.run.flash_kb;
     params_k = ctx.recipe.run.params_k;
+    ignore_limits = ctx.recipe.export_.ignore_limits;
   }
   sram_kb = a.get_double("--sram-kb", sram_kb, 0, 1048576);
   flash_kb = a.get_double("--flash-kb", flash_kb, 0, 1048576);
@@ -65,14 +67,21 @@ int run_export(const std::vector<std::string>& args) {
   o.name = a.get("--name", name);
   o.data.storage = cost::parse_storage_policy(storage);
   if (sram_kb > 0 || flash_kb > 0 || params_k > 0) o.limits = cost::Limits::from_kb(sram_kb, flash_kb, params_k);
-  o.enforce_limits = !a.has("--ignore-limits");
+  o.enforce_limits = !a.has("--ignore-limits") && !ignore_limits;
   const compress::QuantizedModel model = compress::load_quantized(model_file);
   exporter::ExportResult r;
   try {
     r = exporter::export_project(model, out_dir, o);
   } catch (const exporter::LimitsExceeded& e) {
-    throw core::Error(std::string(e.what()) + " (--storage " + (storage == "sparse" ? "dense" : "sparse") +
-                      " may shrink it; --ignore-limits exports it anyway)");
+    // What can help: coded weights need no im2col buffer (less SRAM) and, under auto, are
+    // already chosen wherever they are smaller; nothing in export changes the parameters.
+    const std::string what = e.what();
+    std::string hint;
+    if (what.find("peak SRAM") != std::string::npos && storage != "sparse")
+      hint += "--storage sparse needs no im2col buffers; ";
+    if (what.find("(flash)") != std::string::npos && storage == "dense")
+      hint += "--storage auto codes the layers where it is smaller; ";
+    throw core::Error(what + " (" + hint + "--ignore-limits or export.ignore_limits: true exports it anyway)");
   }
   const auto& d = r.data;
   int sparse = 0, coded = 0;
@@ -206,7 +215,8 @@ const char* kExportHelp =
     "                    the target's limits (default: the recipe's run.sram_kb,\n"
     "                    run.flash_kb, run.params_k; none for a model file), checked\n"
     "                    against the exact arena, model data and effective parameters\n"
-    "  --ignore-limits   export a model over the limits anyway (with a warning)\n"
+    "  --ignore-limits   export a model over the limits anyway (with a warning;\n"
+    "                    recipe key export.ignore_limits)\n"
     "  --set KEY=VALUE   override a recipe key (repeatable)\n";
 
 const char* kVerifyHelp =

@@ -50,6 +50,16 @@ std::string hex(std::uint64_t v) {
   return buf;
 }
 
+// Keys added to the recipe schema after runs already existed: at their default they leave
+// fingerprints as they were, so finished stages stay finished across an upgrade.
+bool added_at_default(const std::string& key, const std::string& value) {
+  static const std::vector<std::pair<std::string, std::string>> kAdded = {
+      {"run.params_k", "0"}, {"export.ignore_limits", "false"}};
+  for (const auto& [k, v] : kAdded)
+    if (key == k && value == v) return true;
+  return false;
+}
+
 std::vector<Stage> stages_of(const config::Recipe& r) {
   const std::string name = r.run.name;
   std::vector<Stage> s;
@@ -70,8 +80,8 @@ std::vector<Stage> stages_of(const config::Recipe& r) {
                {"--quiet"}, "sparsenas/final/subnet.json", {"sparsenas/finetune", "sparsenas/final"}});
   s.push_back({"quantize", "INT8 post-training quantization", {"quant"}, false, false, sparsenas_quantize_command, {},
                "quant/model.tnnq", {"quant"}});
-  s.push_back({"export", "C project for the MCU runtime", {"export.storage"}, false, false, export_command, {},
-               "export/" + name + "/export.json", {}});
+  s.push_back({"export", "C project for the MCU runtime", {"export.storage", "export.ignore_limits"}, false, false, export_command, {},
+               "export/" + name + "/export.json", {"export/" + name}});
   s.push_back({"verify", "host bit-exact, Cortex-M7 under QEMU, linker sizes", {"export"}, false, false,
                verify_command, {}, "export/" + name + "/verify/report.json", {}});
   return s;
@@ -84,7 +94,7 @@ int run_pipeline(const std::vector<std::string>& args) {
   const config::Recipe recipe = config::load_recipe(recipe_path, sets);
   const std::string run_dir = recipe.run.dir + "/" + recipe.run.name;
   auto stages = stages_of(recipe);
-  stages.push_back({"report", "report.md / report.html", {}, false, false, nullptr, {}, "report/report.md", {}});
+  stages.push_back({"report", "report.md / report.html", {}, false, false, nullptr, {}, "report/report.md", {"report"}});
 
   std::string from = a.get("--from");
   if (!from.empty()) {
@@ -104,9 +114,11 @@ int run_pipeline(const std::vector<std::string>& args) {
   std::vector<std::string> fingerprint;
   for (const auto& s : stages) {
     chain = fnv1a(s.name, chain);
-    for (const auto& [key, value] : flat)
+    for (const auto& [key, value] : flat) {
+      if (added_at_default(key, value)) continue;
       for (const auto& sec : s.sections)
         if (key == sec || key.rfind(sec + ".", 0) == 0) chain = fnv1a(key + "=" + value + ";", chain);
+    }
     fingerprint.push_back(hex(chain));
   }
 
@@ -129,18 +141,26 @@ int run_pipeline(const std::vector<std::string>& args) {
     const bool recorded = rec && rec->find("fingerprint") && rec->at("fingerprint").as_string() == fingerprint[i];
     const bool present = fs::exists(run_dir + "/" + st.output);
     if (!forced && recorded && present) continue;
+    // A finished (or --from) stage restarts, and so does one whose inputs an earlier stage
+    // is redoing; an interrupted one resumes.
+    plan[i] = rec != nullptr || past_from || forced ? kFresh : kResume;
     forced = true;  // every later stage runs again: its inputs change
-    // a finished (or --from) stage restarts; an interrupted one resumes
-    plan[i] = rec != nullptr || past_from ? kFresh : kResume;
   }
   const train::DistEnv env = train::dist_env();
   const int rank = env.rank;
   // Stages that start over lose their old outputs now, before the other ranks learn the
   // plan: none of them can find a stale checkpoint while rank 0 is still deleting it.
-  if (rank == 0)
-    for (std::size_t i = 0; i < stages.size(); ++i)
-      if (plan[i] == kFresh)
-        for (const auto& c : stages[i].clear) fs::remove_all(run_dir + "/" + c);
+  // Their records go too: one interrupted from here on resumes next time, and none is
+  // taken for done from an old record.
+  if (rank == 0) {
+    bool dropped = false;
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+      if (plan[i] != kFresh) continue;
+      for (const auto& c : stages[i].clear) fs::remove_all(run_dir + "/" + c);
+      dropped |= state["stages"].erase(stages[i].name);
+    }
+    if (dropped) core::write_file_atomic(state_file, state.dump_pretty() + "\n");
+  }
   if (env.distributed()) {
     train::DistributedGroup group(
         env, "gloo", std::chrono::milliseconds(std::int64_t(recipe.distributed.timeout_s * 1000.0)));

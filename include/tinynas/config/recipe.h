@@ -274,6 +274,7 @@ struct ExportConfig {
   std::string storage = "auto";  // per-layer weight storage
   int verify_images = 100;
   bool qemu = true;
+  bool ignore_limits = false;
 
   template <class V>
   void visit(V& v) {
@@ -283,6 +284,9 @@ struct ExportConfig {
     v.field("verify_images", verify_images, "test images used by verification",
             Range{0, 1000000});
     v.field("qemu", qemu, "also verify on the emulated Cortex-M7 when qemu is installed");
+    v.field("ignore_limits", ignore_limits,
+            "export a model whose exact arena, model data or effective parameters exceed "
+            "run.sram_kb / run.flash_kb / run.params_k (with a warning) instead of failing");
   }
 };
 

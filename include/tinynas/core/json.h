@@ -83,6 +83,8 @@ class Json {
   const Json* find(const std::string& key) const;
   /// True when this is an object with a member named `key`.
   bool contains(const std::string& key) const;
+  /// Removes the member named `key`; true when there was one (false for non-objects).
+  bool erase(const std::string& key);
   /// Object members in insertion order. Throws core::Error when not an object.
   const Members& items() const;
 

@@ -91,6 +91,7 @@ void read_module(torch::serialize::InputArchive& archive, torch::nn::Module& mod
 /// Keys whose values differ between a checkpoint's recipe and `now` (both from
 /// config::flat_values), skipping keys that start with one of `ignore`; each entry reads
 /// "train.lr: 0.001 in the checkpoint, 0.0005 now" (`saved_as` names what holds `saved`).
+/// A key `saved` lacks (added to the schema since) counts only when it is off its default.
 std::vector<std::string> recipe_differences(
     const std::vector<std::pair<std::string, std::string>>& saved,
     const std::vector<std::pair<std::string, std::string>>& now,
