@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `tinynas run` end to end on a cut-down recipe, data-parallel on 2 processes under
 # `tinynas launch`: every stage's outputs (supernet, SparseNAS, int8 model, C project,
-# verification, report), then a one-process re-run that skips every stage, a changed export
-# key that re-runs only export, verify and report, --from, and --from finetune on 2 processes.
+# verification, report), then a one-process re-run that skips every stage, a changed analysis
+# key that re-runs only the analysis and report, a changed verification key that re-runs
+# only verify and report, --from, and --from finetune on 2 processes.
 set -euo pipefail
 tinynas=$1 recipe=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
@@ -32,6 +33,13 @@ grep -q "<svg" "$run/report/report.html" || fail "report.html has no inlined plo
 
 "$tinynas" run "$recipe" "${sets[@]}" > "$work/run2.txt"
 [ "$(grep -c 'up to date, skipped' "$work/run2.txt")" -eq 8 ] || { cat "$work/run2.txt"; fail "a re-run did not skip all 8 stages"; }
+
+# a key only the analysis reads re-runs the analysis and the report: the supernet it gates
+# is not redone
+"$tinynas" run "$recipe" "${sets[@]}" --set supernas.analysis_samples=150 > "$work/run2b.txt"
+grep -q '^\[analyze\] done' "$work/run2b.txt" && grep -q '^\[report\] done' "$work/run2b.txt" &&
+  [ "$(grep -c 'up to date, skipped' "$work/run2b.txt")" -eq 6 ] ||
+  { cat "$work/run2b.txt"; fail "supernas.analysis_samples re-ran more than analyze and report"; }
 
 # a key only verification reads re-runs verify (and the report), nothing before it
 "$tinynas" run "$recipe" "${sets[@]}" --set export.verify_images=12 > "$work/run3.txt"

@@ -2,9 +2,10 @@
 //   analyze → train (or the supernet search when supernas.search) → sparsenas → finetune
 //   → quantize → export → verify → report.
 // Each stage runs the subcommand of the same job. A finished stage is recorded in
-// <run>/pipeline.json with a fingerprint of the recipe sections it depends on (and of the
-// stages before it); on re-run it is skipped while its fingerprint holds and its output
-// exists. A changed fingerprint or --from STAGE re-runs it and everything after it from
+// <run>/pipeline.json with a fingerprint of the recipe sections it depends on and of the
+// stages whose outputs it reads; on re-run it is skipped while its fingerprint holds, its
+// output exists and none of those stages runs again. A changed fingerprint re-runs it and
+// the stages that read its outputs, --from STAGE re-runs it and everything after it, from
 // scratch; a stage that was interrupted (output present, not recorded) is resumed.
 // Under `tinynas launch --nproc N` every rank runs the data-parallel stages (train,
 // search, sparsenas, finetune); rank 0 alone runs the others and writes pipeline.json.
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <map>
 
 #include "args.h"
 #include "command.h"
@@ -31,6 +33,7 @@ struct Stage {
   std::string name;
   std::string what;
   std::vector<std::string> sections;  ///< recipe sections (key prefixes) it depends on
+  std::vector<std::string> inputs;    ///< earlier stages whose outputs it reads
   bool collective = false;            ///< run by every rank under launch
   bool resumable = false;             ///< takes --resume
   std::function<Command()> command;
@@ -62,28 +65,39 @@ bool added_at_default(const std::string& key, const std::string& value) {
 
 std::vector<Stage> stages_of(const config::Recipe& r) {
   const std::string name = r.run.name;
-  std::vector<Stage> s;
-  std::vector<std::string> analysis_keys = {"data", "space", "supernas", "run.sram_kb", "run.flash_kb"};
+  // The analysis gates training but feeds nothing to it: a changed analysis key re-runs
+  // the analysis (0.1 s) and the report, not a supernet that took hours.
+  std::vector<std::string> analysis_keys = {"data", "space", "supernas", "run.sram_kb", "run.flash_kb",
+                                            "sparsenas.sparsity", "sparsenas.block", "export.storage"};
   if (r.supernas.param_bound == "params") analysis_keys.push_back("run.params_k");
-  s.push_back({"analyze", "SuperNAS space analysis (Algorithm 1)", analysis_keys, false, false,
+  std::vector<Stage> s;
+  s.push_back({"analyze", "SuperNAS space analysis (Algorithm 1)", analysis_keys, {}, false, false,
                supernas_analyze_command, {"--quiet"}, "supernas/analysis.json", {}});
   if (r.supernas.search)
-    s.push_back({"search", "SuperNAS supernet search (Algorithm 2)", {"train", "distributed", "supernas", "run.params_k"}, true, true,
-                 supernas_search_command, {"--quiet"}, "supernas/best.json",
+    s.push_back({"search", "SuperNAS supernet search (Algorithm 2)",
+                 {"data", "space", "train", "distributed", "supernas", "run.sram_kb", "run.flash_kb", "run.params_k",
+                  "sparsenas.sparsity", "sparsenas.block", "export.storage"},
+                 {}, true, true, supernas_search_command, {"--quiet"}, "supernas/best.json",
                  {"supernas/candidates.jsonl", "supernas/candidates", "supernas/best.json", "supernas/search.json"}});
   else
-    s.push_back({"train", "supernet training (SPOS)", {"data", "space", "train", "distributed"}, true, true,
+    s.push_back({"train", "supernet training (SPOS)", {"data", "space", "train", "distributed"}, {}, true, true,
                  train_command, {"--quiet"}, "supernet/recipe.resolved.yaml", {"supernet"}});
-  s.push_back({"sparsenas", "SparseNAS stage 1 (Algorithm 3)", {"sparsenas", "run.sram_kb", "run.flash_kb", "run.params_k", "export.storage"},
-               true, true, sparsenas_search_command, {"--quiet"}, "sparsenas/best.json", {"sparsenas"}});
-  s.push_back({"finetune", "SparseNAS stage 2 (AGP fine-tuning)", {}, true, true, sparsenas_finetune_command,
-               {"--quiet"}, "sparsenas/final/subnet.json", {"sparsenas/finetune", "sparsenas/final"}});
-  s.push_back({"quantize", "INT8 post-training quantization", {"quant"}, false, false, sparsenas_quantize_command, {},
-               "quant/model.tnnq", {"quant"}});
-  s.push_back({"export", "C project for the MCU runtime", {"export.storage", "export.ignore_limits"}, false, false, export_command, {},
-               "export/" + name + "/export.json", {"export/" + name}});
-  s.push_back({"verify", "host bit-exact, Cortex-M7 under QEMU, linker sizes", {"export"}, false, false,
-               verify_command, {}, "export/" + name + "/verify/report.json", {}});
+  const std::string supernet = s.back().name;
+  s.push_back({"sparsenas", "SparseNAS stage 1 (Algorithm 3)",
+               {"sparsenas", "run.sram_kb", "run.flash_kb", "run.params_k", "export.storage"}, {supernet}, true, true,
+               sparsenas_search_command, {"--quiet"}, "sparsenas/best.json", {"sparsenas"}});
+  s.push_back({"finetune", "SparseNAS stage 2 (AGP fine-tuning)", {}, {"sparsenas"}, true, true,
+               sparsenas_finetune_command, {"--quiet"}, "sparsenas/final/subnet.json",
+               {"sparsenas/finetune", "sparsenas/final"}});
+  s.push_back({"quantize", "INT8 post-training quantization", {"quant"}, {"finetune"}, false, false,
+               sparsenas_quantize_command, {}, "quant/model.tnnq", {"quant"}});
+  s.push_back({"export", "C project for the MCU runtime", {"export.storage", "export.ignore_limits"}, {"quantize"},
+               false, false, export_command, {}, "export/" + name + "/export.json", {"export/" + name}});
+  s.push_back({"verify", "host bit-exact, Cortex-M7 under QEMU, linker sizes", {"export"}, {"export"}, false,
+               false, verify_command, {}, "export/" + name + "/verify/report.json", {}});
+  std::vector<std::string> all;
+  for (const auto& st : s) all.push_back(st.name);
+  s.push_back({"report", "report.md / report.html", {}, all, false, false, nullptr, {}, "report/report.md", {"report"}});
   return s;
 }
 
@@ -93,8 +107,9 @@ int run_pipeline(const std::vector<std::string>& args) {
   const auto& sets = a.all("--set");
   const config::Recipe recipe = config::load_recipe(recipe_path, sets);
   const std::string run_dir = recipe.run.dir + "/" + recipe.run.name;
-  auto stages = stages_of(recipe);
-  stages.push_back({"report", "report.md / report.html", {}, false, false, nullptr, {}, "report/report.md", {"report"}});
+  const auto stages = stages_of(recipe);
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < stages.size(); ++i) index[stages[i].name] = i;
 
   std::string from = a.get("--from");
   if (!from.empty()) {
@@ -108,18 +123,19 @@ int run_pipeline(const std::vector<std::string>& args) {
     }
   }
 
-  // Fingerprints: each stage's recipe sections, chained through the stages before it.
+  // Fingerprints: each stage's recipe sections and the fingerprints of the stages it reads.
   const auto flat = config::flat_values(recipe);
-  std::uint64_t chain = fnv1a(recipe.space.file + "|" + recipe.space.supernet);
+  const std::uint64_t space_hash = fnv1a(recipe.space.file + "|" + recipe.space.supernet);
   std::vector<std::string> fingerprint;
   for (const auto& s : stages) {
-    chain = fnv1a(s.name, chain);
+    std::uint64_t h = fnv1a(s.name, space_hash);
+    for (const auto& in : s.inputs) h = fnv1a(fingerprint[index.at(in)] + ";", h);
     for (const auto& [key, value] : flat) {
       if (added_at_default(key, value)) continue;
       for (const auto& sec : s.sections)
-        if (key == sec || key.rfind(sec + ".", 0) == 0) chain = fnv1a(key + "=" + value + ";", chain);
+        if (key == sec || key.rfind(sec + ".", 0) == 0) h = fnv1a(key + "=" + value + ";", h);
     }
-    fingerprint.push_back(hex(chain));
+    fingerprint.push_back(hex(h));
   }
 
   const std::string state_file = run_dir + "/pipeline.json";
@@ -132,19 +148,19 @@ int run_pipeline(const std::vector<std::string>& args) {
   // and broadcasts it (another rank could read the file while rank 0 rewrites it).
   enum Plan : std::int64_t { kSkip = 0, kFresh = 1, kResume = 2 };
   std::vector<std::int64_t> plan(stages.size(), kSkip);
-  bool forced = false, past_from = false;
+  bool past_from = false;
   for (std::size_t i = 0; i < stages.size(); ++i) {
     const Stage& st = stages[i];
     past_from |= st.name == from;
-    forced |= past_from;
+    bool inputs_redone = false;
+    for (const auto& in : st.inputs) inputs_redone |= plan[index.at(in)] != kSkip;
     const core::Json* rec = state["stages"].find(st.name);
     const bool recorded = rec && rec->find("fingerprint") && rec->at("fingerprint").as_string() == fingerprint[i];
     const bool present = fs::exists(run_dir + "/" + st.output);
-    if (!forced && recorded && present) continue;
-    // A finished (or --from) stage restarts, and so does one whose inputs an earlier stage
-    // is redoing; an interrupted one resumes.
-    plan[i] = rec != nullptr || past_from || forced ? kFresh : kResume;
-    forced = true;  // every later stage runs again: its inputs change
+    if (!past_from && !inputs_redone && recorded && present) continue;
+    // A finished (or --from) stage restarts, and so does one whose inputs are being
+    // redone; an interrupted one resumes.
+    plan[i] = rec != nullptr || past_from || inputs_redone ? kFresh : kResume;
   }
   const train::DistEnv env = train::dist_env();
   const int rank = env.rank;
