@@ -151,7 +151,7 @@ ExportResult export_project(const compress::QuantizedModel& model, const std::st
   r.data = build_model_data(model, options.data);
   const ModelData& d = r.data;
   const auto& g = model.graph;
-  std::vector<std::string> over;
+  std::vector<std::string>& over = r.limits_exceeded;
   if (options.limits) {
     over = limits_exceeded(d.cost, *options.limits);
     if (!over.empty() && options.enforce_limits) {

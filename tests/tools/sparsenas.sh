@@ -56,6 +56,18 @@ ex=$work/runs/e2e/export/e2e
 for f in model.h model.c Makefile main_host.c main_m7.c runtime/tnn_model.c export.json; do
   [ -f "$ex/$f" ] || fail "export $f missing"
 done
+# Over a limit, export names the figure and writes nothing (an existing project stays); --ignore-limits exports with a warning.
+if "$tinynas" export "$q/model.tnnq" -o "$work/small" --sram-kb 1 > /dev/null 2> "$work/over.txt"; then
+  fail "an export over --sram-kb 1 passed"
+fi
+grep -q 'arena (peak SRAM) [0-9]* B exceeds run.sram_kb (1024 B).*nothing written' "$work/over.txt" ||
+  fail "over-limit message: $(cat "$work/over.txt")"
+[ ! -e "$work/small" ] || fail "a refused export left $work/small"
+"$tinynas" export "$q/model.tnnq" -o "$work/small" --sram-kb 1 --ignore-limits > "$work/ignored.txt"
+grep -q 'WARNING: arena (peak SRAM) .* exceeds run.sram_kb' "$work/ignored.txt" && [ -f "$work/small/model.c" ] &&
+  grep -q '"fits": false' "$work/small/export.json" || fail "--ignore-limits: $(cat "$work/ignored.txt")"
+if "$tinynas" export "$q/model.tnnq" -o "$work/small" --sram-kb 1 > /dev/null 2>&1 ||
+   [ ! -f "$work/small/model.c" ]; then fail "a refused export replaced an existing project"; fi
 "$tinynas" verify "$recipe" "${sets[@]}" --images 20 --qemu-images 5 | tee "$work/verify.txt"
 grep -q '^host: 20 images, logits bit-exact with the integer evaluation' "$work/verify.txt" || fail "host run not bit-exact"
 if command -v qemu-system-arm > /dev/null && command -v arm-none-eabi-gcc > /dev/null; then

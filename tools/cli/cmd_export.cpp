@@ -94,7 +94,7 @@ int run_export(const std::vector<std::string>& args) {
               (long long)d.plan.arena_size, (long long)d.plan.lower_bound, cost::to_string(d.plan.strategy),
               (long long)d.plan.greedy_arena, (long long)d.plan.head_tail_arena);
   if (o.limits) {
-    const auto over = exporter::limits_exceeded(d.cost, *o.limits);
+    const auto& over = r.limits_exceeded;
     for (const auto& line : over) std::printf("  WARNING: %s (exported anyway: --ignore-limits)\n", line.c_str());
     if (over.empty()) {
       std::string within;

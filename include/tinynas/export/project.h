@@ -52,6 +52,7 @@ std::vector<std::string> limits_exceeded(const cost::Cost& cost, const cost::Lim
 struct ExportResult {
   ModelData data;
   core::Json manifest;  ///< the contents of export.json
+  std::vector<std::string> limits_exceeded;  ///< as limits_exceeded() (exported anyway: not enforced)
 };
 
 /// Writes the project to `dir` (created, or replaced when it exists). Throws core::Error
