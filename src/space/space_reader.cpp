@@ -218,6 +218,7 @@ SpaceDef parse_space(const std::string& yaml_text, const std::string& source) {
 
   SpaceDef space;
   space.source = source;
+  space.canonical = YAML::Dump(root);
   if (!root["id"]) r.fail(root, "id", "missing (a short id such as tf1)");
   space.id = r.text(root["id"], "id");
   for (char ch : space.id)

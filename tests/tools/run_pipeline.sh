@@ -7,6 +7,8 @@
 set -euo pipefail
 tinynas=$1 recipe=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
+# a copy of the recipes, so that the space file can be edited
+cp -r "$(dirname "$recipe")" "$work/recipes" && recipe=$work/recipes/$(basename "$recipe")
 fail() { echo "FAIL: $*" >&2; exit 1; }
 sets=(--set run.dir="$work/runs" --set run.name=e2e --set data.train_limit=1200
       --set data.test_limit=100 --set data.workers=1 --set train.batch_size=32
@@ -34,6 +36,12 @@ grep -q "<svg" "$run/report/report.html" || fail "report.html has no inlined plo
 "$tinynas" run "$recipe" "${sets[@]}" > "$work/run2.txt"
 [ "$(grep -c 'up to date, skipped' "$work/run2.txt")" -eq 8 ] || { cat "$work/run2.txt"; fail "a re-run did not skip all 8 stages"; }
 
+# a comment in the space file changes no stage (a changed space: the failed re-run below)
+space=$work/recipes/$(sed -n 's/^ *file: *\([^ #]*\).*/\1/p' "$work/recipes/quickstart.yaml")
+echo "# only a comment" >> "$space"
+"$tinynas" run "$recipe" "${sets[@]}" > "$work/run2a.txt"
+[ "$(grep -c 'up to date, skipped' "$work/run2a.txt")" -eq 8 ] || { cat "$work/run2a.txt"; fail "a comment re-ran stages"; }
+
 # a key only the analysis reads re-runs the analysis and the report: the supernet it gates
 # is not redone
 "$tinynas" run "$recipe" "${sets[@]}" --set supernas.analysis_samples=150 > "$work/run2b.txt"
@@ -57,9 +65,13 @@ if "$tinynas" run "$recipe" "${sets[@]}" --from nosuch > /dev/null 2> "$work/err
 grep -q "unknown stage 'nosuch'" "$work/err.txt" || fail "--from nosuch message"
 # A stage that starts over loses its outputs and its record before anything runs: a re-run
 # that fails (no path fits 1k parameters) leaves nothing a later run could take for done.
+# The space is renamed first: everything re-runs from the analysis.
+sed -i 's/^name: \(.*\)$/name: \1 (renamed)/' "$space"
 if "$tinynas" run "$recipe" "${sets[@]}" --set run.params_k=1 > "$work/run6.txt" 2>&1; then
   fail "no candidate fits 1k parameters, yet the run passed"
 fi
+grep -q '^\[analyze\] done' "$work/run6.txt" && grep -q '^\[train\] done' "$work/run6.txt" ||
+  { cat "$work/run6.txt"; fail "an edited space did not re-run the analysis and training"; }
 [ ! -e "$run/export/e2e" ] && [ ! -e "$run/quant" ] && [ ! -e "$run/report" ] || fail "stale outputs after a failed re-run"
 if grep -Eq '"(sparsenas|finetune|quantize|export|verify|report)"' "$run/pipeline.json"; then
   fail "stale records in pipeline.json: $(cat "$run/pipeline.json")"

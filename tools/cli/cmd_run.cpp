@@ -23,6 +23,7 @@
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/core/json.h"
+#include "tinynas/space/space.h"
 #include "tinynas/train/distributed.h"
 
 namespace tinynas::cli {
@@ -125,7 +126,9 @@ int run_pipeline(const std::vector<std::string>& args) {
 
   // Fingerprints: each stage's recipe sections and the fingerprints of the stages it reads.
   const auto flat = config::flat_values(recipe);
-  const std::uint64_t space_hash = fnv1a(recipe.space.file + "|" + recipe.space.supernet);
+  // Every stage depends on the space file's contents too: an edited space is a new space.
+  const space::SpaceDef space = space::load_space(core::resolve_relative_to(recipe.source, recipe.space.file));
+  const std::uint64_t space_hash = fnv1a(recipe.space.file + "|" + recipe.space.supernet + "|" + space.canonical);
   std::vector<std::string> fingerprint;
   for (const auto& s : stages) {
     std::uint64_t h = fnv1a(s.name, space_hash);
