@@ -3,7 +3,8 @@
 # `tinynas launch`: every stage's outputs (supernet, SparseNAS, int8 model, C project,
 # verification, report), then a one-process re-run that skips every stage, a changed analysis
 # key that re-runs only the analysis and report, a changed verification key that re-runs
-# only verify and report, --from, and --from finetune on 2 processes.
+# only verify and report, --from, --from finetune on 2 processes, a longer fine-tuning that
+# keeps stage 1, edits of the space file, and a failed re-run that leaves nothing stale.
 set -euo pipefail
 tinynas=$1 recipe=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
@@ -61,6 +62,10 @@ grep -q '^\[quantize\] up to date' "$work/run4.txt" && grep -q '^\[export\] done
   --from finetune > "$work/run5.txt"
 grep -q '^\[sparsenas\] up to date' "$work/run5.txt" && grep -q '^\[finetune\] done' "$work/run5.txt" &&
   grep -q '^\[report\] done' "$work/run5.txt" || { cat "$work/run5.txt"; fail "--from finetune under launch"; }
+# a longer fine-tuning keeps stage 1's candidates
+"$tinynas" run "$recipe" "${sets[@]}" --set export.verify_images=12 --set sparsenas.finetune_epochs=2 > "$work/run5b.txt"
+grep -q '^\[sparsenas\] up to date' "$work/run5b.txt" && grep -q '^\[finetune\] done' "$work/run5b.txt" ||
+  { cat "$work/run5b.txt"; fail "sparsenas.finetune_epochs re-ran stage 1 or not stage 2"; }
 if "$tinynas" run "$recipe" "${sets[@]}" --from nosuch > /dev/null 2> "$work/err.txt"; then fail "--from nosuch accepted"; fi
 grep -q "unknown stage 'nosuch'" "$work/err.txt" || fail "--from nosuch message"
 # A stage that starts over loses its outputs and its record before anything runs: a re-run

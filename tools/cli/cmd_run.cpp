@@ -84,10 +84,13 @@ std::vector<Stage> stages_of(const config::Recipe& r) {
     s.push_back({"train", "supernet training (SPOS)", {"data", "space", "train", "distributed"}, {}, true, true,
                  train_command, {"--quiet"}, "supernet/recipe.resolved.yaml", {"supernet"}});
   const std::string supernet = s.back().name;
-  s.push_back({"sparsenas", "SparseNAS stage 1 (Algorithm 3)",
-               {"sparsenas", "run.sram_kb", "run.flash_kb", "run.params_k", "export.storage"}, {supernet}, true, true,
+  // A longer fine-tuning keeps stage 1's candidates.
+  std::vector<std::string> stage1_keys = {"run.sram_kb", "run.flash_kb", "run.params_k", "export.storage"};
+  for (const auto& kv : config::flat_values(r))
+    if (kv.first.rfind("sparsenas.", 0) == 0 && kv.first != "sparsenas.finetune_epochs") stage1_keys.push_back(kv.first);
+  s.push_back({"sparsenas", "SparseNAS stage 1 (Algorithm 3)", stage1_keys, {supernet}, true, true,
                sparsenas_search_command, {"--quiet"}, "sparsenas/best.json", {"sparsenas"}});
-  s.push_back({"finetune", "SparseNAS stage 2 (AGP fine-tuning)", {}, {"sparsenas"}, true, true,
+  s.push_back({"finetune", "SparseNAS stage 2 (AGP fine-tuning)", {"sparsenas.finetune_epochs"}, {"sparsenas"}, true, true,
                sparsenas_finetune_command, {"--quiet"}, "sparsenas/final/subnet.json",
                {"sparsenas/finetune", "sparsenas/final"}});
   s.push_back({"quantize", "INT8 post-training quantization", {"quant"}, {"finetune"}, false, false,
