@@ -188,6 +188,33 @@ void check_refs(const SpaceDef& space, const Scalar& v, const std::string& where
                     (names.empty() ? "" : "; defined: " + core::join(names, ", ")));
 }
 
+// The data of a YAML node in one fixed notation: no comments, spacing, quoting or
+// flow/block style survive, only scalars, sequences and mappings (in file order).
+void canonical_text(const YAML::Node& n, std::string& out) {
+  switch (n.Type()) {
+    case YAML::NodeType::Scalar: {
+      const std::string v = n.Scalar();
+      out += std::to_string(v.size()) + ":" + v;
+      break;
+    }
+    case YAML::NodeType::Sequence:
+      out += "[";
+      for (const auto& e : n) canonical_text(e, out), out += ",";
+      out += "]";
+      break;
+    case YAML::NodeType::Map:
+      out += "{";
+      for (const auto& kv : n) {
+        canonical_text(kv.first, out), out += "=";
+        canonical_text(kv.second, out), out += ",";
+      }
+      out += "}";
+      break;
+    default:
+      out += "~";
+  }
+}
+
 }  // namespace
 
 const ChoiceType& SpaceDef::choice(const std::string& name) const {
@@ -218,7 +245,7 @@ SpaceDef parse_space(const std::string& yaml_text, const std::string& source) {
 
   SpaceDef space;
   space.source = source;
-  space.canonical = YAML::Dump(root);
+  canonical_text(root, space.canonical);
   if (!root["id"]) r.fail(root, "id", "missing (a short id such as tf1)");
   space.id = r.text(root["id"], "id");
   for (char ch : space.id)

@@ -164,7 +164,8 @@ std::int64_t TrainLoop::restore() {
       recipe_differences(info.recipe, config::flat_values(opt_.recipe), kResumableKeys);
   if (!diffs.empty())
     core::fail_file(*latest, "was written by another recipe: " + core::join(diffs, "; "));
-  if (info.virtual_world != virtual_world_)
+  // A finished run trains no further step: its data split no longer matters.
+  if (info.virtual_world != virtual_world_ && info.step < total_steps_)
     core::fail_file(*latest, "was trained with processes x accumulate = " +
                                  std::to_string(info.virtual_world) + ", this run has " +
                                  std::to_string(virtual_world_) +

@@ -79,14 +79,15 @@ TEST(SpaceReader, ListsExpandToCandidatesFirstListSlowest) {
   EXPECT_EQ(s.hyper_param("n").default_value, 1);  // first choice when no default
 }
 
-// What `tinynas run` fingerprints: comments and layout do not count, values do.
+// What `tinynas run` fingerprints: comments, quoting and flow/block style do not count, values do.
 TEST(SpaceReader, CanonicalTextIgnoresCommentsAndLayout) {
   auto edit = [](std::string text, const std::string& from, const std::string& to) {
     return text.replace(text.find(from), from.size(), to);
   };
   const std::string base = parse_space(kTiny, "x.yaml").canonical;
-  const std::string commented = edit(std::string("# a comment\n") + kTiny, "letter: D", "letter:   D   # conv");
-  EXPECT_EQ(parse_space(commented, "x.yaml").canonical, base);
+  std::string restyled = edit(std::string("# a comment\n") + kTiny, "letter: D", "letter:   'D'   # conv");
+  restyled = edit(restyled, "candidates: [{type: gap}]", "candidates:\n      - type: gap");
+  EXPECT_EQ(parse_space(restyled, "x.yaml").canonical, base);
   const std::string changed = edit(kTiny, "kernel: [1, 3]", "kernel: [1, 5]");
   EXPECT_NE(parse_space(changed, "x.yaml").canonical, base);
 }

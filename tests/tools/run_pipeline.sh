@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `tinynas run` end to end on a cut-down recipe, data-parallel on 2 processes under
 # `tinynas launch`: every stage's outputs (supernet, SparseNAS, int8 model, C project,
-# verification, report), then a one-process re-run that skips every stage, a changed analysis
+# verification, report), then a one-process re-run that skips every stage, an old
+# pipeline.json whose stages resume, a changed analysis
 # key that re-runs only the analysis and report, a changed verification key that re-runs
 # only verify and report, --from, --from finetune on 2 processes, a longer fine-tuning that
-# keeps stage 1, edits of the space file, and a failed re-run that leaves nothing stale.
+# keeps stage 1, an interrupted stage re-run on other inputs, edits of the space file, and
+# a failed re-run that leaves nothing stale.
 set -euo pipefail
 tinynas=$1 recipe=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
@@ -37,6 +39,15 @@ grep -q "<svg" "$run/report/report.html" || fail "report.html has no inlined plo
 "$tinynas" run "$recipe" "${sets[@]}" > "$work/run2.txt"
 [ "$(grep -c 'up to date, skipped' "$work/run2.txt")" -eq 8 ] || { cat "$work/run2.txt"; fail "a re-run did not skip all 8 stages"; }
 
+# pipeline.json of an older tinynas: every stage resumes (stage 1's candidate is kept), and
+# the next run skips them all
+echo '{"stages": {"train": {"fingerprint": "0123456789abcdef", "seconds": 1}}}' > "$run/pipeline.json"
+"$tinynas" run "$recipe" "${sets[@]}" > "$work/run2l.txt"
+grep -q 'written by an older tinynas' "$work/run2l.txt" && grep -q 'candidate 1/1: finished in an earlier run, skipped' "$work/run2l.txt" ||
+  { cat "$work/run2l.txt"; fail "an old pipeline.json was not resumed"; }
+"$tinynas" run "$recipe" "${sets[@]}" > "$work/run2m.txt"
+[ "$(grep -c 'up to date, skipped' "$work/run2m.txt")" -eq 8 ] || { cat "$work/run2m.txt"; fail "resumed stages were not recorded"; }
+
 # a comment in the space file changes no stage (a changed space: the failed re-run below)
 space=$work/recipes/$(sed -n 's/^ *file: *\([^ #]*\).*/\1/p' "$work/recipes/quickstart.yaml")
 echo "# only a comment" >> "$space"
@@ -66,6 +77,23 @@ grep -q '^\[sparsenas\] up to date' "$work/run5.txt" && grep -q '^\[finetune\] d
 "$tinynas" run "$recipe" "${sets[@]}" --set export.verify_images=12 --set sparsenas.finetune_epochs=2 > "$work/run5b.txt"
 grep -q '^\[sparsenas\] up to date' "$work/run5b.txt" && grep -q '^\[finetune\] done' "$work/run5b.txt" ||
   { cat "$work/run5b.txt"; fail "sparsenas.finetune_epochs re-ran stage 1 or not stage 2"; }
+# A stage interrupted on other inputs starts over (it would not resume with 3 epochs' schedule).
+"$tinynas" run "$recipe" "${sets[@]}" --set export.verify_images=12 --set sparsenas.finetune_epochs=3 \
+  > "$work/run5c.txt" 2>&1 &
+pid=$!
+unfinished() { grep -A2 "\"$1\"" "$run/pipeline.json" 2> /dev/null | grep -q '"finished": false'; }
+for _ in $(seq 600); do  # until fine-tuning has started and written its first checkpoint
+  unfinished finetune && ls "$run"/sparsenas/finetune/ckpt-*.json > /dev/null 2>&1 && break
+  kill -0 "$pid" 2> /dev/null || break
+  sleep 0.2
+done
+kill "$pid" 2> /dev/null || fail "fine-tuning finished before it could be interrupted"
+wait "$pid" || true
+unfinished finetune || fail "the interrupted stage is not recorded as started"
+"$tinynas" run "$recipe" "${sets[@]}" --set export.verify_images=12 --set sparsenas.finetune_epochs=2 > "$work/run5d.txt" 2>&1 ||
+  { cat "$work/run5d.txt"; fail "a stage interrupted on other inputs did not start over"; }
+grep -q '^\[finetune\] done' "$work/run5d.txt" || fail "finetune not redone"
+
 if "$tinynas" run "$recipe" "${sets[@]}" --from nosuch > /dev/null 2> "$work/err.txt"; then fail "--from nosuch accepted"; fi
 grep -q "unknown stage 'nosuch'" "$work/err.txt" || fail "--from nosuch message"
 # A stage that starts over loses its outputs and its record before anything runs: a re-run
@@ -78,7 +106,7 @@ fi
 grep -q '^\[analyze\] done' "$work/run6.txt" && grep -q '^\[train\] done' "$work/run6.txt" ||
   { cat "$work/run6.txt"; fail "an edited space did not re-run the analysis and training"; }
 [ ! -e "$run/export/e2e" ] && [ ! -e "$run/quant" ] && [ ! -e "$run/report" ] || fail "stale outputs after a failed re-run"
-if grep -Eq '"(sparsenas|finetune|quantize|export|verify|report)"' "$run/pipeline.json"; then
+if grep -Eq '"(finetune|quantize|export|verify|report)"' "$run/pipeline.json" || ! unfinished sparsenas; then
   fail "stale records in pipeline.json: $(cat "$run/pipeline.json")"
 fi
 grep -q '"train"' "$run/pipeline.json" || fail "train's record was dropped"

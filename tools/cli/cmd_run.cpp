@@ -1,12 +1,12 @@
 // tinynas run: the whole pipeline of a recipe into runs/<name>/ (DESIGN.md §1):
 //   analyze → train (or the supernet search when supernas.search) → sparsenas → finetune
 //   → quantize → export → verify → report.
-// Each stage runs the subcommand of the same job. A finished stage is recorded in
-// <run>/pipeline.json with a fingerprint of the recipe sections it depends on and of the
-// stages whose outputs it reads; on re-run it is skipped while its fingerprint holds, its
-// output exists and none of those stages runs again. A changed fingerprint re-runs it and
-// the stages that read its outputs, --from STAGE re-runs it and everything after it, from
-// scratch; a stage that was interrupted (output present, not recorded) is resumed.
+// Each stage runs the subcommand of the same job. <run>/pipeline.json records each stage
+// when it starts and when it finishes, with a fingerprint of the recipe keys it depends on,
+// the space file's contents and the fingerprints of the stages whose outputs it reads. On
+// re-run a finished stage is skipped while its fingerprint holds, its output exists and none
+// of those stages runs again; otherwise it starts over (so does everything after --from
+// STAGE). A stage interrupted on the same inputs resumes.
 // Under `tinynas launch --nproc N` every rank runs the data-parallel stages (train,
 // search, sparsenas, finetune); rank 0 alone runs the others and writes pipeline.json.
 #include <chrono>
@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 
 #include "args.h"
 #include "command.h"
@@ -64,10 +65,12 @@ bool added_at_default(const std::string& key, const std::string& value) {
   return false;
 }
 
+constexpr std::int64_t kStateVersion = 2;  ///< of pipeline.json; 1 (no "version"): chained fingerprints
+
 std::vector<Stage> stages_of(const config::Recipe& r) {
   const std::string name = r.run.name;
-  // The analysis gates training but feeds nothing to it: a changed analysis key re-runs
-  // the analysis (0.1 s) and the report, not a supernet that took hours.
+  // Nothing reads the analysis but the report: a changed analysis key re-runs the
+  // analysis (0.1 s) and the report, not a supernet that took hours.
   std::vector<std::string> analysis_keys = {"data", "space", "supernas", "run.sram_kb", "run.flash_kb",
                                             "sparsenas.sparsity", "sparsenas.block", "export.storage"};
   if (r.supernas.param_bound == "params") analysis_keys.push_back("run.params_k");
@@ -76,8 +79,10 @@ std::vector<Stage> stages_of(const config::Recipe& r) {
                supernas_analyze_command, {"--quiet"}, "supernas/analysis.json", {}});
   if (r.supernas.search)
     s.push_back({"search", "SuperNAS supernet search (Algorithm 2)",
-                 {"data", "space", "train", "distributed", "supernas", "run.sram_kb", "run.flash_kb", "run.params_k",
-                  "sparsenas.sparsity", "sparsenas.block", "export.storage"},
+                 {"data", "space", "train", "distributed", "supernas.seed", "supernas.supernets",
+                  "supernas.test_paths", "supernas.epochs", "supernas.paths", "supernas.sparse_configs",
+                  "run.sram_kb", "run.flash_kb", "run.params_k", "sparsenas.sparsity", "sparsenas.block",
+                  "export.storage"},
                  {}, true, true, supernas_search_command, {"--quiet"}, "supernas/best.json",
                  {"supernas/candidates.jsonl", "supernas/candidates", "supernas/best.json", "supernas/search.json"}});
   else
@@ -144,10 +149,15 @@ int run_pipeline(const std::vector<std::string>& args) {
     fingerprint.push_back(hex(h));
   }
 
+  // pipeline.json: {"version": 2, "stages": {name: {fingerprint, finished, seconds}}}. A
+  // stage is recorded when it starts (finished: false) and again when it ends.
   const std::string state_file = run_dir + "/pipeline.json";
   core::Json state = core::Json::object();
   if (core::is_regular_file(state_file)) state = core::Json::parse(core::read_text_file(state_file), state_file);
-  if (!state.find("stages")) state["stages"] = core::Json::object();
+  const core::Json* version = state.find("version");
+  const bool legacy = state.find("stages") && (!version || version->as_int() < kStateVersion);
+  if (legacy || !state.find("stages")) state["stages"] = core::Json::object();
+  state["version"] = kStateVersion;
 
   // What each stage does this time. Every rank must decide alike, or the data-parallel
   // stages would wait on each other: rank 0 decides from pipeline.json before anything runs
@@ -160,13 +170,18 @@ int run_pipeline(const std::vector<std::string>& args) {
     past_from |= st.name == from;
     bool inputs_redone = false;
     for (const auto& in : st.inputs) inputs_redone |= plan[index.at(in)] != kSkip;
+    if (legacy) {  // no record to trust: each stage's own resume checks decide
+      plan[i] = past_from ? kFresh : kResume;
+      continue;
+    }
     const core::Json* rec = state["stages"].find(st.name);
-    const bool recorded = rec && rec->find("fingerprint") && rec->at("fingerprint").as_string() == fingerprint[i];
+    const bool same = rec && rec->find("fingerprint") && rec->at("fingerprint").as_string() == fingerprint[i];
+    const bool finished = same && rec->find("finished") && rec->at("finished").as_bool();
     const bool present = fs::exists(run_dir + "/" + st.output);
-    if (!past_from && !inputs_redone && recorded && present) continue;
-    // A finished (or --from) stage restarts, and so does one whose inputs are being
-    // redone; an interrupted one resumes.
-    plan[i] = rec != nullptr || past_from || inputs_redone ? kFresh : kResume;
+    if (!past_from && !inputs_redone && finished && present) continue;
+    // A stage started or finished on other inputs (or --from) starts over; one interrupted
+    // on these inputs, or never started, resumes (no checkpoint: from the beginning).
+    plan[i] = past_from || inputs_redone || finished || (rec && !same) ? kFresh : kResume;
   }
   const train::DistEnv env = train::dist_env();
   const int rank = env.rank;
@@ -175,13 +190,25 @@ int run_pipeline(const std::vector<std::string>& args) {
   // Their records go too: one interrupted from here on resumes next time, and none is
   // taken for done from an old record.
   if (rank == 0) {
-    bool dropped = false;
+    if (legacy)
+      std::printf("%s: written by an older tinynas, its records cannot be checked: every stage "
+                  "resumes (a finished training resumes at its end) and the training stages check "
+                  "their checkpoints against the recipe; --from STAGE starts over\n",
+                  state_file.c_str());
+    // SparseNAS takes a searched supernet over a trained one: a search left from when the
+    // recipe searched would hide the supernet this recipe trains.
+    if (!recipe.supernas.search && fs::exists(run_dir + "/supernas/best.json")) {
+      std::printf("removing %s/supernas/best.json and the search's files: supernas.search is false\n",
+                  run_dir.c_str());
+      for (const char* f : {"best.json", "search.json", "candidates.jsonl", "candidates"})
+        fs::remove_all(run_dir + "/supernas/" + f);
+    }
     for (std::size_t i = 0; i < stages.size(); ++i) {
       if (plan[i] != kFresh) continue;
       for (const auto& c : stages[i].clear) fs::remove_all(run_dir + "/" + c);
-      dropped |= state["stages"].erase(stages[i].name);
+      state["stages"].erase(stages[i].name);
     }
-    if (dropped) core::write_file_atomic(state_file, state.dump_pretty() + "\n");
+    if (core::is_regular_file(state_file)) core::write_file_atomic(state_file, state.dump_pretty() + "\n");
   }
   if (env.distributed()) {
     train::DistributedGroup group(
@@ -192,6 +219,15 @@ int run_pipeline(const std::vector<std::string>& args) {
     for (std::size_t i = 0; i < plan.size(); ++i) plan[i] = ts[0][std::int64_t(i)].item<std::int64_t>();
   }
 
+  auto record = [&](const std::string& stage, const std::string& fp, std::optional<double> seconds) {
+    core::Json r = core::Json::object();
+    r["fingerprint"] = fp;
+    r["finished"] = seconds.has_value();
+    if (seconds) r["seconds"] = *seconds;
+    state["stages"][stage] = r;
+    fs::create_directories(run_dir);
+    core::write_file_atomic(state_file, state.dump_pretty() + "\n");
+  };
   for (std::size_t i = 0; i < stages.size(); ++i) {
     const Stage& st = stages[i];
     if (plan[i] == kSkip) {
@@ -203,6 +239,7 @@ int run_pipeline(const std::vector<std::string>& args) {
     if (rank == 0) {
       std::printf("[%s] %s\n", st.name.c_str(), st.what.c_str());
       std::fflush(stdout);
+      record(st.name, fingerprint[i], std::nullopt);  // an interruption from here resumes on these inputs only
     }
     const auto t0 = std::chrono::steady_clock::now();
     int rc = 0;
@@ -224,12 +261,7 @@ int run_pipeline(const std::vector<std::string>& args) {
       return rc;
     }
     if (rank == 0) {
-      core::Json r = core::Json::object();
-      r["fingerprint"] = fingerprint[i];
-      r["seconds"] = seconds;
-      state["stages"][st.name] = r;
-      fs::create_directories(run_dir);
-      core::write_file_atomic(state_file, state.dump_pretty() + "\n");
+      record(st.name, fingerprint[i], seconds);
       std::printf("[%s] done in %.1f s\n", st.name.c_str(), seconds);
       std::fflush(stdout);
     }

@@ -82,8 +82,9 @@ struct SpaceDef {
   std::string id;
   std::string name;
   std::string source;  ///< file it was read from
-  /// The file's YAML re-emitted, without its comments and layout: edits that leave the
-  /// space as it was give the same text (what a fingerprint of the space hashes).
+  /// The file's data in one fixed notation: edits of comments, spacing, quoting or
+  /// flow/block style give the same text, any changed value (the name too) another. What
+  /// a fingerprint of the space hashes.
   std::string canonical;
   std::vector<Hyper> hyper;
   std::vector<BlockSpec> stem;
