@@ -49,7 +49,8 @@ grep -q 'written by an older tinynas' "$work/run2l.txt" && grep -q 'candidate 1/
 [ "$(grep -c 'up to date, skipped' "$work/run2m.txt")" -eq 8 ] || { cat "$work/run2m.txt"; fail "resumed stages were not recorded"; }
 
 # a comment in the space file changes no stage (a changed space: the failed re-run below)
-space=$work/recipes/$(sed -n 's/^ *file: *\([^ #]*\).*/\1/p' "$work/recipes/quickstart.yaml")
+space=$work/recipes/$("$tinynas" config show "$recipe" | sed -n 's/^  file: *\([^ #]*\).*/\1/p')
+[ -f "$space" ] || fail "no space file found for $recipe"
 echo "# only a comment" >> "$space"
 "$tinynas" run "$recipe" "${sets[@]}" > "$work/run2a.txt"
 [ "$(grep -c 'up to date, skipped' "$work/run2a.txt")" -eq 8 ] || { cat "$work/run2a.txt"; fail "a comment re-ran stages"; }
