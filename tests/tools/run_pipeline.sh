@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # `tinynas run` end to end on a cut-down recipe, data-parallel on 2 processes under
 # `tinynas launch`: every stage's outputs (supernet, SparseNAS, int8 model, C project,
-# verification, report), then a one-process re-run that skips every stage, an old
-# pipeline.json whose stages resume, a changed analysis
-# key that re-runs only the analysis and report, a changed verification key that re-runs
-# only verify and report, --from, --from finetune on 2 processes, a longer fine-tuning that
-# keeps stage 1, an interrupted stage re-run on other inputs, edits of the space file, and
-# a failed re-run that leaves nothing stale.
+# verification, report). Then re-runs: one that skips every stage, an old pipeline.json
+# whose stages resume, a comment in the space file (nothing re-runs), a changed analysis key
+# (only the analysis and report), a changed verification key (only verify and report),
+# --from, --from finetune on 2 processes, a longer fine-tuning that keeps stage 1, an
+# interrupted stage re-run on other inputs, and a renamed space in a failed re-run that
+# leaves nothing stale.
 set -euo pipefail
 tinynas=$1 recipe=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
@@ -55,8 +55,7 @@ echo "# only a comment" >> "$space"
 "$tinynas" run "$recipe" "${sets[@]}" > "$work/run2a.txt"
 [ "$(grep -c 'up to date, skipped' "$work/run2a.txt")" -eq 8 ] || { cat "$work/run2a.txt"; fail "a comment re-ran stages"; }
 
-# a key only the analysis reads re-runs the analysis and the report: the supernet it gates
-# is not redone
+# a key only the analysis reads re-runs the analysis and the report, not the supernet
 "$tinynas" run "$recipe" "${sets[@]}" --set supernas.analysis_samples=150 > "$work/run2b.txt"
 grep -q '^\[analyze\] done' "$work/run2b.txt" && grep -q '^\[report\] done' "$work/run2b.txt" &&
   [ "$(grep -c 'up to date, skipped' "$work/run2b.txt")" -eq 6 ] ||

@@ -67,7 +67,7 @@ bool added_at_default(const std::string& key, const std::string& value) {
 
 constexpr std::int64_t kStateVersion = 2;  ///< of pipeline.json; 1 (no "version"): chained fingerprints
 
-std::vector<Stage> stages_of(const config::Recipe& r) {
+std::vector<Stage> stages_of(const config::Recipe& r, const std::vector<std::pair<std::string, std::string>>& flat) {
   const std::string name = r.run.name;
   // Nothing reads the analysis but the report: a changed analysis key re-runs the
   // analysis (0.1 s) and the report, not a supernet that took hours.
@@ -91,7 +91,7 @@ std::vector<Stage> stages_of(const config::Recipe& r) {
   const std::string supernet = s.back().name;
   // A longer fine-tuning keeps stage 1's candidates.
   std::vector<std::string> stage1_keys = {"run.sram_kb", "run.flash_kb", "run.params_k", "export.storage"};
-  for (const auto& kv : config::flat_values(r))
+  for (const auto& kv : flat)
     if (kv.first.rfind("sparsenas.", 0) == 0 && kv.first != "sparsenas.finetune_epochs") stage1_keys.push_back(kv.first);
   s.push_back({"sparsenas", "SparseNAS stage 1 (Algorithm 3)", stage1_keys, {supernet}, true, true,
                sparsenas_search_command, {"--quiet"}, "sparsenas/best.json", {"sparsenas"}});
@@ -116,7 +116,8 @@ int run_pipeline(const std::vector<std::string>& args) {
   const auto& sets = a.all("--set");
   const config::Recipe recipe = config::load_recipe(recipe_path, sets);
   const std::string run_dir = recipe.run.dir + "/" + recipe.run.name;
-  const auto stages = stages_of(recipe);
+  const auto flat = config::flat_values(recipe);
+  const auto stages = stages_of(recipe, flat);
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < stages.size(); ++i) index[stages[i].name] = i;
 
@@ -133,7 +134,6 @@ int run_pipeline(const std::vector<std::string>& args) {
   }
 
   // Fingerprints: each stage's recipe sections and the fingerprints of the stages it reads.
-  const auto flat = config::flat_values(recipe);
   // Every stage depends on the space file's contents too: an edited space is a new space.
   const space::SpaceDef space = space::load_space(core::resolve_relative_to(recipe.source, recipe.space.file));
   const std::uint64_t space_hash = fnv1a(recipe.space.file + "|" + recipe.space.supernet + "|" + space.canonical);
@@ -168,12 +168,12 @@ int run_pipeline(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < stages.size(); ++i) {
     const Stage& st = stages[i];
     past_from |= st.name == from;
-    bool inputs_redone = false;
-    for (const auto& in : st.inputs) inputs_redone |= plan[index.at(in)] != kSkip;
     if (legacy) {  // no record to trust: each stage's own resume checks decide
       plan[i] = past_from ? kFresh : kResume;
       continue;
     }
+    bool inputs_redone = false;
+    for (const auto& in : st.inputs) inputs_redone |= plan[index.at(in)] != kSkip;
     const core::Json* rec = state["stages"].find(st.name);
     const bool same = rec && rec->find("fingerprint") && rec->at("fingerprint").as_string() == fingerprint[i];
     const bool finished = same && rec->find("finished") && rec->at("finished").as_bool();
