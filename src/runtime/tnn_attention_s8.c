@@ -1,12 +1,7 @@
 #include "tnn_transformer.h"
 #include "tnn_transformer_internal.h"
 
-/* Shapes shared by both attentions: tokens n (q, output) and m (k, v), per-head widths. */
-typedef struct {
-  int32_t n, m, dh, dv;
-} tnn_attention_shape;
-
-static tnn_status tnn_attention_check(int32_t heads, const tnn_dims* q_d, const tnn_dims* k_d,
+tnn_status tnn_attention_check(int32_t heads, const tnn_dims* q_d, const tnn_dims* k_d,
                                       const tnn_dims* v_d, const tnn_dims* out_d,
                                       tnn_attention_shape* s) {
   if (!q_d || !k_d || !v_d || !out_d) return TNN_ERR_ARG;
@@ -29,7 +24,7 @@ int32_t tnn_attention_s8_get_buffer_size(const tnn_dims* k_dims) {
   return m * (int32_t)sizeof(int32_t);
 }
 
-tnn_status tnn_attention_softmax_s8(const tnn_context* ctx, const tnn_attention_params* p,
+tnn_status tnn_attention_softmax_s8_ref(const tnn_context* ctx, const tnn_attention_params* p,
                                     const tnn_dims* q_d, const int8_t* q, const tnn_dims* k_d,
                                     const int8_t* k, const tnn_dims* v_d, const int8_t* v,
                                     const tnn_dims* out_d, int8_t* output) {

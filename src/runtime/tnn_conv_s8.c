@@ -1,49 +1,28 @@
 #include "tnn_check.h"
+#include "tnn_conv_internal.h"
 #include "tnn_nn.h"
 
 int32_t tnn_conv_s8_get_buffer_size(const tnn_dims* input_dims, const tnn_dims* filter_dims) {
   (void)input_dims;
   (void)filter_dims;
-  return 0; /* the reference kernel needs no scratch */
+  return 0; /* TODO(K1): the im2col scratch */
 }
 
 tnn_status tnn_conv_s8(const tnn_context* ctx, const tnn_conv_params* p,
                        const tnn_per_channel_quant* quant, const tnn_dims* in_d,
                        const int8_t* input, const tnn_dims* f_d, const int8_t* filter,
                        const int32_t* bias, const tnn_dims* out_d, int8_t* output) {
-  int32_t oy, ox, oc, ky, kx, ic;
+#if defined(TNN_REFERENCE_KERNELS)
+  return tnn_conv_s8_ref(ctx, p, quant, in_d, input, f_d, filter, bias, out_d, output);
+#else
   tnn_status st;
-  (void)ctx;
   if (!input || !filter || !output) return TNN_ERR_ARG;
   if ((st = tnn_conv_check(p, quant, in_d, f_d, out_d)) != TNN_OK) return st;
-  {
-    const int32_t in_per_group = in_d->c / p->groups;
-    const int32_t out_per_group = out_d->c / p->groups;
-    for (oy = 0; oy < out_d->h; ++oy) {
-      for (ox = 0; ox < out_d->w; ++ox) {
-        for (oc = 0; oc < out_d->c; ++oc) {
-          const int32_t g = oc / out_per_group;
-          int32_t acc = bias ? bias[oc] : 0;
-          for (ky = 0; ky < f_d->h; ++ky) {
-            const int32_t iy = oy * p->stride.h - p->padding.h + ky;
-            if (iy < 0 || iy >= in_d->h) continue; /* padding: (zp - zp) * w = 0 */
-            for (kx = 0; kx < f_d->w; ++kx) {
-              const int32_t ix = ox * p->stride.w - p->padding.w + kx;
-              if (ix < 0 || ix >= in_d->w) continue;
-              for (ic = 0; ic < in_per_group; ++ic) {
-                const int32_t x =
-                    input[(iy * in_d->w + ix) * in_d->c + g * in_per_group + ic] + p->input_offset;
-                const int32_t w = filter[((oc * f_d->h + ky) * f_d->w + kx) * f_d->c + ic];
-                acc += x * w;
-              }
-            }
-          }
-          output[(oy * out_d->w + ox) * out_d->c + oc] =
-              tnn_output_s8(acc, quant->multiplier[oc], quant->shift[oc], p->output_offset,
-                            &p->activation);
-        }
-      }
-    }
+  if (p->groups > 1 && p->groups == in_d->c && out_d->c == in_d->c) {
+    tnn_depthwise_conv_s8(p, quant, in_d, input, f_d, filter, bias, out_d, output);
+    return TNN_OK;
   }
-  return TNN_OK;
+  /* TODO(K1): 1x1 and im2col paths */
+  return tnn_conv_s8_ref(ctx, p, quant, in_d, input, f_d, filter, bias, out_d, output);
+#endif
 }

@@ -36,15 +36,23 @@ static inline int32_t tnn_rounding_divide_by_pot(int32_t x, int32_t exponent) {
 }
 
 /* x * multiplier * 2^(shift - 31), rounded: the requantization of an int32 accumulator.
- * shift in [-31, 30]; a positive shift scales x up first (saturating at int32 range). */
+ * multiplier >= 0, shift in [-31, 30]; a positive shift scales x up first (saturating at
+ * int32 range). Exactly tnn_rounding_divide_by_pot(tnn_sat_rounding_doubling_high_mul(
+ * sat(x * 2^left), multiplier), right) (the test compares them), computed more cheaply:
+ * the saturation stays in 32 bits, and with multiplier >= 0 the saturating high multiply
+ * needs no test and no division: for a product p, gemmlowp's (p + nudge) / 2^31 with
+ * nudge = p >= 0 ? 2^30 : 1 - 2^30, truncated toward zero, equals floor((p + 2^30) / 2^31)
+ * (ceil(t / n) = floor((t + n - 1) / n) for p < 0), one multiply-accumulate and a shift
+ * (SMLAL on Arm). */
 static inline int32_t tnn_requantize(int32_t x, int32_t multiplier, int32_t shift) {
-  const int32_t left = shift > 0 ? shift : 0;
-  const int32_t right = shift > 0 ? 0 : -shift;
-  int64_t scaled = (int64_t)x * ((int64_t)1 << left);
-  if (scaled > INT32_MAX) scaled = INT32_MAX;
-  if (scaled < INT32_MIN) scaled = INT32_MIN;
-  return tnn_rounding_divide_by_pot(tnn_sat_rounding_doubling_high_mul((int32_t)scaled, multiplier),
-                                    right);
+  int32_t high;
+  if (shift > 0) {
+    const int32_t limit = INT32_MAX >> shift;
+    x = x > limit ? INT32_MAX : (x < -limit - 1 ? INT32_MIN : (int32_t)((uint32_t)x << shift));
+    shift = 0;
+  }
+  high = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
+  return tnn_rounding_divide_by_pot(high, -shift);
 }
 
 static inline int32_t tnn_clamp(int32_t x, int32_t lo, int32_t hi) {

@@ -1,9 +1,18 @@
-/* tinynas int8 runtime: reference kernels, in the CMSIS-NN shape
+/* tinynas int8 runtime: the kernels, in the CMSIS-NN shape
  *   tnn_<op>_s8(ctx, params, quant, dims, data...) -> tnn_status
  * with a tnn_<op>_s8_get_buffer_size() partner giving the scratch bytes ctx must hold.
- * Reference kernels are plain loops on purpose: every faster kernel (sparse,
- * specialised) must be bit-exact with them. Kernels check their arguments and return a
- * negative status instead of reading or writing out of bounds.
+ * Kernels check their arguments and return a negative status instead of reading or
+ * writing out of bounds.
+ *
+ * Each op has two implementations with the same results, bit for bit (tested on the host
+ * and on the Cortex-M7 under QEMU):
+ *  - tnn_<op>_s8_ref: the reference, plain loops on purpose, no scratch;
+ *  - tnn_<op>_s8: the fast kernel the interpreter runs. It picks a specialised path by
+ *    shape (1x1 / depthwise / im2col for convs) and, at compile time, the Arm DSP
+ *    (SIMD) inner loops where __ARM_FEATURE_DSP is defined (Cortex-M4, M7, ...) or the
+ *    same loops in portable C elsewhere (tnn_dsp.h). Built with TNN_REFERENCE_KERNELS
+ *    defined, it calls the reference instead: smaller code, slower inference, the same
+ *    results and the same scratch contract.
  */
 #ifndef TNN_NN_H
 #define TNN_NN_H
@@ -30,6 +39,10 @@ typedef struct {
 } tnn_conv_params;
 
 int32_t tnn_conv_s8_get_buffer_size(const tnn_dims* input_dims, const tnn_dims* filter_dims);
+tnn_status tnn_conv_s8_ref(const tnn_context* ctx, const tnn_conv_params* params,
+                           const tnn_per_channel_quant* quant, const tnn_dims* input_dims,
+                           const int8_t* input, const tnn_dims* filter_dims, const int8_t* filter,
+                           const int32_t* bias, const tnn_dims* output_dims, int8_t* output);
 tnn_status tnn_conv_s8(const tnn_context* ctx, const tnn_conv_params* params,
                        const tnn_per_channel_quant* quant, const tnn_dims* input_dims,
                        const int8_t* input, const tnn_dims* filter_dims, const int8_t* filter,
@@ -45,6 +58,10 @@ typedef struct {
 } tnn_linear_params;
 
 int32_t tnn_linear_s8_get_buffer_size(const tnn_dims* filter_dims);
+tnn_status tnn_linear_s8_ref(const tnn_context* ctx, const tnn_linear_params* params,
+                             const tnn_per_channel_quant* quant, const tnn_dims* input_dims,
+                             const int8_t* input, const tnn_dims* filter_dims, const int8_t* filter,
+                             const int32_t* bias, const tnn_dims* output_dims, int8_t* output);
 tnn_status tnn_linear_s8(const tnn_context* ctx, const tnn_linear_params* params,
                          const tnn_per_channel_quant* quant, const tnn_dims* input_dims,
                          const int8_t* input, const tnn_dims* filter_dims, const int8_t* filter,
@@ -62,6 +79,8 @@ typedef struct {
   tnn_activation activation;
 } tnn_add_params;
 
+tnn_status tnn_add_s8_ref(const tnn_add_params* params, const int8_t* input1,
+                          const int8_t* input2, int32_t size, int8_t* output);
 tnn_status tnn_add_s8(const tnn_add_params* params, const int8_t* input1, const int8_t* input2,
                       int32_t size, int8_t* output);
 

@@ -97,6 +97,13 @@ typedef struct {
 
 /* Bytes of scratch: tokens of k * sizeof(int32_t). */
 int32_t tnn_attention_s8_get_buffer_size(const tnn_dims* k_dims);
+/* The reference (plain loops; tnn_nn.h says how the two relate). */
+tnn_status tnn_attention_softmax_s8_ref(const tnn_context* ctx,
+                                        const tnn_attention_params* params,
+                                        const tnn_dims* q_dims, const int8_t* q,
+                                        const tnn_dims* k_dims, const int8_t* k,
+                                        const tnn_dims* v_dims, const int8_t* v,
+                                        const tnn_dims* output_dims, int8_t* output);
 tnn_status tnn_attention_softmax_s8(const tnn_context* ctx, const tnn_attention_params* params,
                                     const tnn_dims* q_dims, const int8_t* q,
                                     const tnn_dims* k_dims, const int8_t* k,

@@ -45,4 +45,13 @@ static inline int8_t tnn_output_s8_wide(int32_t acc, const tnn_quant* q, int32_t
  * E = sum e_i (>= 32768; n <= 65535 keeps it below 2^31). */
 int32_t tnn_softmax_q15_numerators(int32_t* s, int32_t n, const tnn_quant* score);
 
+/* Shapes shared by both attentions: tokens n (q, output) and m (k, v), per-head widths;
+ * tnn_attention_check fills them (TNN_OK) or says what is wrong with the dims. */
+typedef struct {
+  int32_t n, m, dh, dv;
+} tnn_attention_shape;
+
+tnn_status tnn_attention_check(int32_t heads, const tnn_dims* q_d, const tnn_dims* k_d,
+                               const tnn_dims* v_d, const tnn_dims* out_d, tnn_attention_shape* s);
+
 #endif /* TNN_TRANSFORMER_INTERNAL_H */

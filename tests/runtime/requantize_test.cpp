@@ -1,6 +1,7 @@
 // The runtime's fixed-point requantization against double precision.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <climits>
 
 #include "runtime/quant_ref.h"
@@ -52,4 +53,30 @@ TEST(Requantize, MultiplierRepresentation) {
   const auto three = quantize_multiplier(3.0);
   EXPECT_EQ(tnn_requantize(-7, three.multiplier, three.shift), -21);
   EXPECT_EQ(tnn_requantize(1 << 28, three.multiplier, three.shift), 3 << 28);
+}
+
+// tnn_requantize's cheaper form against the textbook composition it replaces, over edge
+// accumulators, every shift and multipliers across their range (with the edges).
+TEST(Requantize, CheapFormEqualsGemmlowpComposition) {
+  const auto textbook = [](std::int32_t x, std::int32_t m, std::int32_t shift) {
+    const std::int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    std::int64_t scaled = std::int64_t(x) * (std::int64_t(1) << left);
+    scaled = std::min<std::int64_t>(std::max<std::int64_t>(scaled, INT32_MIN), INT32_MAX);
+    return tnn_rounding_divide_by_pot(
+        tnn_sat_rounding_doubling_high_mul(std::int32_t(scaled), m), right);
+  };
+  std::mt19937 gen(11);
+  std::uniform_int_distribution<std::int32_t> any(INT32_MIN, INT32_MAX), mult(1 << 30, INT32_MAX),
+      small(-100000, 100000), sh(-31, 30);
+  const std::int32_t edge_x[] = {0, 1, -1, 2, -2, INT32_MAX, INT32_MIN, INT32_MIN + 1,
+                                 1 << 30, -(1 << 30), (1 << 30) + 1, -(1 << 30) - 1};
+  const std::int32_t edge_m[] = {0, 1, 1 << 30, (1 << 30) + 1, INT32_MAX, INT32_MAX - 1};
+  for (std::int32_t shift = -31; shift <= 30; ++shift)
+    for (std::int32_t x : edge_x)
+      for (std::int32_t m : edge_m) ASSERT_EQ(tnn_requantize(x, m, shift), textbook(x, m, shift)) << x << " " << m << " " << shift;
+  for (int i = 0; i < 2000000; ++i) {
+    const std::int32_t x = i % 2 ? any(gen) : small(gen), m = i % 7 ? mult(gen) : any(gen) & INT32_MAX;
+    const std::int32_t shift = sh(gen);
+    ASSERT_EQ(tnn_requantize(x, m, shift), textbook(x, m, shift)) << x << " " << m << " " << shift;
+  }
 }

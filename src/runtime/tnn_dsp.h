@@ -1,0 +1,119 @@
+/* tinynas int8 runtime: the SIMD building blocks of the fast kernels (internal).
+ *
+ * On a core with the Arm DSP extension (__ARM_FEATURE_DSP: Cortex-M4, M7, M33, M55...)
+ * each function below is one instruction, through the ACLE intrinsics of <arm_acle.h>;
+ * elsewhere (the host, or a build with TNN_NO_DSP) it is portable C with exactly the
+ * instruction's result, so the fast kernels run the same data flow everywhere and the
+ * host tests exercise it. A "pair" is two int16 lanes in one int32: lane 0 in bits 0..15,
+ * lane 1 in bits 16..31.
+ *
+ *   tnn_sxtb16(x)           (int16)x.byte0, (int16)x.byte2                      SXTB16
+ *   tnn_sxtb16_ror8(x)      (int16)x.byte1, (int16)x.byte3                      SXTB16 ROR #8
+ *   tnn_sxtab16(a, x)       a.lane0 + x.byte0, a.lane1 + x.byte2 (mod 2^16)     SXTAB16
+ *   tnn_sxtab16_ror8(a, x)  a.lane0 + x.byte1, a.lane1 + x.byte3 (mod 2^16)     SXTAB16 ROR #8
+ *   tnn_smlad(a, b, acc)    acc + a.lane0 * b.lane0 + a.lane1 * b.lane1 (mod 2^32)  SMLAD
+ *   tnn_pkhbt(a, b)         a.lane0, b.lane0                                    PKHBT #16
+ *   tnn_pkhtb(a, b)         b.lane1, a.lane1                                    PKHTB #16
+ *
+ * Callers keep every sum within int32 (the model validation's bounds), so the wrap of
+ * SMLAD never happens and its Q flag is never read.
+ *
+ * tnn_read_s8x4 / tnn_read_s16x2 load 4 int8 / 2 int16 from any address (ARMv7-M loads
+ * words unaligned; memcpy compiles to one LDR there and on x86).
+ */
+#ifndef TNN_DSP_H
+#define TNN_DSP_H
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && !defined(TNN_NO_DSP)
+#define TNN_DSP 1
+#include <arm_acle.h>
+#else
+#define TNN_DSP 0
+#endif
+
+static inline int32_t tnn_read_s8x4(const int8_t* p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+static inline int32_t tnn_read_s16x2(const int16_t* p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+static inline void tnn_write_s16x2(int16_t* p, int32_t v) { memcpy(p, &v, 4); }
+
+#if TNN_DSP
+
+/* GCC 12 neither folds a rotation into SXTB16 / SXTAB16 nor a shift-and-or into PKHBT /
+ * PKHTB, so those four are written as inline assembly: one instruction each. */
+static inline int32_t tnn_sxtb16(int32_t x) { return (int32_t)__sxtb16((uint32_t)x); }
+static inline int32_t tnn_sxtb16_ror8(int32_t x) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
+static inline int32_t tnn_sxtab16(int32_t a, int32_t x) {
+  return (int32_t)__sxtab16((uint32_t)a, (uint32_t)x);
+}
+static inline int32_t tnn_sxtab16_ror8(int32_t a, int32_t x) {
+  int32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
+  return r;
+}
+static inline int32_t tnn_smlad(int32_t a, int32_t b, int32_t acc) {
+  return __smlad((int16x2_t)a, (int16x2_t)b, acc);
+}
+static inline int32_t tnn_pkhbt(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline int32_t tnn_pkhtb(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+
+#else
+
+/* Lane helpers of the portable versions. */
+static inline int32_t tnn_lane0(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x & 0xFFFFu); }
+static inline int32_t tnn_lane1(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x >> 16); }
+static inline int32_t tnn_pair(int32_t lo, int32_t hi) {
+  return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
+}
+static inline int32_t tnn_byte(int32_t x, int n) { return (int8_t)(uint8_t)((uint32_t)x >> (8 * n)); }
+
+static inline int32_t tnn_sxtb16(int32_t x) { return tnn_pair(tnn_byte(x, 0), tnn_byte(x, 2)); }
+static inline int32_t tnn_sxtb16_ror8(int32_t x) {
+  return tnn_pair(tnn_byte(x, 1), tnn_byte(x, 3));
+}
+static inline int32_t tnn_sxtab16(int32_t a, int32_t x) {
+  return tnn_pair(tnn_lane0(a) + tnn_byte(x, 0), tnn_lane1(a) + tnn_byte(x, 2));
+}
+static inline int32_t tnn_sxtab16_ror8(int32_t a, int32_t x) {
+  return tnn_pair(tnn_lane0(a) + tnn_byte(x, 1), tnn_lane1(a) + tnn_byte(x, 3));
+}
+static inline int32_t tnn_smlad(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(tnn_lane0(a) * tnn_lane0(b)) +
+                   (uint32_t)(tnn_lane1(a) * tnn_lane1(b)));
+}
+static inline int32_t tnn_pkhbt(int32_t a, int32_t b) {
+  return (int32_t)(((uint32_t)a & 0xFFFFu) | ((uint32_t)b << 16));
+}
+static inline int32_t tnn_pkhtb(int32_t a, int32_t b) {
+  return (int32_t)(((uint32_t)a & 0xFFFF0000u) | ((uint32_t)b >> 16));
+}
+
+#endif
+
+/* Both lanes set to v (an input offset, added with tnn_sxtab16). */
+static inline int32_t tnn_dup16(int32_t v) { return (int32_t)(((uint32_t)v & 0xFFFFu) * 0x10001u); }
+
+#endif /* TNN_DSP_H */
