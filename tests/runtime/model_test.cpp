@@ -243,12 +243,12 @@ struct Cnn {
     {
       const tnn_conv_params p{-kIn, kConv, {1, 1}, {1, 1}, 1, {kConv, 127}};
       const tnn_dims i{1, 8, 8, 3}, f{8, 3, 3, 3}, o{1, 8, 8, 8};
-      EXPECT_EQ(tnn_conv_s8(nullptr, &p, &p0q, &i, x.data(), &f, w0.data(), b0.data(), &o, y1.data()), TNN_OK);
+      EXPECT_EQ(tnn_conv_s8_ref(nullptr, &p, &p0q, &i, x.data(), &f, w0.data(), b0.data(), &o, y1.data()), TNN_OK);
     }
     {
       const tnn_conv_params p{-kConv, kDw, {2, 2}, {1, 1}, 8, {-128, 127}};
       const tnn_dims i{1, 8, 8, 8}, f{8, 3, 3, 1}, o{1, 4, 4, 8};
-      EXPECT_EQ(tnn_conv_s8(nullptr, &p, &p1q, &i, y1.data(), &f, w1.data(), b1.data(), &o, y2.data()), TNN_OK);
+      EXPECT_EQ(tnn_conv_s8_ref(nullptr, &p, &p1q, &i, y1.data(), &f, w1.data(), b1.data(), &o, y2.data()), TNN_OK);
     }
     {
       const tnn_pool_params p{TNN_POOL_MAX, {2, 2}, {1, 1}, {0, 0}, {-128, 127}};
@@ -272,7 +272,7 @@ struct Cnn {
     {
       const tnn_linear_params p{-kGap, kOut, {-128, 127}};
       const tnn_dims i{1, 1, 1, 8}, f{10, 1, 1, 8}, o{1, 1, 1, 10};
-      EXPECT_EQ(tnn_linear_s8(nullptr, &p, &p6q, &i, y6.data(), &f, w6.data(), b6.data(), &o, y7.data()), TNN_OK);
+      EXPECT_EQ(tnn_linear_s8_ref(nullptr, &p, &p6q, &i, y6.data(), &f, w6.data(), b6.data(), &o, y7.data()), TNN_OK);
     }
     return y7;
   }
@@ -366,14 +366,14 @@ struct Transformer {
                       const tt::ChannelQuant& cq, int zp, std::vector<std::int8_t>& y) {
       const tnn_linear_params p{-kIn, zp, {-128, 127}};
       const auto pq = cq.view();
-      EXPECT_EQ(tnn_linear_s8(nullptr, &p, &pq, &seq, x.data(), &f, w.data(), bias.data(), &seq, y.data()), TNN_OK);
+      EXPECT_EQ(tnn_linear_s8_ref(nullptr, &p, &pq, &seq, x.data(), &f, w.data(), bias.data(), &seq, y.data()), TNN_OK);
     };
     linear(wq, bq, qq, kQ, q);
     linear(wk, bk, qk, kK, k);
     linear(wv, bv, qv, kV, v);
     {
       const tnn_attention_params p{-kQ, -kK, -kV, kSm, 2, sm_score, sm_out, {-128, 127}};
-      EXPECT_EQ(tnn_attention_softmax_s8(&ctx, &p, &seq, q.data(), &seq, k.data(), &seq, v.data(), &seq, sm.data()),
+      EXPECT_EQ(tnn_attention_softmax_s8_ref(&ctx, &p, &seq, q.data(), &seq, k.data(), &seq, v.data(), &seq, sm.data()),
                 TNN_OK);
     }
     {
@@ -384,7 +384,7 @@ struct Transformer {
     }
     {
       const tnn_add_params p{-kSm, -kRl, add1, add2, 20, add_out, kAdd, {-128, 127}};
-      EXPECT_EQ(tnn_add_s8(&p, sm.data(), rl.data(), 128, sum.data()), TNN_OK);
+      EXPECT_EQ(tnn_add_s8_ref(&p, sm.data(), rl.data(), 128, sum.data()), TNN_OK);
     }
     {
       const tnn_layer_norm_params p{kLn, {-128, 127}};

