@@ -56,7 +56,11 @@ Setup make(const ConvCase& cc, double sparsity) {
   s.mult.assign(std::size_t(cc.o), 1 << 30);
   s.shift.assign(std::size_t(cc.o), -8);
   s.out.resize(std::size_t(cc.h * cc.w * cc.o));
-  s.scratch.resize(std::size_t(cc.k * cc.k * icg + 1));
+  // one scratch for both kernels: the larger of what each asks for
+  const tnn_dims in_d{1, cc.h, cc.w, cc.c}, f_d{cc.o, cc.k, cc.k, icg};
+  const std::int32_t need = std::max(tnn_conv_s8_get_buffer_size(&in_d, &f_d),
+                                     tnn_conv_sparse_s8_get_buffer_size(&in_d, &f_d, cc.groups));
+  s.scratch.resize(std::size_t(need) / 2 + 1);
   return s;
 }
 
@@ -108,11 +112,15 @@ void BM_Linear(benchmark::State& state) {
   const tnn_linear_params p{3, 1, {-128, 127}};
   const tnn_dims in_d{1, tokens, 1, in}, f_d{out, 1, 1, in}, out_d{1, tokens, 1, out};
   const tnn_rle_weights rle{coded.data(), std::int32_t(coded.size()), block};
+  std::vector<std::int32_t> scratch(std::size_t(std::max(tnn_linear_s8_get_buffer_size(&f_d),
+                                                         tnn_linear_sparse_s8_get_buffer_size(&f_d))) / 4 + 1);
+  const tnn_context ctx{scratch.data(), std::int32_t(scratch.size() * 4)};
   for (auto _ : state) {
-    if (sparse)
-      tnn_linear_sparse_s8(nullptr, &p, &q, &in_d, x.data(), &f_d, &rle, nullptr, &out_d, y.data());
-    else
-      tnn_linear_s8(nullptr, &p, &q, &in_d, x.data(), &f_d, w.data(), nullptr, &out_d, y.data());
+    const auto st = sparse ? tnn_linear_sparse_s8(&ctx, &p, &q, &in_d, x.data(), &f_d, &rle, nullptr,
+                                                  &out_d, y.data())
+                           : tnn_linear_s8(&ctx, &p, &q, &in_d, x.data(), &f_d, w.data(), nullptr,
+                                           &out_d, y.data());
+    if (st != TNN_OK) state.SkipWithError("kernel failed");
     benchmark::DoNotOptimize(y.data());
   }
   state.SetLabel(std::string("linear 49x96->192") + (sparse ? " sparse " : " dense ") +

@@ -38,6 +38,14 @@ typedef struct {
   tnn_activation activation;
 } tnn_conv_params;
 
+/* Bytes of scratch tnn_conv_s8 needs in ctx (else TNN_ERR_BUFFER; ctx->buf aligned to at
+ * least 2 bytes), from the shapes alone, the same in every build (DSP or portable,
+ * TNN_REFERENCE_KERNELS or not):
+ *  - depthwise (filter_dims->c == 1, filter_dims->n == input_dims->c > 1): 0;
+ *  - every other conv, 1x1 included: 4 * kh * kw * (C_in / groups) = 4 * kh * kw *
+ *    filter_dims->c, two rows of the mat-mult (the receptive fields of two output pixels
+ *    of one group) as int16;
+ * INT32_MAX when that does not fit an int32 (no buffer can hold it). */
 int32_t tnn_conv_s8_get_buffer_size(const tnn_dims* input_dims, const tnn_dims* filter_dims);
 tnn_status tnn_conv_s8_ref(const tnn_context* ctx, const tnn_conv_params* params,
                            const tnn_per_channel_quant* quant, const tnn_dims* input_dims,
