@@ -14,12 +14,17 @@
  *   tnn_smlad(a, b, acc)    acc + a.lane0 * b.lane0 + a.lane1 * b.lane1 (mod 2^32)  SMLAD
  *   tnn_pkhbt(a, b)         a.lane0, b.lane0                                    PKHBT #16
  *   tnn_pkhtb(a, b)         b.lane1, a.lane1                                    PKHTB #16
+ *   tnn_smlabb(a, b, acc)   acc + a.lane0 * b.lane0                             SMLABB
+ *   tnn_smlatb(a, b, acc)   acc + a.lane1 * b.lane0                             SMLATB
+ *   tnn_smlabt(a, b, acc)   acc + a.lane0 * b.lane1                             SMLABT
+ *   tnn_smlatt(a, b, acc)   acc + a.lane1 * b.lane1                             SMLATT
  *
  * Callers keep every sum within int32 (the model validation's bounds), so the wrap of
  * SMLAD never happens and its Q flag is never read.
  *
  * tnn_read_s8x4 / tnn_read_s16x2 load 4 int8 / 2 int16 from any address (ARMv7-M loads
- * words unaligned; memcpy compiles to one LDR there and on x86).
+ * words unaligned; memcpy compiles to one LDR there and on x86); tnn_read_s32x2 two
+ * words from a 4-byte aligned one (LDRD).
  */
 #ifndef TNN_DSP_H
 #define TNN_DSP_H
@@ -47,6 +52,30 @@ static inline int32_t tnn_read_s16x2(const int16_t* p) {
 }
 
 static inline void tnn_write_s16x2(int16_t* p, int32_t v) { memcpy(p, &v, 4); }
+
+/* Two consecutive int32 words from a 4-byte aligned address (a pair of int16 pairs): one
+ * LDRD on the DSP cores, where GCC 12 does not pair the two loads itself; the "m" operand
+ * keeps LDRD's base + immediate offset addressing (an offset LDRD cannot take would fail
+ * to assemble, not run wrong). */
+typedef struct {
+  int32_t lo, hi;
+} tnn_s32x2;
+
+#if TNN_DSP
+static inline tnn_s32x2 tnn_read_s32x2(const int32_t* p) {
+  tnn_s32x2 v;
+  const tnn_s32x2* pair = (const tnn_s32x2*)(const void*)p;
+  __asm__("ldrd %0, %1, %2" : "=r"(v.lo), "=r"(v.hi) : "m"(*pair));
+  return v;
+}
+#else
+static inline tnn_s32x2 tnn_read_s32x2(const int32_t* p) {
+  tnn_s32x2 v;
+  v.lo = p[0];
+  v.hi = p[1];
+  return v;
+}
+#endif
 
 #if TNN_DSP
 
@@ -79,6 +108,10 @@ static inline int32_t tnn_pkhtb(int32_t a, int32_t b) {
   __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(a), "r"(b));
   return r;
 }
+static inline int32_t tnn_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
+static inline int32_t tnn_smlatb(int32_t a, int32_t b, int32_t acc) { return __smlatb(a, b, acc); }
+static inline int32_t tnn_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
+static inline int32_t tnn_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
 
 #else
 
@@ -109,6 +142,18 @@ static inline int32_t tnn_pkhbt(int32_t a, int32_t b) {
 }
 static inline int32_t tnn_pkhtb(int32_t a, int32_t b) {
   return (int32_t)(((uint32_t)a & 0xFFFF0000u) | ((uint32_t)b >> 16));
+}
+static inline int32_t tnn_smlabb(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(tnn_lane0(a) * tnn_lane0(b)));
+}
+static inline int32_t tnn_smlatb(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(tnn_lane1(a) * tnn_lane0(b)));
+}
+static inline int32_t tnn_smlabt(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(tnn_lane0(a) * tnn_lane1(b)));
+}
+static inline int32_t tnn_smlatt(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(tnn_lane1(a) * tnn_lane1(b)));
 }
 
 #endif

@@ -38,21 +38,31 @@ static inline int32_t tnn_rounding_divide_by_pot(int32_t x, int32_t exponent) {
 /* x * multiplier * 2^(shift - 31), rounded: the requantization of an int32 accumulator.
  * multiplier >= 0, shift in [-31, 30]; a positive shift scales x up first (saturating at
  * int32 range). Exactly tnn_rounding_divide_by_pot(tnn_sat_rounding_doubling_high_mul(
- * sat(x * 2^left), multiplier), right) (the test compares them), computed more cheaply:
- * the saturation stays in 32 bits, and with multiplier >= 0 the saturating high multiply
- * needs no test and no division: for a product p, gemmlowp's (p + nudge) / 2^31 with
- * nudge = p >= 0 ? 2^30 : 1 - 2^30, truncated toward zero, equals floor((p + 2^30) / 2^31)
- * (ceil(t / n) = floor((t + n - 1) / n) for p < 0), one multiply-accumulate and a shift
- * (SMLAL on Arm). */
+ * sat(x * 2^left), multiplier), right) (the test compares them over edges and millions
+ * of random cases), computed with one 64-bit multiply-accumulate and a shift (SMLAL and
+ * a few single-cycle instructions on Arm). Why that is exact, for a product p = x * m:
+ *  - with m >= 0 gemmlowp's saturating high multiply (p + nudge) / 2^31, nudge = p >= 0 ?
+ *    2^30 : 1 - 2^30, truncated toward zero, is h = floor((p + 2^30) / 2^31)
+ *    (ceil(t / n) = floor((t + n - 1) / n) for p < 0);
+ *  - the rounding shift by e >= 1, ties away from zero, is floor((h + 2^(e-1) - [h < 0])
+ *    / 2^e) (the same test of the remainder against half, plus one when negative);
+ *  - nested floors of integers merge: floor((floor(a / 2^31) + c) / 2^e) =
+ *    floor((a + c * 2^31) / 2^(31 + e)), so the result is (p + 2^30 + 2^(30 + e) -
+ *    [h < 0] * 2^31) >> (31 + e) in 64 bits;
+ *  - [h < 0] may be taken as [x < 0]: they differ only for p in [-2^30, 0), where h = 0
+ *    and both forms give 0 for e >= 1. */
 static inline int32_t tnn_requantize(int32_t x, int32_t multiplier, int32_t shift) {
-  int32_t high;
+  if (shift < 0) {
+    /* 31 + e >= 32: the high word, then e - 1 more. (x >> 31) * 2^31 is -[x < 0] * 2^31. */
+    const int64_t round = ((int64_t)1 << 30) + ((int64_t)1 << (30 - shift));
+    const int64_t acc = (int64_t)x * multiplier + round + (int64_t)(x >> 31) * ((int64_t)1 << 31);
+    return (int32_t)(acc >> 32) >> (-1 - shift);
+  }
   if (shift > 0) {
     const int32_t limit = INT32_MAX >> shift;
     x = x > limit ? INT32_MAX : (x < -limit - 1 ? INT32_MIN : (int32_t)((uint32_t)x << shift));
-    shift = 0;
   }
-  high = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
-  return tnn_rounding_divide_by_pot(high, -shift);
+  return (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
 }
 
 static inline int32_t tnn_clamp(int32_t x, int32_t lo, int32_t hi) {

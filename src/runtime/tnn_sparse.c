@@ -1,11 +1,12 @@
 #include "tnn_sparse.h"
 
 #include "tnn_check.h"
+#include "tnn_dsp.h"
 
 /* The hot loops are written once with the block size B as a parameter and inlined into
- * one instance per common block size, where B is a constant: the per-value loops unroll
- * and no entry tests the block size. What does not depend on B (requantization, the
- * receptive field) stays out of line, shared by the instances, to keep the code small.
+ * one instance per common block size, where B is a constant: the per-value work unrolls
+ * and no entry tests the block size. What does not depend on B (filling the columns, the
+ * stream's extent) stays out of line, shared by the instances, to keep the code small.
  * GCC and Clang (also for Arm) honour the attributes; elsewhere the instances are
  * ordinary inline functions, still correct. */
 #if defined(__GNUC__)
@@ -15,33 +16,6 @@
 #define TNN_HOT static inline
 #define TNN_SHARED static
 #endif
-
-/* Runs the statements for j = 0 .. B-1; unrolled whenever B is a constant up to 4, at
- * any optimisation level. */
-#define TNN_FOR_BLOCK(B, ...)                \
-  do {                                       \
-    if ((B) <= 4) {                          \
-      if ((B) >= 1) {                        \
-        const int32_t j = 0;                 \
-        __VA_ARGS__                          \
-      }                                      \
-      if ((B) >= 2) {                        \
-        const int32_t j = 1;                 \
-        __VA_ARGS__                          \
-      }                                      \
-      if ((B) >= 3) {                        \
-        const int32_t j = 2;                 \
-        __VA_ARGS__                          \
-      }                                      \
-      if ((B) >= 4) {                        \
-        const int32_t j = 3;                 \
-        __VA_ARGS__                          \
-      }                                      \
-    } else {                                 \
-      int32_t j;                             \
-      for (j = 0; j < (B); ++j) __VA_ARGS__  \
-    }                                        \
-  } while (0)
 
 static uint32_t tnn_read_u32(const uint8_t* p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
@@ -72,412 +46,633 @@ tnn_status tnn_rle_validate(const tnn_rle_weights* w, int32_t rows, int32_t row_
   return TNN_OK;
 }
 
-/* The walk of a validated stream, row by row. `rel` is the block number the next entry's
- * skip counts from, relative to the first block of the current row; moving to the next
- * row subtracts the blocks per row (rel may go negative while the previous stored block
- * lies rows back). Rows of `row_len` values hold `nfull` full blocks, then a short block
- * of `tail` values when tail > 0 (its padding is zero, validated, but the values behind
- * the row's end are never read: they may lie outside the activations). */
-typedef struct {
-  const uint8_t* p;   /* the next entry */
-  uint32_t remaining; /* entries left */
-  int32_t rel;
-} tnn_rle_walk;
-
-typedef struct {
-  int32_t bpr, nfull, tail; /* blocks per row, full ones, values of the short one */
-} tnn_rle_rows;
-
-static void tnn_rle_walk_begin(tnn_rle_walk* c, const tnn_rle_weights* w) {
-  c->p = w->data + 4;
-  c->remaining = tnn_read_u32(w->data);
-  c->rel = 0;
+/* The row of the stream's last entry, -1 for an empty stream: every row before it ends
+ * with at least one entry still ahead, so the walks of those rows never test for the
+ * stream's end. */
+static int32_t tnn_rle_last_row(const tnn_rle_weights* w, int32_t blocks_per_row) {
+  const uint32_t n = tnn_read_u32(w->data);
+  const uint8_t* p = w->data + 4;
+  int64_t blk = -1;
+  uint32_t e;
+  for (e = 0; e < n; ++e, p += 1 + w->block) blk += 1 + p[0];
+  return (int32_t)(blk < 0 ? -1 : blk / blocks_per_row);
 }
 
-static tnn_rle_rows tnn_rle_rows_of(int32_t row_len, int32_t block) {
-  tnn_rle_rows r;
-  r.bpr = (row_len + block - 1) / block;
-  r.nfull = row_len / block;
-  r.tail = row_len - r.nfull * block;
-  return r;
+static int16_t tnn_get16(const int32_t* col, int32_t lane) {
+  int16_t v;
+  memcpy(&v, (const int16_t*)(const void*)col + lane, 2);
+  return v;
 }
 
-/* ---- 1x1 conv and linear: four pixels (tokens) per parse of the stream ---------------- */
+static void tnn_set16(int32_t* col, int32_t lane, int32_t v) {
+  const int16_t h = (int16_t)v;
+  memcpy((int16_t*)(void*)col + lane, &h, 2);
+}
 
-#define TNN_PW_TILE 4
+/* ---- convs other than depthwise, and linear layers: a tile of pixels per walk ---------
+ *
+ * Output pixels go TNN_TILE at a time (the last tile may hold fewer). For each group the
+ * tile's receptive fields are copied into scratch as int16 with the input offset applied
+ * (padding taps and missing pixels as 0), laid out block-major so that the stream is
+ * walked once per tile and each stored block is applied to the TNN_TILE pixels from
+ * consecutive words:
+ *   full block j of the row (j < nfull): TNN_TILE cells of B int16, cell k at lanes
+ *     (j * TNN_TILE + k) * B; the lanes of a cell hold the block's values x0..x(B-1) in
+ *     the order x0 x2 x1 x3 for B = 3, 4 (the pairs SXTB16 makes of the weights) and in
+ *     their own order otherwise;
+ *   the row's short last block (tail = row_len % B values): TNN_TILE cells of tail lanes
+ *     behind the full blocks, in order.
+ * That is TNN_TILE * row_len int16 in all, whatever the block size. */
+
+#define TNN_TILE 4
 
 typedef struct {
-  const tnn_rle_weights* filter;
-  tnn_rle_rows rows;
-  int32_t out_c, icg, ocg;
-  int32_t input_offset, output_offset;
-  tnn_activation act;
+  /* the layer */
+  const tnn_conv_params* p;
+  const tnn_dims *in_d, *f_d, *out_d;
+  const int8_t* input;
   const int32_t* bias;
   const tnn_per_channel_quant* quant;
-} tnn_pw_job;
+  int8_t* output;
+  /* the coded rows */
+  const tnn_rle_weights* filter;
+  int32_t row_len, nfull, tail, bpr, last_row;
+  /* the columns */
+  int32_t* col;
+} tnn_tile_job;
 
-/* Output channel oc of the tile's pixels from their sums a0..a3 and the row's weight sum. */
-TNN_SHARED void tnn_pw_store(const tnn_pw_job* job, int32_t oc, int32_t a0, int32_t a1,
-                             int32_t a2, int32_t a3, int32_t wsum, int32_t n, int32_t pad,
-                             int8_t* const* y) {
-  /* locals: the int8 stores below may alias anything the job points to */
-  const int32_t bias = job->bias ? job->bias[oc] : 0, base = bias + job->input_offset * wsum;
-  const int32_t mult = job->quant->multiplier[oc], shift = job->quant->shift[oc];
-  const int32_t out_off = job->output_offset;
-  const tnn_activation act = job->act;
-  int8_t *y0 = y[0] + oc, *y1 = y[1] + oc, *y2 = y[2] + oc, *y3 = y[3] + oc;
-  if (n == TNN_PW_TILE && !pad) { /* four independent requantizations, no tests */
-    const int8_t r0 = tnn_output_s8(a0 + base, mult, shift, out_off, &act);
-    const int8_t r1 = tnn_output_s8(a1 + base, mult, shift, out_off, &act);
-    const int8_t r2 = tnn_output_s8(a2 + base, mult, shift, out_off, &act);
-    const int8_t r3 = tnn_output_s8(a3 + base, mult, shift, out_off, &act);
-    *y0 = r0;
-    *y1 = r1;
-    *y2 = r2;
-    *y3 = r3;
-  } else {
-    int32_t acc[TNN_PW_TILE], k;
-    int8_t* dst[TNN_PW_TILE];
-    acc[0] = a0 + base;
-    acc[1] = a1 + base;
-    acc[2] = a2 + base;
-    acc[3] = a3 + base;
-    dst[0] = y0;
-    dst[1] = y1;
-    dst[2] = y2;
-    dst[3] = y3;
-    for (k = 0; k < n; ++k) {
-      if (pad & (1 << k)) acc[k] = bias; /* a padding pixel adds 0 */
-      *dst[k] = tnn_output_s8(acc[k], mult, shift, out_off, &act);
-    }
-  }
+/* Lane of the row value at position t (0 .. row_len - 1) of tile pixel k. */
+static int32_t tnn_col_lane(const tnn_tile_job* job, int32_t t, int32_t k) {
+  const int32_t B = job->filter->block, j = t / B, l = t - j * B;
+  if (j >= job->nfull) return job->nfull * TNN_TILE * B + k * job->tail + l;
+  return (j * TNN_TILE + k) * B + (B >= 3 && B <= 4 && (l == 1 || l == 2) ? 3 - l : l);
 }
 
-/* All output channels of the pixels x[0..3] (int8 activations of group 0, read in place;
- * a padding pixel points at any real pixel and has its bit in `pad`, its sum dropped).
- * Outputs go to y[k][oc] for k < n. The input offset is applied once per row through the
- * sum of the row's weights: sum w * (x + offset) = sum w * x + offset * sum w. */
-TNN_HOT void tnn_pw_tile(const tnn_pw_job* job, const int8_t* const* x, int32_t n, int32_t pad,
-                         int8_t* const* y, const int32_t B) {
-  const int32_t nfull = job->rows.nfull, tail = job->rows.tail, bpr = job->rows.bpr;
-  const int32_t icg = job->icg, ocg = job->ocg;
-  const int8_t *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
-  tnn_rle_walk c;
-  int32_t oc, in_group = 0;
-  tnn_rle_walk_begin(&c, job->filter);
-  for (oc = 0; oc < job->out_c; ++oc) {
-    const uint8_t* p = c.p;
-    uint32_t rem = c.remaining;
-    int32_t rel = c.rel;
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, s = 0, i;
-    if (in_group == ocg) { /* the next group's input channels */
-      in_group = 0;
-      x0 += icg;
-      x1 += icg;
-      x2 += icg;
-      x3 += icg;
-    }
-    ++in_group;
-    while (rem) {
-      const int32_t blk = rel + p[0];
-      const int8_t* v = (const int8_t*)(p + 1);
-      const int8_t *y0, *y1, *y2, *y3;
-      if (blk >= nfull) break;
-      y0 = x0 + blk * B;
-      y1 = x1 + blk * B;
-      y2 = x2 + blk * B;
-      y3 = x3 + blk * B;
-      TNN_FOR_BLOCK(B, {
-        const int32_t w = v[j];
-        a0 += w * y0[j];
-        a1 += w * y1[j];
-        a2 += w * y2[j];
-        a3 += w * y3[j];
-        s += w;
-      });
-      rel = blk + 1;
-      p += 1 + B;
-      --rem;
-    }
-    if (tail && rem && rel + p[0] == nfull) { /* the row's short last block */
-      const int8_t* v = (const int8_t*)(p + 1);
-      const int32_t off = nfull * B;
-      for (i = 0; i < tail; ++i) {
-        const int32_t w = v[i];
-        a0 += w * x0[off + i];
-        a1 += w * x1[off + i];
-        a2 += w * x2[off + i];
-        a3 += w * x3[off + i];
-        s += w;
-      }
-      rel = nfull + 1;
-      p += 1 + B;
-      --rem;
-    }
-    c.p = p;
-    c.remaining = rem;
-    c.rel = rel - bpr;
-    tnn_pw_store(job, oc, a0, a1, a2, a3, s, n, pad, y);
-  }
+/* Pixel k's values [t, t + n) from `src` (int8, NULL: padding) into the columns, one at
+ * a time (any block size and alignment). */
+static void tnn_col_values(const tnn_tile_job* job, int32_t k, int32_t t, int32_t n,
+                           const int8_t* src) {
+  int32_t i;
+  for (i = 0; i < n; ++i)
+    tnn_set16(job->col, tnn_col_lane(job, t + i, k), src ? src[i] + job->p->input_offset : 0);
 }
 
-static void tnn_pw_tile_b1(const tnn_pw_job* j, const int8_t* const* x, int32_t n, int32_t pad,
-                           int8_t* const* y) {
-  tnn_pw_tile(j, x, n, pad, y, 1);
-}
-static void tnn_pw_tile_b2(const tnn_pw_job* j, const int8_t* const* x, int32_t n, int32_t pad,
-                           int8_t* const* y) {
-  tnn_pw_tile(j, x, n, pad, y, 2);
-}
-static void tnn_pw_tile_b3(const tnn_pw_job* j, const int8_t* const* x, int32_t n, int32_t pad,
-                           int8_t* const* y) {
-  tnn_pw_tile(j, x, n, pad, y, 3);
-}
-static void tnn_pw_tile_b4(const tnn_pw_job* j, const int8_t* const* x, int32_t n, int32_t pad,
-                           int8_t* const* y) {
-  tnn_pw_tile(j, x, n, pad, y, 4);
-}
-static void tnn_pw_tile_any(const tnn_pw_job* j, const int8_t* const* x, int32_t n, int32_t pad,
-                            int8_t* const* y) {
-  tnn_pw_tile(j, x, n, pad, y, j->filter->block);
-}
-
-/* 1x1 conv (not depthwise), and the linear layer as a 1x1 conv over tokens: every output
- * pixel is a linear map of its input pixel's channels of each group. */
-static void tnn_conv1x1_sparse(const tnn_conv_params* p, const tnn_per_channel_quant* quant,
-                               const tnn_dims* in_d, const int8_t* input,
-                               const tnn_rle_weights* filter, const int32_t* bias,
-                               const tnn_dims* out_d, int8_t* output) {
-  const int32_t pixels = out_d->h * out_d->w;
-  void (*tile)(const tnn_pw_job*, const int8_t* const*, int32_t, int32_t, int8_t* const*);
-  tnn_pw_job job;
-  int32_t pix;
-  job.filter = filter;
-  job.icg = in_d->c / p->groups;
-  job.ocg = out_d->c / p->groups;
-  job.rows = tnn_rle_rows_of(job.icg, filter->block);
-  job.out_c = out_d->c;
-  job.input_offset = p->input_offset;
-  job.output_offset = p->output_offset;
-  job.act = p->activation;
-  job.bias = bias;
-  job.quant = quant;
-  switch (filter->block) {
-    case 1: tile = tnn_pw_tile_b1; break;
-    case 2: tile = tnn_pw_tile_b2; break;
-    case 3: tile = tnn_pw_tile_b3; break;
-    case 4: tile = tnn_pw_tile_b4; break;
-    default: tile = tnn_pw_tile_any; break;
-  }
-  for (pix = 0; pix < pixels; pix += TNN_PW_TILE) {
-    const int8_t* x[TNN_PW_TILE];
-    int8_t* y[TNN_PW_TILE];
-    int32_t k, pad = 0;
-    const int32_t n = pixels - pix < TNN_PW_TILE ? pixels - pix : TNN_PW_TILE;
-    for (k = 0; k < TNN_PW_TILE; ++k) {
-      /* stand-ins for padding and for the missing pixels of the last tile (not written) */
-      x[k] = input;
-      y[k] = output;
-      if (k < n) {
-        const int32_t oy = (pix + k) / out_d->w, ox = (pix + k) % out_d->w;
-        const int32_t iy = oy * p->stride.h - p->padding.h, ix = ox * p->stride.w - p->padding.w;
-        if (iy >= 0 && iy < in_d->h && ix >= 0 && ix < in_d->w)
-          x[k] = input + (iy * in_d->w + ix) * in_d->c;
-        else
-          pad |= 1 << k;
-        y[k] = output + (pix + k) * out_d->c;
+/* Pixel k's receptive field of group g, window origin (y0, x0) (k >= n: a missing pixel,
+ * all 0), into the columns, for blocks of B = 2 or 4 with icg a multiple of 4: four values
+ * per word load and two SXTAB16 (the input offset added in both lanes), the cell pointer
+ * running on across the taps (one run per window row when the group is the whole pixel
+ * and the row lies inside the input). B = 4 writes cell j as (x0 x2)(x1 x3), B = 2 cells
+ * 2j and 2j + 1 as (x0 x1) and (x2 x3). */
+TNN_HOT void tnn_col_pixel_x4(const tnn_tile_job* job, int32_t k, int32_t n, int32_t g,
+                              int32_t y0, int32_t x0, const int32_t B) {
+  const tnn_dims *in_d = job->in_d, *f_d = job->f_d;
+  const int32_t icg = f_d->c, H = in_d->h, W = in_d->w, C = in_d->c, kw = f_d->w;
+  const int32_t off2 = tnn_dup16(job->p->input_offset);
+  const int whole_rows = icg == C && x0 >= 0 && x0 + kw <= W; /* a window row: one run */
+  int32_t* const col = job->col;
+  int32_t d = B == 4 ? 2 * k : k; /* the next cell's word */
+  int32_t ky, kx, i;
+  for (ky = 0; ky < f_d->h; ++ky) {
+    const int32_t iy = y0 + ky, row_ok = k < n && iy >= 0 && iy < H;
+    const int32_t run = whole_rows ? kw * icg : icg;
+    for (kx = 0; kx < kw; kx += whole_rows ? kw : 1) {
+      if (row_ok && x0 + kx >= 0 && x0 + kx < W) {
+        const int8_t* src = job->input + (iy * W + x0 + kx) * C + g * icg;
+        for (i = 0; i < run; i += 4, d += 2 * TNN_TILE) {
+          const int32_t x = tnn_read_s8x4(src + i);
+          const int32_t lo = tnn_sxtab16(off2, x), hi = tnn_sxtab16_ror8(off2, x);
+          if (B == 4) {
+            col[d] = lo;
+            col[d + 1] = hi;
+          } else {
+            col[d] = tnn_pkhbt(lo, hi);
+            col[d + TNN_TILE] = tnn_pkhtb(hi, lo);
+          }
+        }
+      } else {
+        for (i = 0; i < run; i += 4, d += 2 * TNN_TILE) {
+          col[d] = 0;
+          col[d + (B == 4 ? 1 : TNN_TILE)] = 0;
+        }
       }
     }
-    tile(&job, x, n, pad, y);
   }
 }
 
-/* ---- other convs (not depthwise): one receptive field per pixel, in scratch ---------- */
-
-/* The dot product of the current row with int16 activations `x` (offsets applied). */
-TNN_HOT int32_t tnn_row_dot16(tnn_rle_walk* c, const tnn_rle_rows* r, const int16_t* x,
-                              const int32_t B) {
-  const uint8_t* p = c->p;
-  uint32_t rem = c->remaining;
-  int32_t rel = c->rel, acc = 0, i;
-  const int32_t nfull = r->nfull;
-  while (rem) {
-    const int32_t blk = rel + p[0];
-    const int8_t* v = (const int8_t*)(p + 1);
-    const int16_t* xx;
-    if (blk >= nfull) break;
-    xx = x + blk * B;
-    TNN_FOR_BLOCK(B, { acc += v[j] * xx[j]; });
-    rel = blk + 1;
-    p += 1 + B;
-    --rem;
-  }
-  if (r->tail && rem && rel + p[0] == nfull) {
-    const int8_t* v = (const int8_t*)(p + 1);
-    const int16_t* xx = x + nfull * B;
-    for (i = 0; i < r->tail; ++i) acc += v[i] * xx[i];
-    rel = nfull + 1;
-    p += 1 + B;
-    --rem;
-  }
-  c->p = p;
-  c->remaining = rem;
-  c->rel = rel - r->bpr;
-  return acc;
-}
-
-/* The receptive field of group g of the window at (y0, x0): kh x kw x icg int16 values,
- * input offset applied, padding as real 0 (the scratch contract of cost.h). */
-TNN_SHARED void tnn_im2col_group(const tnn_conv_params* p, const tnn_dims* in_d,
-                                 const int8_t* input, const tnn_dims* f_d, int32_t y0,
-                                 int32_t x0, int32_t g, int16_t* col) {
+/* The same for any block size and alignment, value by value. */
+static void tnn_col_pixel_any(const tnn_tile_job* job, int32_t k, int32_t n, int32_t g,
+                              int32_t y0, int32_t x0) {
+  const tnn_dims *in_d = job->in_d, *f_d = job->f_d;
   const int32_t icg = f_d->c;
-  int32_t ky, kx, ic;
+  int32_t ky, kx;
   for (ky = 0; ky < f_d->h; ++ky)
     for (kx = 0; kx < f_d->w; ++kx) {
       const int32_t iy = y0 + ky, ix = x0 + kx;
-      if (iy >= 0 && iy < in_d->h && ix >= 0 && ix < in_d->w) {
-        const int8_t* src = input + (iy * in_d->w + ix) * in_d->c + g * icg;
-        for (ic = 0; ic < icg; ++ic) *col++ = (int16_t)(src[ic] + p->input_offset);
-      } else {
-        for (ic = 0; ic < icg; ++ic) *col++ = 0;
-      }
+      tnn_col_values(job, k, (ky * f_d->w + kx) * icg, icg,
+                     k < n && iy >= 0 && iy < in_d->h && ix >= 0 && ix < in_d->w
+                         ? job->input + (iy * in_d->w + ix) * in_d->c + g * icg
+                         : 0);
     }
 }
 
-TNN_HOT void tnn_conv_col_sparse(const tnn_conv_params* p, const tnn_per_channel_quant* quant,
-                                 const tnn_dims* in_d, const int8_t* input, const tnn_dims* f_d,
-                                 const tnn_rle_weights* filter, const int32_t* bias,
-                                 const tnn_dims* out_d, int8_t* output, int16_t* col,
-                                 const int32_t B) {
-  /* locals: the int8 output stores may alias anything the arguments point to */
-  const int32_t ocg = out_d->c / p->groups, OC = out_d->c, OH = out_d->h, OW = out_d->w;
-  const int32_t out_off = p->output_offset;
-  const tnn_activation act = p->activation;
-  const int32_t *mult = quant->multiplier, *shift = quant->shift;
-  const tnn_rle_rows rows = tnn_rle_rows_of(f_d->h * f_d->w * f_d->c, filter->block);
-  int32_t oy, ox, oc;
-  for (oy = 0; oy < OH; ++oy) {
-    for (ox = 0; ox < OW; ++ox) {
-      const int32_t y0 = oy * p->stride.h - p->padding.h, x0 = ox * p->stride.w - p->padding.w;
-      int8_t* out = output + (oy * OW + ox) * OC;
-      tnn_rle_walk cur;
-      tnn_rle_walk_begin(&cur, filter);
-      for (oc = 0; oc < OC; ++oc) {
-        int32_t acc = bias ? bias[oc] : 0;
-        if (oc % ocg == 0) tnn_im2col_group(p, in_d, input, f_d, y0, x0, oc / ocg, col);
-        acc += tnn_row_dot16(&cur, &rows, col, B);
-        out[oc] = tnn_output_s8(acc, mult[oc], shift[oc], out_off, &act);
-      }
+/* The columns of group g for the tile's pixels pix .. pix + n - 1 (n <= TNN_TILE); the
+ * missing pixels of a short tile read as 0. */
+TNN_SHARED void tnn_col_fill(const tnn_tile_job* job, int32_t pix, int32_t n, int32_t g) {
+  const tnn_conv_params* p = job->p;
+  const int32_t OW = job->out_d->w;
+  int32_t k, oy = pix / OW, ox = pix - pix / OW * OW;
+  const int32_t B = job->filter->block, x4 = (job->f_d->c & 3) == 0;
+  for (k = 0; k < TNN_TILE; ++k) {
+    const int32_t y0 = oy * p->stride.h - p->padding.h, x0 = ox * p->stride.w - p->padding.w;
+    if (x4 && B == 4)
+      tnn_col_pixel_x4(job, k, n, g, y0, x0, 4);
+    else if (x4 && B == 2)
+      tnn_col_pixel_x4(job, k, n, g, y0, x0, 2);
+    else
+      tnn_col_pixel_any(job, k, n, g, y0, x0);
+    if (++ox == OW) {
+      ox = 0;
+      ++oy;
     }
   }
 }
 
-#define TNN_CONV_COL_ARGS                                                                  \
-  const tnn_conv_params *p, const tnn_per_channel_quant *q, const tnn_dims *in_d,           \
-      const int8_t *in, const tnn_dims *f_d, const tnn_rle_weights *f, const int32_t *bias, \
-      const tnn_dims *out_d, int8_t *out, int16_t *col
-static void tnn_conv_col_b2(TNN_CONV_COL_ARGS) {
-  tnn_conv_col_sparse(p, q, in_d, in, f_d, f, bias, out_d, out, col, 2);
+/* The sums of the entry at `e` (its d byte) with the tile's pixels, block at column
+ * address q. Weights: B = 4 loads the block's word and SXTB16 pairs it as (w0 w2)(w1 w3),
+ * matching the cells; B = 3 loads d w0 w1 w2, giving (w0 w2) and, with d masked off,
+ * (0 w1) against the cell's lanes (x2 x1); B = 2 packs (w0 w1). */
+#define TNN_APPLY_BLOCK(B, e, q, a0, a1, a2, a3)                                       \
+  do {                                                                                \
+    const int32_t* x_ = (const int32_t*)(q);                                          \
+    if ((B) == 4) {                                                                   \
+      const int32_t w_ = tnn_read_s8x4((const int8_t*)(e) + 1);                       \
+      const int32_t wl_ = tnn_sxtb16(w_), wh_ = tnn_sxtb16_ror8(w_);                  \
+      tnn_s32x2 c_ = tnn_read_s32x2(x_);                                              \
+      a0 = tnn_smlad(wh_, c_.hi, tnn_smlad(wl_, c_.lo, a0));                          \
+      c_ = tnn_read_s32x2(x_ + 2);                                                    \
+      a1 = tnn_smlad(wh_, c_.hi, tnn_smlad(wl_, c_.lo, a1));                          \
+      c_ = tnn_read_s32x2(x_ + 4);                                                    \
+      a2 = tnn_smlad(wh_, c_.hi, tnn_smlad(wl_, c_.lo, a2));                          \
+      c_ = tnn_read_s32x2(x_ + 6);                                                    \
+      a3 = tnn_smlad(wh_, c_.hi, tnn_smlad(wl_, c_.lo, a3));                          \
+    } else if ((B) == 3) {                                                            \
+      const int32_t w_ = tnn_read_s8x4((const int8_t*)(e));                           \
+      const int32_t w02_ = tnn_sxtb16_ror8(w_);                                       \
+      const int32_t w1_ = (int32_t)((uint32_t)tnn_sxtb16(w_) & 0xFFFF0000u);          \
+      const int16_t* h_ = (const int16_t*)(const void*)x_;                            \
+      a0 = tnn_smlad(w1_, tnn_read_s16x2(h_ + 1), tnn_smlad(w02_, tnn_read_s16x2(h_), a0)); \
+      a1 = tnn_smlad(w1_, tnn_read_s16x2(h_ + 4), tnn_smlad(w02_, tnn_read_s16x2(h_ + 3), a1)); \
+      a2 = tnn_smlad(w1_, tnn_read_s16x2(h_ + 7), tnn_smlad(w02_, tnn_read_s16x2(h_ + 6), a2)); \
+      a3 = tnn_smlad(w1_, tnn_read_s16x2(h_ + 10), tnn_smlad(w02_, tnn_read_s16x2(h_ + 9), a3)); \
+    } else if ((B) == 2) {                                                            \
+      const int32_t w_ = tnn_pkhbt(((const int8_t*)(e))[1], ((const int8_t*)(e))[2]);  \
+      const tnn_s32x2 c01_ = tnn_read_s32x2(x_), c23_ = tnn_read_s32x2(x_ + 2);       \
+      a0 = tnn_smlad(w_, c01_.lo, a0);                                                \
+      a1 = tnn_smlad(w_, c01_.hi, a1);                                                \
+      a2 = tnn_smlad(w_, c23_.lo, a2);                                                \
+      a3 = tnn_smlad(w_, c23_.hi, a3);                                                \
+    } else {                                                                          \
+      int32_t j_;                                                                     \
+      for (j_ = 0; j_ < (B); ++j_) {                                                  \
+        const int32_t w_ = ((const int8_t*)(e))[1 + j_];                              \
+        a0 += w_ * tnn_get16(x_, j_);                                                 \
+        a1 += w_ * tnn_get16(x_, (B) + j_);                                           \
+        a2 += w_ * tnn_get16(x_, 2 * (B) + j_);                                       \
+        a3 += w_ * tnn_get16(x_, 3 * (B) + j_);                                       \
+      }                                                                               \
+    }                                                                                 \
+  } while (0)
+
+/* Walk state between rows: `e` is the next entry (its d byte), `q` the column address of
+ * its block counted from the current row's first block (an address only once it lies
+ * inside the row; as an integer it may run past the columns). */
+typedef struct {
+  const uint8_t* e;
+  uintptr_t q;
+} tnn_tile_walk;
+
+/* Rows handled per walk before their requantization (sums kept on the stack). */
+#define TNN_ROW_CHUNK 16
+
+/* Output channels r0 .. r0 + rows - 1 of the tile's n pixels from their sums
+ * a[i][k] (bias not yet added); y points at pixel 0's channel 0. A loop of its own, so
+ * that the walk and the requantization each keep their values in registers. Four equal
+ * sums (a row without stored blocks, a flat input) take one requantization; otherwise
+ * testing the shift's sign lets the compiler drop tnn_requantize's left-shift branch from
+ * the common case (shift <= 0: real multipliers below 1). */
+TNN_SHARED void tnn_tile_requant(const tnn_tile_job* job, int8_t* y, int32_t r0, int32_t rows,
+                                 int32_t n, const int32_t (*a)[TNN_TILE]) {
+  /* locals: the int8 stores may alias anything the job points to */
+  const int32_t OC = job->out_d->c, out_off = job->p->output_offset;
+  const int32_t *bias = job->bias, *mult = job->quant->multiplier + r0;
+  const int32_t* shift = job->quant->shift + r0;
+  const tnn_activation act = job->p->activation;
+  int32_t i;
+  y += r0;
+  if (bias) bias += r0;
+  for (i = 0; i < rows; ++i, ++y, ++a) {
+    const int32_t b = bias ? bias[i] : 0, m = mult[i], s = shift[i];
+    if (n < TNN_TILE) {
+      int32_t k;
+      for (k = 0; k < n; ++k) y[k * OC] = tnn_output_s8(b + a[0][k], m, s, out_off, &act);
+    } else if (a[0][0] == a[0][1] && a[0][1] == a[0][2] && a[0][2] == a[0][3]) {
+      const int8_t v = tnn_output_s8(b + a[0][0], m, s, out_off, &act);
+      y[0] = v;
+      y[OC] = v;
+      y[2 * OC] = v;
+      y[3 * OC] = v;
+    } else if (s <= 0) {
+      const int8_t y0 = tnn_output_s8(b + a[0][0], m, s, out_off, &act);
+      const int8_t y1 = tnn_output_s8(b + a[0][1], m, s, out_off, &act);
+      const int8_t y2 = tnn_output_s8(b + a[0][2], m, s, out_off, &act);
+      const int8_t y3 = tnn_output_s8(b + a[0][3], m, s, out_off, &act);
+      y[0] = y0;
+      y[OC] = y1;
+      y[2 * OC] = y2;
+      y[3 * OC] = y3;
+    } else {
+      int32_t k;
+      for (k = 0; k < TNN_TILE; ++k) y[k * OC] = tnn_output_s8(b + a[0][k], m, s, out_off, &act);
+    }
+  }
 }
-static void tnn_conv_col_b3(TNN_CONV_COL_ARGS) {
-  tnn_conv_col_sparse(p, q, in_d, in, f_d, f, bias, out_d, out, col, 3);
+
+/* The sums of rows [r0, r1) (r1 - r0 <= TNN_ROW_CHUNK) for the tile, columns filled. */
+TNN_HOT void tnn_tile_walk_rows(const tnn_tile_job* job, tnn_tile_walk* wk, int32_t r0,
+                                int32_t r1, int32_t (*sums)[TNN_TILE], const int32_t B) {
+  const uintptr_t step = (uintptr_t)(2 * TNN_TILE * B); /* column bytes per full block */
+  const uintptr_t base = (uintptr_t)job->col;
+  const uintptr_t full_end = base + (uintptr_t)job->nfull * step;
+  const uintptr_t row_end = base + (uintptr_t)job->bpr * step; /* the tail counts as a block */
+  const int32_t tail = job->tail, last_row = job->last_row;
+  const uint8_t* const last = job->filter->data + job->filter->size - (1 + B);
+  const uint8_t* e = wk->e;
+  uintptr_t q = wk->q;
+  int32_t r;
+  for (r = r0; r < r1; ++r, ++sums) {
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    if (r <= last_row) {
+      if (r < last_row) { /* more entries follow this row's: no test for the stream's end */
+        while (q < full_end) {
+          TNN_APPLY_BLOCK(B, e, q, a0, a1, a2, a3);
+          e += 1 + B;
+          q += step + e[0] * step;
+        }
+      } else {
+        while (q < full_end) {
+          TNN_APPLY_BLOCK(B, e, q, a0, a1, a2, a3);
+          if (e == last) {
+            q = row_end;
+            break;
+          }
+          e += 1 + B;
+          q += step + e[0] * step;
+        }
+      }
+      if (q < row_end) { /* the row's short last block (tail values, at full_end) */
+        const int32_t* x = (const int32_t*)full_end;
+        int32_t j;
+        for (j = 0; j < tail; ++j) {
+          const int32_t w = ((const int8_t*)e)[1 + j];
+          a0 += w * tnn_get16(x, j);
+          a1 += w * tnn_get16(x, tail + j);
+          a2 += w * tnn_get16(x, 2 * tail + j);
+          a3 += w * tnn_get16(x, 3 * tail + j);
+        }
+        if (e == last) {
+          q = row_end;
+        } else {
+          e += 1 + B;
+          q = row_end + e[0] * step;
+        }
+      }
+      q -= row_end - base;
+    }
+    sums[0][0] = a0;
+    sums[0][1] = a1;
+    sums[0][2] = a2;
+    sums[0][3] = a3;
+  }
+  wk->e = e;
+  wk->q = q;
 }
-static void tnn_conv_col_b4(TNN_CONV_COL_ARGS) {
-  tnn_conv_col_sparse(p, q, in_d, in, f_d, f, bias, out_d, out, col, 4);
+
+/* The rows [r0, r1) of one group for the tile (n pixels), columns filled. */
+TNN_HOT void tnn_tile_rows(const tnn_tile_job* job, tnn_tile_walk* wk, int32_t r0, int32_t r1,
+                           int32_t pix, int32_t n, const int32_t B) {
+  int8_t* const y = job->output + pix * job->out_d->c;
+  int32_t sums[TNN_ROW_CHUNK][TNN_TILE];
+  int32_t r;
+  for (r = r0; r < r1; r += TNN_ROW_CHUNK) {
+    const int32_t rows = r1 - r < TNN_ROW_CHUNK ? r1 - r : TNN_ROW_CHUNK;
+    tnn_tile_walk_rows(job, wk, r, r + rows, sums, B);
+    tnn_tile_requant(job, y, r, rows, n, (const int32_t(*)[TNN_TILE])sums);
+  }
 }
-static void tnn_conv_col_any(TNN_CONV_COL_ARGS) {
-  tnn_conv_col_sparse(p, q, in_d, in, f_d, f, bias, out_d, out, col, f->block);
+
+/* All tiles: per tile and group, fill the columns and walk that group's rows. */
+TNN_HOT void tnn_tile_conv(const tnn_tile_job* job, const int32_t B) {
+  const int32_t pixels = job->out_d->h * job->out_d->w, groups = job->p->groups;
+  const int32_t ocg = job->out_d->c / groups;
+  const uint32_t n_entries = tnn_read_u32(job->filter->data);
+  int32_t pix, g;
+  for (pix = 0; pix < pixels; pix += TNN_TILE) {
+    const int32_t n = pixels - pix < TNN_TILE ? pixels - pix : TNN_TILE;
+    tnn_tile_walk wk;
+    wk.e = job->filter->data + 4;
+    wk.q = (uintptr_t)job->col + (n_entries ? wk.e[0] : 0) * (uintptr_t)(2 * TNN_TILE * B);
+    for (g = 0; g < groups; ++g) {
+      tnn_col_fill(job, pix, n, g);
+      tnn_tile_rows(job, &wk, g * ocg, (g + 1) * ocg, pix, n, B);
+    }
+  }
+}
+
+static void tnn_tile_conv_b1(const tnn_tile_job* job) { tnn_tile_conv(job, 1); }
+static void tnn_tile_conv_b2(const tnn_tile_job* job) { tnn_tile_conv(job, 2); }
+static void tnn_tile_conv_b3(const tnn_tile_job* job) { tnn_tile_conv(job, 3); }
+static void tnn_tile_conv_b4(const tnn_tile_job* job) { tnn_tile_conv(job, 4); }
+static void tnn_tile_conv_any(const tnn_tile_job* job) { tnn_tile_conv(job, job->filter->block); }
+
+static void tnn_tile_conv_run(const tnn_conv_params* p, const tnn_per_channel_quant* quant,
+                              const tnn_dims* in_d, const int8_t* input, const tnn_dims* f_d,
+                              const tnn_rle_weights* filter, const int32_t* bias,
+                              const tnn_dims* out_d, int8_t* output, int32_t* col) {
+  tnn_tile_job job;
+  job.p = p;
+  job.in_d = in_d;
+  job.f_d = f_d;
+  job.out_d = out_d;
+  job.input = input;
+  job.bias = bias;
+  job.quant = quant;
+  job.output = output;
+  job.filter = filter;
+  job.row_len = f_d->h * f_d->w * f_d->c;
+  job.nfull = job.row_len / filter->block;
+  job.tail = job.row_len - job.nfull * filter->block;
+  job.bpr = job.nfull + (job.tail > 0);
+  job.last_row = tnn_rle_last_row(filter, job.bpr);
+  job.col = col;
+  switch (filter->block) {
+    case 1: tnn_tile_conv_b1(&job); break;
+    case 2: tnn_tile_conv_b2(&job); break;
+    case 3: tnn_tile_conv_b3(&job); break;
+    case 4: tnn_tile_conv_b4(&job); break;
+    default: tnn_tile_conv_any(&job); break;
+  }
 }
 
 /* ---- depthwise: weights-stationary per channel -------------------------------------- */
 
-/* Taps of one channel's kernel held while its output pixels are computed (512 bytes of
+/* Taps of one channel's kernel held while its output pixels are computed (640 bytes of
  * stack); kernels with more taps (beyond 8x8) take the per-pixel path. */
 #define TNN_DW_MAX_TAPS 64
 
+typedef struct {
+  int32_t xo; /* the tap's input offset from its window's origin, (ky * W + kx) * C */
+  int32_t w;  /* its weight */
+} tnn_dw_tap;
+
+typedef struct {
+  const tnn_conv_params* p;
+  const tnn_dims *in_d, *f_d, *out_d;
+  const int8_t* input;
+  int8_t* output;
+  int32_t ox_lo, ox_hi; /* the output columns whose windows lie inside the input */
+} tnn_dw_job;
+
+/* The requantization of one output channel. */
+typedef struct {
+  int32_t bias, mult, shift, out_off;
+  tnn_activation act;
+} tnn_chan_q;
+
+/* The sums of four pixels whose windows start at x, x + step, ... (inside the input): one
+ * pass over the taps loads each tap once for the four. */
+TNN_HOT void tnn_dw_sum4(const int8_t* x, int32_t step, const tnn_dw_tap* t,
+                         const tnn_dw_tap* tend, int32_t* a) {
+  const int8_t *x1 = x + step, *x2 = x1 + step, *x3 = x2 + step;
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  do {
+    const int32_t xo = t->xo, w = t->w;
+    a0 += w * x[xo];
+    a1 += w * x1[xo];
+    a2 += w * x2[xo];
+    a3 += w * x3[xo];
+  } while (++t != tend);
+  a[0] = a0;
+  a[1] = a1;
+  a[2] = a2;
+  a[3] = a3;
+}
+
+/* The sum of the output pixel with window origin (y0, x0) of channel ch, any position:
+ * taps outside the input are skipped, the input offset added per tap. */
+static int32_t tnn_dw_sum_checked(const tnn_dw_job* job, int32_t ch, int32_t y0, int32_t x0,
+                                  const tnn_dw_tap* taps, const uint8_t* ky, const uint8_t* kx,
+                                  int32_t n) {
+  const int32_t H = job->in_d->h, W = job->in_d->w, C = job->in_d->c;
+  const int32_t in_off = job->p->input_offset;
+  int32_t acc = 0, i;
+  for (i = 0; i < n; ++i) {
+    const int32_t iy = y0 + ky[i], ix = x0 + kx[i];
+    if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+      acc += taps[i].w * (job->input[(iy * W + ix) * C + ch] + in_off);
+  }
+  return acc;
+}
+
+/* The sum of a pixel whose kernel rows t..tend lie inside the input but whose window
+ * crosses the left or right border: a tap outside reads the input zero point (-offset),
+ * which the weight sum's offset term turns into the padding's real 0. `off` is the input
+ * index of the window's origin on row yb (may be negative); kx[i] the column of tap t[i]. */
+static int32_t tnn_dw_sum_cols(const int8_t* input, int32_t off, int32_t x0, int32_t W,
+                               const tnn_dw_tap* t, const tnn_dw_tap* tend, const uint8_t* kx,
+                               int32_t zero_point) {
+  int32_t acc = 0;
+  for (; t != tend; ++t, ++kx) {
+    const int32_t ix = x0 + *kx;
+    acc += t->w * (ix >= 0 && ix < W ? input[off + t->xo] : zero_point);
+  }
+  return acc;
+}
+
+/* All output pixels of channel ch from its n > 0 taps (taps[n .. 2n) free). The columns
+ * whose windows lie inside the input go four at a time without bounds checks, the input
+ * offset added through the weight sum; on a row at the top or bottom border they apply
+ * the taps of the kernel rows inside the input, copied behind the channel's taps with
+ * their offsets counted from the first such row (when they fit). One instance per sign of
+ * the shift (`right`: shift <= 0), so that the requantizations in line lose the branch. */
+TNN_HOT void tnn_dw_channel_impl(const tnn_dw_job* job, int32_t ch, tnn_dw_tap* taps,
+                                 const uint8_t* ky, uint8_t* kx, int32_t n,
+                                 const tnn_chan_q* q, const int right) {
+  const tnn_conv_params* p = job->p;
+  const int32_t H = job->in_d->h, W = job->in_d->w, C = job->in_d->c, kh = job->f_d->h;
+  const int32_t OH = job->out_d->h, OW = job->out_d->w, sw = p->stride.w, pw = p->padding.w;
+  const int32_t step = sw * C, ox_lo = job->ox_lo, ox_hi = job->ox_hi;
+  const int32_t m = q->mult, s = right ? (q->shift <= 0 ? q->shift : 0) : q->shift;
+  const int32_t out_off = q->out_off, zero_point = -p->input_offset;
+  const tnn_activation act = q->act;
+  const int8_t* const input = job->input;
+  int32_t oy, ox, i, wsum = 0;
+  for (i = 0; i < n; ++i) wsum += taps[i].w;
+  for (oy = 0; oy < OH; ++oy) {
+    const int32_t y0 = oy * p->stride.h - p->padding.h;
+    int8_t* out = job->output + oy * OW * C + ch;
+    const tnn_dw_tap *t = taps, *tend = taps + n;
+    const uint8_t* tkx = kx;
+    int32_t yb = y0, b;
+    ox = 0;
+    if (y0 < 0 || y0 + kh > H) { /* keep the taps of the kernel rows inside the input */
+      const int32_t dy = y0 < 0 ? -y0 : 0;
+      tnn_dw_tap* d = taps + n;
+      int32_t rsum = 0;
+      if (2 * n > TNN_DW_MAX_TAPS) ox = OW; /* no room: the row goes through the checked path */
+      for (i = 0; ox == 0 && i < n; ++i)
+        if (y0 + ky[i] >= 0 && y0 + ky[i] < H) {
+          d->xo = taps[i].xo - dy * W * C;
+          d->w = taps[i].w;
+          kx[n + (d - (taps + n))] = kx[i];
+          rsum += d->w;
+          ++d;
+        }
+      t = taps + n;
+      tend = d;
+      tkx = kx + n;
+      yb = y0 + dy;
+      b = q->bias + p->input_offset * rsum;
+    } else {
+      b = q->bias + p->input_offset * wsum;
+    }
+    if (ox == 0) {
+      const int32_t off = yb * W * C + ch;
+      for (; ox < ox_lo; ++ox) {
+        const int32_t x0 = ox * sw - pw;
+        const int32_t acc =
+            b + tnn_dw_sum_cols(input, off + x0 * C, x0, W, t, tend, tkx, zero_point);
+        out[ox * C] = tnn_output_s8(acc, m, s, out_off, &act);
+      }
+      if (t != tend) {
+        for (; ox + 4 <= ox_hi; ox += 4) {
+          int32_t a[4];
+          tnn_dw_sum4(input + off + (ox * sw - pw) * C, step, t, tend, a);
+          {
+            const int8_t v0 = tnn_output_s8(b + a[0], m, s, out_off, &act);
+            const int8_t v1 = tnn_output_s8(b + a[1], m, s, out_off, &act);
+            const int8_t v2 = tnn_output_s8(b + a[2], m, s, out_off, &act);
+            const int8_t v3 = tnn_output_s8(b + a[3], m, s, out_off, &act);
+            int8_t* o = out + ox * C;
+            o[0] = v0;
+            o[C] = v1;
+            o[2 * C] = v2;
+            o[3 * C] = v3;
+          }
+        }
+        for (; ox < ox_hi; ++ox) { /* the last one to three inside */
+          const int8_t* x = input + off + (ox * sw - pw) * C;
+          const tnn_dw_tap* u;
+          int32_t acc = b;
+          for (u = t; u != tend; ++u) acc += u->w * x[u->xo];
+          out[ox * C] = tnn_output_s8(acc, m, s, out_off, &act);
+        }
+      }
+      for (; ox < OW; ++ox) {
+        const int32_t x0 = ox * sw - pw;
+        const int32_t acc =
+            b + tnn_dw_sum_cols(input, off + x0 * C, x0, W, t, tend, tkx, zero_point);
+        out[ox * C] = tnn_output_s8(acc, m, s, out_off, &act);
+      }
+    } else {
+      for (ox = 0; ox < OW; ++ox) {
+        const int32_t acc =
+            q->bias + tnn_dw_sum_checked(job, ch, y0, ox * sw - pw, taps, ky, kx, n);
+        out[ox * C] = tnn_output_s8(acc, m, s, out_off, &act);
+      }
+    }
+  }
+}
+
+TNN_SHARED void tnn_dw_channel(const tnn_dw_job* job, int32_t ch, tnn_dw_tap* taps,
+                               const uint8_t* ky, uint8_t* kx, int32_t n,
+                               const tnn_chan_q* q) {
+  if (q->shift <= 0)
+    tnn_dw_channel_impl(job, ch, taps, ky, kx, n, q, 1);
+  else
+    tnn_dw_channel_impl(job, ch, taps, ky, kx, n, q, 0);
+}
+
 /* Channel by channel: one parse of the channel's kh coded rows collects its non-zero
  * weights (pruned blocks, padding and filler entries drop out) with their input offsets,
- * then every output pixel of the channel applies that list. Pixels whose window lies
- * inside the input read without bounds checks and add the input offset through the
- * weight sum; border pixels check each tap. */
+ * then every output pixel of the channel applies that list; a fully pruned channel is
+ * one requantization. */
 static void tnn_dw_sparse(const tnn_conv_params* p, const tnn_per_channel_quant* quant,
                           const tnn_dims* in_d, const int8_t* input, const tnn_dims* f_d,
                           const tnn_rle_weights* filter, const int32_t* bias,
                           const tnn_dims* out_d, int8_t* output) {
-  /* locals: the int8 output stores may alias anything the arguments point to */
-  const int32_t kh = f_d->h, kw = f_d->w, b = filter->block;
-  const int32_t C = in_d->c, H = in_d->h, W = in_d->w, OH = out_d->h, OW = out_d->w;
-  const int32_t sh = p->stride.h, sw = p->stride.w, ph = p->padding.h, pw = p->padding.w;
-  const int32_t in_off = p->input_offset, out_off = p->output_offset;
-  const tnn_activation act = p->activation;
-  const int32_t bpr = (kw + b - 1) / b, per_channel = kh * bpr;
-  int32_t xo[TNN_DW_MAX_TAPS];                 /* input offset of a tap from the window's origin */
-  int16_t wv[TNN_DW_MAX_TAPS];                 /* its weight */
-  uint8_t ty[TNN_DW_MAX_TAPS], tx[TNN_DW_MAX_TAPS]; /* its ky, kx */
-  tnn_rle_walk c;
-  int32_t ch;
-  tnn_rle_walk_begin(&c, filter);
+  const int32_t kw = f_d->w, b = filter->block, C = in_d->c, W = in_d->w;
+  const int32_t bpr = (kw + b - 1) / b, per_channel = f_d->h * bpr, pixels = out_d->h * out_d->w;
+  const int32_t sw = p->stride.w, pw = p->padding.w;
+  tnn_dw_tap taps[TNN_DW_MAX_TAPS];
+  uint8_t ky_of[TNN_DW_MAX_TAPS], kx_of[TNN_DW_MAX_TAPS];
+  tnn_dw_job job;
+  const uint8_t* e = filter->data + 4;
+  uint32_t rem = tnn_read_u32(filter->data);
+  int32_t rel = 0, ch;
+  job.p = p;
+  job.in_d = in_d;
+  job.f_d = f_d;
+  job.out_d = out_d;
+  job.input = input;
+  job.output = output;
+  job.ox_lo = (pw + sw - 1) / sw;
+  job.ox_hi = W + pw - kw < 0 ? 0 : (W + pw - kw) / sw + 1;
+  if (job.ox_hi > out_d->w) job.ox_hi = out_d->w;
+  if (job.ox_lo > job.ox_hi) job.ox_lo = job.ox_hi;
   for (ch = 0; ch < C; ++ch) {
-    const int32_t mult = quant->multiplier[ch], shift = quant->shift[ch];
-    const int32_t b0 = bias ? bias[ch] : 0;
-    int32_t n = 0, wsum = 0, oy, ox, i;
-    { /* the channel's taps: blocks c.rel.. of rows ch*kh .. ch*kh + kh - 1 */
-      const uint8_t* q = c.p;
-      uint32_t rem = c.remaining;
-      int32_t rel = c.rel;
-      while (rem) {
-        const int32_t blk = rel + q[0];
-        int32_t ky, off, len, j;
-        if (blk >= per_channel) break;
-        ky = blk / bpr;
-        off = (blk - ky * bpr) * b;
-        len = kw - off < b ? kw - off : b;
-        for (j = 0; j < len; ++j) {
-          const int32_t w = (int8_t)q[1 + j];
-          if (w != 0) {
-            xo[n] = (ky * W + off + j) * C;
-            wv[n] = (int16_t)w;
-            ty[n] = (uint8_t)ky;
-            tx[n] = (uint8_t)(off + j);
-            wsum += w;
-            ++n;
-          }
+    tnn_chan_q q;
+    int32_t n = 0;
+    /* the channel's taps: blocks rel.. of rows ch*kh .. ch*kh + kh - 1 */
+    while (rem) {
+      const int32_t blk = rel + e[0];
+      int32_t ky, off, len, j;
+      if (blk >= per_channel) break;
+      ky = blk / bpr;
+      off = (blk - ky * bpr) * b;
+      len = kw - off < b ? kw - off : b;
+      for (j = 0; j < len; ++j) {
+        const int32_t w = (int8_t)e[1 + j];
+        if (w != 0) {
+          taps[n].xo = (ky * W + off + j) * C;
+          taps[n].w = w;
+          ky_of[n] = (uint8_t)ky;
+          kx_of[n] = (uint8_t)(off + j);
+          ++n;
         }
-        rel = blk + 1;
-        q += 1 + b;
-        --rem;
       }
-      c.p = q;
-      c.remaining = rem;
-      c.rel = rel - per_channel;
+      rel = blk + 1;
+      e += 1 + b;
+      --rem;
     }
+    rel -= per_channel;
+    q.bias = bias ? bias[ch] : 0;
+    q.mult = quant->multiplier[ch];
+    q.shift = quant->shift[ch];
+    q.out_off = p->output_offset;
+    q.act = p->activation;
     if (n == 0) { /* a fully pruned channel: every output is its bias */
-      const int8_t y = tnn_output_s8(b0, mult, shift, out_off, &act);
-      for (i = 0; i < OH * OW; ++i) output[i * C + ch] = y;
-      continue;
-    }
-    for (oy = 0; oy < OH; ++oy) {
-      const int32_t y0 = oy * sh - ph;
-      const int rows_inside = y0 >= 0 && y0 + kh <= H;
-      int8_t* out = output + oy * OW * C + ch;
-      for (ox = 0; ox < OW; ++ox, out += C) {
-        const int32_t x0 = ox * sw - pw;
-        int32_t acc = b0;
-        if (rows_inside && x0 >= 0 && x0 + kw <= W) {
-          const int8_t* base = input + (y0 * W + x0) * C + ch;
-          int32_t s = 0;
-          for (i = 0; i < n; ++i) s += wv[i] * base[xo[i]];
-          acc += s + in_off * wsum;
-        } else {
-          for (i = 0; i < n; ++i) {
-            const int32_t iy = y0 + ty[i], ix = x0 + tx[i];
-            if (iy >= 0 && iy < H && ix >= 0 && ix < W)
-              acc += wv[i] * (input[(iy * W + ix) * C + ch] + in_off);
-          }
-        }
-        *out = tnn_output_s8(acc, mult, shift, out_off, &act);
+      const int8_t v = tnn_output_s8(q.bias, q.mult, q.shift, q.out_off, &q.act);
+      int8_t* out = output + ch;
+      int32_t i;
+      for (i = 0; i + 4 <= pixels; i += 4, out += 4 * C) {
+        out[0] = v;
+        out[C] = v;
+        out[2 * C] = v;
+        out[3 * C] = v;
       }
+      for (; i < pixels; ++i, out += C) *out = v;
+    } else {
+      tnn_dw_channel(&job, ch, taps, ky_of, kx_of, n, &q);
     }
   }
 }
@@ -488,24 +683,24 @@ static void tnn_dw_sparse_large(const tnn_conv_params* p, const tnn_per_channel_
                                 const tnn_dims* in_d, const int8_t* input, const tnn_dims* f_d,
                                 const tnn_rle_weights* filter, const int32_t* bias,
                                 const tnn_dims* out_d, int8_t* output) {
-  const int32_t kw = f_d->w, b = filter->block;
-  const tnn_rle_rows rows = tnn_rle_rows_of(kw, b);
+  const int32_t kw = f_d->w, b = filter->block, bpr = (kw + b - 1) / b;
   int32_t oy, ox, oc, ky, j;
   for (oy = 0; oy < out_d->h; ++oy) {
     for (ox = 0; ox < out_d->w; ++ox) {
       const int32_t y0 = oy * p->stride.h - p->padding.h, x0 = ox * p->stride.w - p->padding.w;
-      tnn_rle_walk c;
-      tnn_rle_walk_begin(&c, filter);
+      const uint8_t* e = filter->data + 4;
+      uint32_t rem = tnn_read_u32(filter->data);
+      int32_t rel = 0;
       for (oc = 0; oc < out_d->c; ++oc) {
         int32_t acc = bias ? bias[oc] : 0;
         for (ky = 0; ky < f_d->h; ++ky) {
           const int32_t iy = y0 + ky;
           const int row_inside = iy >= 0 && iy < in_d->h;
-          while (c.remaining) {
-            const int32_t blk = c.rel + c.p[0];
-            const int8_t* v = (const int8_t*)(c.p + 1);
+          while (rem) {
+            const int32_t blk = rel + e[0];
+            const int8_t* v = (const int8_t*)(e + 1);
             int32_t off, len;
-            if (blk >= rows.bpr) break;
+            if (blk >= bpr) break;
             off = blk * b;
             len = kw - off < b ? kw - off : b;
             if (row_inside)
@@ -514,11 +709,11 @@ static void tnn_dw_sparse_large(const tnn_conv_params* p, const tnn_per_channel_
                 if (ix >= 0 && ix < in_d->w)
                   acc += v[j] * (input[(iy * in_d->w + ix) * in_d->c + oc] + p->input_offset);
               }
-            c.rel = blk + 1;
-            c.p += 1 + b;
-            --c.remaining;
+            rel = blk + 1;
+            e += 1 + b;
+            --rem;
           }
-          c.rel -= rows.bpr;
+          rel -= bpr;
         }
         output[(oy * out_d->w + ox) * out_d->c + oc] =
             tnn_output_s8(acc, quant->multiplier[oc], quant->shift[oc], p->output_offset,
@@ -530,15 +725,27 @@ static void tnn_dw_sparse_large(const tnn_conv_params* p, const tnn_per_channel_
 
 /* ---- entry points -------------------------------------------------------------------- */
 
+/* Depthwise: groups > 1 and groups == in == out channels (a 1-channel conv is a plain
+ * conv: its coded rows are whole kernels, as the cost model and the coder lay them out). */
+static int tnn_is_depthwise(const tnn_dims* in_d, const tnn_dims* f_d, int32_t groups) {
+  return groups > 1 && groups == in_d->c && f_d->n == in_d->c;
+}
+
 int32_t tnn_conv_sparse_s8_get_buffer_size(const tnn_dims* input_dims, const tnn_dims* f_d,
                                            int32_t groups) {
-  if (!input_dims || !f_d) return 0;
-  /* depthwise: groups > 1 and groups == in == out channels (a 1-channel conv is a plain
-   * conv: its coded rows are whole kernels, as the cost model and the coder lay them out) */
-  if ((f_d->h == 1 && f_d->w == 1) ||
-      (groups > 1 && groups == input_dims->c && f_d->n == input_dims->c))
-    return 0;
-  return 2 * f_d->h * f_d->w * f_d->c;
+  if (!input_dims || !f_d || tnn_is_depthwise(input_dims, f_d, groups)) return 0;
+  return 2 * TNN_TILE * f_d->h * f_d->w * f_d->c;
+}
+
+int32_t tnn_linear_sparse_s8_get_buffer_size(const tnn_dims* filter_dims) {
+  if (!filter_dims) return 0;
+  return 2 * TNN_TILE * filter_dims->h * filter_dims->w * filter_dims->c;
+}
+
+/* The scratch of `need` bytes, 4-byte aligned, or NULL. */
+static int32_t* tnn_sparse_scratch(const tnn_context* ctx, int32_t need) {
+  if (!ctx || !ctx->buf || ctx->size < need || ((uintptr_t)ctx->buf & 3) != 0) return 0;
+  return (int32_t*)ctx->buf;
 }
 
 tnn_status tnn_conv_sparse_s8(const tnn_context* ctx, const tnn_conv_params* p,
@@ -546,30 +753,20 @@ tnn_status tnn_conv_sparse_s8(const tnn_context* ctx, const tnn_conv_params* p,
                               const int8_t* input, const tnn_dims* f_d,
                               const tnn_rle_weights* filter, const int32_t* bias,
                               const tnn_dims* out_d, int8_t* output) {
-  int32_t need;
   tnn_status st;
   if (!input || !filter || !filter->data || filter->block < 1 || !output) return TNN_ERR_ARG;
   if ((st = tnn_conv_check(p, quant, in_d, f_d, out_d)) != TNN_OK) return st;
-  need = tnn_conv_sparse_s8_get_buffer_size(in_d, f_d, p->groups);
-  if (need > 0 && (!ctx || !ctx->buf || ctx->size < need)) return TNN_ERR_BUFFER;
-  if (p->groups > 1 && p->groups == in_d->c && out_d->c == in_d->c) {
+  if (tnn_is_depthwise(in_d, f_d, p->groups)) {
     if (f_d->h <= TNN_DW_MAX_TAPS && f_d->w <= TNN_DW_MAX_TAPS &&
         f_d->h * f_d->w <= TNN_DW_MAX_TAPS)
       tnn_dw_sparse(p, quant, in_d, input, f_d, filter, bias, out_d, output);
     else
       tnn_dw_sparse_large(p, quant, in_d, input, f_d, filter, bias, out_d, output);
-  } else if (f_d->h == 1 && f_d->w == 1) {
-    tnn_conv1x1_sparse(p, quant, in_d, input, filter, bias, out_d, output);
   } else {
-    int16_t* col = (int16_t*)ctx->buf;
-    switch (filter->block) {
-      case 2: tnn_conv_col_b2(p, quant, in_d, input, f_d, filter, bias, out_d, output, col); break;
-      case 3: tnn_conv_col_b3(p, quant, in_d, input, f_d, filter, bias, out_d, output, col); break;
-      case 4: tnn_conv_col_b4(p, quant, in_d, input, f_d, filter, bias, out_d, output, col); break;
-      default:
-        tnn_conv_col_any(p, quant, in_d, input, f_d, filter, bias, out_d, output, col);
-        break;
-    }
+    const int32_t need = tnn_conv_sparse_s8_get_buffer_size(in_d, f_d, p->groups);
+    int32_t* col = tnn_sparse_scratch(ctx, need);
+    if (!col) return TNN_ERR_BUFFER;
+    tnn_tile_conv_run(p, quant, in_d, input, f_d, filter, bias, out_d, output, col);
   }
   return TNN_OK;
 }
@@ -580,13 +777,16 @@ tnn_status tnn_linear_sparse_s8(const tnn_context* ctx, const tnn_linear_params*
                                 const tnn_rle_weights* filter, const int32_t* bias,
                                 const tnn_dims* out_d, int8_t* output) {
   tnn_status st;
-  (void)ctx;
+  int32_t* col;
   if (!input || !filter || !filter->data || filter->block < 1 || !output) return TNN_ERR_ARG;
   if ((st = tnn_linear_check(p, quant, in_d, f_d, out_d)) != TNN_OK) return st;
+  if (!(col = tnn_sparse_scratch(ctx, tnn_linear_sparse_s8_get_buffer_size(f_d))))
+    return TNN_ERR_BUFFER;
   {
-    /* tokens as the pixels of a 1 x tokens map */
+    /* tokens as the pixels of a 1 x tokens map, the filter as a 1x1 conv */
     const int32_t tokens = in_d->n * in_d->h * in_d->w;
     const tnn_dims in_map = {1, tokens, 1, in_d->c}, out_map = {1, tokens, 1, out_d->c};
+    const tnn_dims f_map = {out_d->c, 1, 1, in_d->c};
     tnn_conv_params conv;
     conv.input_offset = p->input_offset;
     conv.output_offset = p->output_offset;
@@ -594,7 +794,7 @@ tnn_status tnn_linear_sparse_s8(const tnn_context* ctx, const tnn_linear_params*
     conv.padding.w = conv.padding.h = 0;
     conv.groups = 1;
     conv.activation = p->activation;
-    tnn_conv1x1_sparse(&conv, quant, &in_map, input, filter, bias, &out_map, output);
+    tnn_tile_conv_run(&conv, quant, &in_map, input, &f_map, filter, bias, &out_map, output, col);
   }
   return TNN_OK;
 }

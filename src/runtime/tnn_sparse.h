@@ -3,7 +3,8 @@
  *
  * The weights of an op are `rows` rows of `row_len` int8 values (conv: rows = out,
  * row_len = kh*kw*in/groups; depthwise, groups > 1 == in == out channels: rows = C*kh,
- * row_len = kw; linear: rows = out, row_len = in), cut into blocks of `block` values that never straddle rows. The stream is
+ * row_len = kw; linear: rows = out, row_len = in), cut into blocks of `block` values that
+ * never straddle rows. The stream is
  *   uint32 n_stored (little-endian), then n_stored entries (uint8 d, int8 v[block]),
  * d = zero blocks skipped before the entry's block. Kernels walk the stream directly (no
  * decode to dense) and skip pruned blocks; integer sums do not depend on their order, so
@@ -13,12 +14,20 @@
  * assume a valid stream for their shape, and then never read outside the stream, the
  * activations or the scratch.
  *
- * How they walk it: 1x1 convs and linear layers parse the stream once per four output
- * pixels (tokens), applying each stored block to all four; depthwise convs parse each
- * channel's kh rows once, keep its non-zero taps (at most 64, on the stack; larger kernels
- * go pixel by pixel) and apply them to every output pixel of the channel; other convs
- * parse the stream once per output pixel against its receptive field in scratch. The inner
- * loops are specialised for blocks of 1 to 4 values.
+ * How they walk it. Convs other than depthwise (1x1 included) and linear layers take four
+ * output pixels (tokens) per walk of the stream: the four receptive fields of a group are
+ * first copied into scratch as int16, input offset applied (padding as 0), block-major (a
+ * block's values for the four pixels side by side), so a stored block costs one load of
+ * its weights, paired by SXTB16 or PKHBT, then per pixel two SMLAD on one LDRD (blocks of
+ * 4), one SMLAD with an LDRD serving two pixels (blocks of 2) or two SMLAD (blocks of 3);
+ * blocks of 1 and 5+ go value by value (tnn_dsp.h). A run of zero blocks is one pointer
+ * step, and rows before the stream's last entry never test for its end.
+ * The sums of up to 16 rows then go through tnn_output_s8 in a loop of their own; four
+ * equal sums (a row without stored blocks) take one requantization. Depthwise convs parse
+ * each channel's kh rows once, keep its non-zero taps (at most 64; larger kernels go pixel
+ * by pixel) and apply them to the channel's output pixels, four at a time where windows
+ * lie inside the input; a fully pruned channel is one requantization. Stack: about 0.3 KB
+ * (tiles) or 0.7 KB (depthwise).
  */
 #ifndef TNN_SPARSE_H
 #define TNN_SPARSE_H
@@ -41,9 +50,11 @@ typedef struct {
 tnn_status tnn_rle_validate(const tnn_rle_weights* w, int32_t rows, int32_t row_len);
 
 /* tnn_conv_s8 with coded weights; filter_dims gives the dense shape. Convs other than
- * depthwise and 1x1 need a 2-byte aligned scratch of tnn_conv_sparse_s8_get_buffer_size()
- * bytes: one output pixel's receptive field of one group as int16, input offset applied
- * (the scratch contract of include/tinynas/cost/cost.h). */
+ * depthwise need a 4-byte aligned scratch of tnn_conv_sparse_s8_get_buffer_size() bytes
+ * (else TNN_ERR_BUFFER): the receptive fields of one group of four output pixels as
+ * int16, 2 * 4 * kh * kw * (in / groups) bytes whatever the block size, 1x1 convs
+ * included; depthwise convs (groups > 1 == in == out channels) need none: 0. The scratch
+ * contract of include/tinynas/cost/cost.h. */
 int32_t tnn_conv_sparse_s8_get_buffer_size(const tnn_dims* input_dims, const tnn_dims* filter_dims,
                                            int32_t groups);
 tnn_status tnn_conv_sparse_s8(const tnn_context* ctx, const tnn_conv_params* params,
@@ -52,7 +63,10 @@ tnn_status tnn_conv_sparse_s8(const tnn_context* ctx, const tnn_conv_params* par
                               const tnn_rle_weights* filter, const int32_t* bias,
                               const tnn_dims* output_dims, int8_t* output);
 
-/* tnn_linear_s8 with coded weights; no scratch. */
+/* tnn_linear_s8 with coded weights. Needs a 4-byte aligned scratch of
+ * tnn_linear_sparse_s8_get_buffer_size() bytes (else TNN_ERR_BUFFER): four tokens as
+ * int16, 2 * 4 * in bytes. */
+int32_t tnn_linear_sparse_s8_get_buffer_size(const tnn_dims* filter_dims);
 tnn_status tnn_linear_sparse_s8(const tnn_context* ctx, const tnn_linear_params* params,
                                 const tnn_per_channel_quant* quant, const tnn_dims* input_dims,
                                 const int8_t* input, const tnn_dims* filter_dims,

@@ -8,6 +8,10 @@
 //       .padding(1).groups(1).block(4).sparsity(0.75).test();
 //   SparseLinearTester().tokens(49).in(96).out(192).block(4).sparsity(0.9).test();
 //
+// Knobs beyond the shape: requant_scale (zero and positive shifts), offsets, input_value and
+// weight_value (extremes, constant inputs); the scratch is exactly what the kernel asks for,
+// followed by guard words it must not touch.
+//
 // Also: stream validation, and the flash ratio of the coding against the paper's eq. 2.
 #include <gtest/gtest.h>
 
@@ -16,6 +20,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/quant_ref.h"
@@ -86,6 +91,57 @@ Requant random_requant(std::mt19937& gen) {
   }
   return r;
 }
+
+// Per-channel requantization with real multipliers drawn log-uniformly from [lo, hi):
+// below 0.5 the shift is negative, in [0.5, 1) it is 0, from 1 up positive (tnn_requantize
+// then scales the sum up first, saturating).
+struct Quant {
+  std::vector<std::int32_t> mult, shift;
+  Quant(int channels, double lo, double hi, std::mt19937& gen) {
+    std::uniform_real_distribution<double> d(std::log(lo), std::log(hi));
+    for (int c = 0; c < channels; ++c) {
+      const auto q = tt::quantize_multiplier(std::exp(d(gen)));
+      mult.push_back(q.multiplier);
+      shift.push_back(q.shift);
+    }
+  }
+  tnn_per_channel_quant view() const { return {mult.data(), shift.data()}; }
+};
+
+// The options every tester shares on top of the shape.
+struct Values {
+  double scale_lo = 2e-4, scale_hi = 2e-2;  // real multipliers (Quant)
+  bool pin_offsets = false;
+  int input_offset = 0, output_offset = 0;
+  bool const_input = false, const_weight = false;
+  int input_value = 0, weight_value = 0;  // every input value / every unpruned weight
+};
+
+void apply_values(const Values& v, std::vector<std::int8_t>& x, std::vector<std::int8_t>& w,
+                  Requant& rq) {
+  if (v.const_input) std::fill(x.begin(), x.end(), std::int8_t(v.input_value));
+  if (v.const_weight) std::fill(w.begin(), w.end(), std::int8_t(v.weight_value));
+  if (v.pin_offsets) {
+    rq.input_offset = v.input_offset;
+    rq.output_offset = v.output_offset;
+    rq.act = {-128, 127};
+  }
+}
+
+// Scratch of exactly `need` bytes, 4-byte aligned, followed by guard words a kernel must not
+// touch.
+struct Scratch {
+  static constexpr std::uint32_t kPattern = 0xa5c3e187u;
+  std::vector<std::uint32_t> words;
+  std::int32_t need;
+  explicit Scratch(std::int32_t bytes) : words(std::size_t(bytes / 4 + 8), kPattern), need(bytes) {}
+  tnn_context ctx() { return {need > 0 ? words.data() : nullptr, need}; }
+  bool guard_intact() const {
+    for (std::size_t i = std::size_t(need / 4); i < words.size(); ++i)
+      if (words[i] != kPattern) return false;
+    return true;
+  }
+};
 
 std::vector<std::int32_t> random_bias(int n, std::mt19937& gen) {
   std::vector<std::int32_t> bias(static_cast<std::size_t>(n));
@@ -170,6 +226,30 @@ class SparseConvTester {
     bias_ = has;
     return *this;
   }
+  /// Real requantization multipliers in [lo, hi) (default 2e-4 .. 2e-2: negative shifts).
+  SparseConvTester& requant_scale(double lo, double hi) {
+    v_.scale_lo = lo;
+    v_.scale_hi = hi;
+    return *this;
+  }
+  /// Fixed offsets (and the full output range) instead of random ones.
+  SparseConvTester& offsets(int input_offset, int output_offset) {
+    v_.pin_offsets = true;
+    v_.input_offset = input_offset;
+    v_.output_offset = output_offset;
+    return *this;
+  }
+  SparseConvTester& input_value(int x) {
+    v_.const_input = true;
+    v_.input_value = x;
+    return *this;
+  }
+  /// Every weight outside the pruned blocks equal to w (non-zero).
+  SparseConvTester& weight_value(int w) {
+    v_.const_weight = true;
+    v_.weight_value = w;
+    return *this;
+  }
   SparseConvTester& seed(unsigned s) {
     seed_ = s;
     return *this;
@@ -211,8 +291,10 @@ class SparseConvTester {
     const int oh = (h_ + 2 * ph_ - kh_) / sh_ + 1, ow = (w_ + 2 * pw_ - kw_) / sw_ + 1;
     const int rows = dw ? c_ * kh_ : o, row_len = dw ? kw_ : kh_ * kw_ * icg;
 
-    const auto x = tt::random_int8(std::size_t(h_ * w_ * c_), gen);
+    auto x = tt::random_int8(std::size_t(h_ * w_ * c_), gen);
     auto wt = nonzero_int8(std::size_t(o * kh_ * kw_ * icg), gen);
+    Requant rq = random_requant(gen);
+    apply_values(v_, x, wt, rq);
     prune_blocks(wt, rows, row_len, block_, sparsity_, run_start_, run_, gen);
     const auto coded = rle_encode(wt.data(), rows, row_len, block_);
     const int n_blocks = rows * ((row_len + block_ - 1) / block_);
@@ -220,9 +302,8 @@ class SparseConvTester {
       ASSERT_GT(count_fillers(coded, block_), 0) << "the run needs filler entries";
     }
     const std::vector<std::int32_t> bias = bias_ ? random_bias(o, gen) : std::vector<std::int32_t>{};
-    const tt::ChannelQuant q(o, gen);
+    const Quant q(o, v_.scale_lo, v_.scale_hi, gen);
     const auto quant = q.view();
-    const Requant rq = random_requant(gen);
     const tnn_conv_params prm{rq.input_offset, rq.output_offset, {sw_, sh_}, {pw_, ph_}, groups, rq.act};
     const tnn_dims in_d{1, h_, w_, c_}, f_d{o, kh_, kw_, icg}, out_d{1, oh, ow, o};
     const std::int32_t* b = bias_ ? bias.data() : nullptr;
@@ -234,13 +315,14 @@ class SparseConvTester {
     const tnn_rle_weights rle{coded.data(), std::int32_t(coded.size()), block_};
     ASSERT_EQ(tnn_rle_validate(&rle, rows, row_len), TNN_OK);
     const auto need = tnn_conv_sparse_s8_get_buffer_size(&in_d, &f_d, groups);
-    ASSERT_EQ(need, dw || (kh_ == 1 && kw_ == 1) ? 0 : 2 * kh_ * kw_ * icg);
-    std::vector<std::int16_t> scratch(std::size_t(need / 2));  // exactly what it asks for
-    const tnn_context ctx{need > 0 ? scratch.data() : nullptr, need};
+    ASSERT_EQ(need, dw ? 0 : 2 * 4 * kh_ * kw_ * icg);  // four pixels' fields as int16
+    Scratch scratch(need);  // exactly what it asks for
+    const tnn_context ctx = scratch.ctx();
     ASSERT_EQ(tnn_conv_sparse_s8(&ctx, &prm, &quant, &in_d, x.data(), &f_d, &rle, b, &out_d,
                                  sparse.data()),
               TNN_OK);
     ASSERT_TRUE(same_outputs(dense, sparse, o, describe()));
+    ASSERT_TRUE(scratch.guard_intact()) << "wrote past the scratch";
   }
 
   int h_ = 8, w_ = 8, c_ = 8, o_ = 8, kh_ = 3, kw_ = 3, sh_ = 1, sw_ = 1, ph_ = 0, pw_ = 0;
@@ -248,6 +330,7 @@ class SparseConvTester {
   bool depthwise_ = false, bias_ = true;
   double sparsity_ = 0.5;
   unsigned seed_ = 1;
+  Values v_;
 };
 
 class SparseLinearTester {
@@ -281,6 +364,27 @@ class SparseLinearTester {
     bias_ = has;
     return *this;
   }
+  SparseLinearTester& requant_scale(double lo, double hi) {
+    v_.scale_lo = lo;
+    v_.scale_hi = hi;
+    return *this;
+  }
+  SparseLinearTester& offsets(int input_offset, int output_offset) {
+    v_.pin_offsets = true;
+    v_.input_offset = input_offset;
+    v_.output_offset = output_offset;
+    return *this;
+  }
+  SparseLinearTester& input_value(int x) {
+    v_.const_input = true;
+    v_.input_value = x;
+    return *this;
+  }
+  SparseLinearTester& weight_value(int w) {
+    v_.const_weight = true;
+    v_.weight_value = w;
+    return *this;
+  }
   SparseLinearTester& seed(unsigned s) {
     seed_ = s;
     return *this;
@@ -311,8 +415,10 @@ class SparseLinearTester {
   void test_once() const {
     SCOPED_TRACE(describe());
     std::mt19937 gen(seed_);
-    const auto x = tt::random_int8(std::size_t(tokens_ * in_), gen);
+    auto x = tt::random_int8(std::size_t(tokens_ * in_), gen);
     auto w = nonzero_int8(std::size_t(out_ * in_), gen);
+    Requant rq = random_requant(gen);
+    apply_values(v_, x, w, rq);
     prune_blocks(w, out_, in_, block_, sparsity_, run_start_, run_, gen);
     const auto coded = rle_encode(w.data(), out_, in_, block_);
     const int n_blocks = out_ * ((in_ + block_ - 1) / block_);
@@ -320,9 +426,8 @@ class SparseLinearTester {
       ASSERT_GT(count_fillers(coded, block_), 0) << "the run needs filler entries";
     }
     const std::vector<std::int32_t> bias = bias_ ? random_bias(out_, gen) : std::vector<std::int32_t>{};
-    const tt::ChannelQuant q(out_, gen);
+    const Quant q(out_, v_.scale_lo, v_.scale_hi, gen);
     const auto quant = q.view();
-    const Requant rq = random_requant(gen);
     const tnn_linear_params prm{rq.input_offset, rq.output_offset, rq.act};
     const tnn_dims in_d{1, tokens_, 1, in_}, f_d{out_, 1, 1, in_}, out_d{1, tokens_, 1, out_};
     const std::int32_t* b = bias_ ? bias.data() : nullptr;
@@ -332,16 +437,22 @@ class SparseLinearTester {
               TNN_OK);
     const tnn_rle_weights rle{coded.data(), std::int32_t(coded.size()), block_};
     ASSERT_EQ(tnn_rle_validate(&rle, out_, in_), TNN_OK);
-    ASSERT_EQ(tnn_linear_sparse_s8(nullptr, &prm, &quant, &in_d, x.data(), &f_d, &rle, b, &out_d,
+    const auto need = tnn_linear_sparse_s8_get_buffer_size(&f_d);
+    ASSERT_EQ(need, 2 * 4 * in_);  // four tokens as int16
+    Scratch scratch(need);
+    const tnn_context ctx = scratch.ctx();
+    ASSERT_EQ(tnn_linear_sparse_s8(&ctx, &prm, &quant, &in_d, x.data(), &f_d, &rle, b, &out_d,
                                    sparse.data()),
               TNN_OK);
     ASSERT_TRUE(same_outputs(dense, sparse, out_, describe()));
+    ASSERT_TRUE(scratch.guard_intact()) << "wrote past the scratch";
   }
 
   int tokens_ = 5, in_ = 16, out_ = 8, block_ = 4, run_start_ = 0, run_ = 0, iterations_ = 1;
   bool bias_ = true;
   double sparsity_ = 0.5;
   unsigned seed_ = 1;
+  Values v_;
 };
 
 const double kSparsities[] = {0.0, 0.5, 0.75, 0.9, 1.0};
@@ -459,8 +570,9 @@ TEST(SparseConv, RandomizedShapes) {
     const int c = g * pick(1, kind == 2 ? 12 : 6), o = g * pick(1, 6);
     const double sp = pick(0, 1) ? kSparsities[pick(0, 4)] : pick(0, 100) / 100.0;
     SparseConvTester t;
-    t.input(h, w, c).kernel(kh, kw).stride(sh, sw).padding(ph, pw).block(pick(1, 5)).sparsity(sp)
+    t.input(h, w, c).kernel(kh, kw).stride(sh, sw).padding(ph, pw).block(pick(1, 8)).sparsity(sp)
         .bias(pick(0, 3) != 0).seed(unsigned(1000 + i));
+    if (pick(0, 3) == 0) t.requant_scale(0.3, 8.0);  // zero and positive shifts
     if (kind == 2)
       t.depthwise();
     else
@@ -468,6 +580,179 @@ TEST(SparseConv, RandomizedShapes) {
     t.test();
     if (HasFatalFailure()) return;
   }
+}
+
+// The tile of four output pixels per walk of the stream: every pixel count around it, for
+// the column layouts of each block size (1x1 and 3x3, input channels a multiple of 4 or not).
+TEST(SparseConv, PixelCountsAroundTheTile) {
+  for (int b : {1, 2, 3, 4, 5})
+    for (int pixels = 1; pixels <= 9; ++pixels) {
+      SparseConvTester().input(1, pixels, 8).output_channels(5).kernel(1).block(b).sparsity(0.5)
+          .seed(unsigned(pixels)).test();
+      SparseConvTester().input(1, pixels, 8).output_channels(5).kernel(1, 3).padding(0, 1)
+          .block(b).sparsity(0.5).seed(unsigned(pixels)).test();
+      SparseConvTester().input(3, pixels, 6).output_channels(4).kernel(3).padding(1).block(b)
+          .sparsity(0.3).seed(unsigned(pixels)).test();
+    }
+}
+
+// Blocks of 2 and 4 fill the columns four input channels per word load when the channels of
+// a group are a multiple of 4, value by value otherwise; with groups each group refills them.
+TEST(SparseConv, ColumnFillAlignmentsAndGroups) {
+  for (int b : {2, 4})
+    for (int icg : {4, 8, 12, 3, 5, 6})
+      for (int g : {1, 2, 3}) {
+        SparseConvTester().input(6, 5, icg * g).output_channels(4 * g).kernel(3).stride(1, 2)
+            .padding(1).groups(g).block(b).sparsity(0.6).test();
+        SparseConvTester().input(5, 5, icg * g).output_channels(2 * g).kernel(1).groups(g)
+            .block(b).sparsity(0.4).test();
+      }
+}
+
+// Rows with no stored block at the start, in the middle and at the end (the stream then
+// ends before the last row), one skip across several rows, fully pruned groups.
+TEST(SparseConv, RowsWithoutStoredBlocks) {
+  // 1x1 16 -> 12, b4: 4 blocks per row
+  for (int b : {2, 4}) {
+    const int bpr = 16 / b;
+    SparseConvTester().input(3, 3, 16).output_channels(12).kernel(1).block(b).sparsity(0.2)
+        .zero_run(0, 2 * bpr).test();
+    SparseConvTester().input(3, 3, 16).output_channels(12).kernel(1).block(b).sparsity(0.2)
+        .zero_run(5 * bpr, 3 * bpr).test();
+    SparseConvTester().input(3, 3, 16).output_channels(12).kernel(1).block(b).sparsity(0.2)
+        .zero_run(9 * bpr, 3 * bpr).test();
+    SparseConvTester().input(3, 3, 16).output_channels(12).kernel(1).block(b).sparsity(0.2)
+        .zero_run(3 * bpr + 1, 4 * bpr).test();  // from inside a row across four
+    // 3x3 with 2 groups: the second group's rows all pruned
+    SparseConvTester().input(5, 5, 8).output_channels(6).kernel(3).padding(1).groups(2).block(b)
+        .sparsity(0.3).zero_run(3 * (36 / b), 3 * (36 / b)).test();
+  }
+  // a stream holding one block, in the last row's last block
+  SparseConvTester().input(4, 4, 8).output_channels(6).kernel(1).block(4).sparsity(0.0)
+      .zero_run(0, 11).test();
+}
+
+// Skips of more than 255 blocks (filler entries) in the tiled walk, across many rows.
+TEST(SparseConv, LongRunsInTheTiledWalk) {
+  for (int b : {2, 4}) {
+    // 1x1 rows of 8 values: 1000 zero blocks cover rows 10 to ~260 (b4) / ~135 (b2)
+    SparseConvTester().input(2, 3, 8).output_channels(300).kernel(1).block(b).sparsity(0.3)
+        .zero_run(20, 1000).test();
+    // 3x3 rows of 72 values, a run over a row boundary
+    SparseConvTester().input(4, 5, 8).output_channels(20).kernel(3).padding(1).block(b)
+        .sparsity(0.1).zero_run(50, 300).test();
+  }
+}
+
+// Extreme offsets and values: x + offset fills the int16 lanes' range (+-255), weights -128.
+TEST(SparseConv, ExtremeOffsetsAndWeights) {
+  for (int b : {1, 2, 3, 4, 5}) {
+    SparseConvTester().input(5, 6, 8).output_channels(6).kernel(3).padding(1).block(b)
+        .sparsity(0.5).offsets(128, 127).input_value(127).weight_value(-128)
+        .requant_scale(1e-6, 1e-4).test();
+    SparseConvTester().input(5, 6, 8).output_channels(6).kernel(3).padding(1).block(b)
+        .sparsity(0.5).offsets(-127, -128).input_value(-128).weight_value(-128)
+        .requant_scale(1e-6, 1e-4).test();
+    SparseConvTester().input(5, 6, 8).output_channels(6).kernel(1).block(b).sparsity(0.25)
+        .offsets(128, -128).weight_value(-128).requant_scale(1e-6, 1e-4).test();
+    SparseConvTester().input(6, 6, 6).depthwise().kernel(3).padding(1).block(b).sparsity(0.3)
+        .offsets(128, 127).input_value(127).weight_value(-128).requant_scale(1e-5, 1e-3).test();
+    SparseConvTester().input(6, 6, 6).depthwise().kernel(3).padding(1).block(b).sparsity(0.3)
+        .offsets(-127, -128).weight_value(-128).requant_scale(1e-5, 1e-3).test();
+  }
+}
+
+// Zero and positive shifts (real multipliers from 0.3 to 8): the kernels test the shift's
+// sign once per channel. Small sums (input 1, offset 0, no bias) keep outputs off the
+// clamps; a constant input makes the four sums of a tile equal inside the image.
+TEST(SparseConv, ZeroAndPositiveShifts) {
+  for (int b : {1, 2, 3, 4, 5}) {
+    SparseConvTester().input(6, 7, 8).output_channels(8).kernel(3).padding(1).block(b)
+        .sparsity(0.9).offsets(0, 0).input_value(1).bias(false).requant_scale(0.3, 8.0).test();
+    SparseConvTester().input(6, 7, 8).output_channels(8).kernel(1).block(b).sparsity(0.7)
+        .offsets(0, 0).input_value(1).bias(false).requant_scale(0.3, 8.0).test();
+    SparseConvTester().input(7, 9, 6).depthwise().kernel(3).padding(1).block(b).sparsity(0.5)
+        .offsets(0, 0).input_value(1).bias(false).requant_scale(0.3, 8.0).test();
+    SparseConvTester().input(6, 7, 8).output_channels(8).kernel(3).padding(1).block(b)
+        .sparsity(0.5).requant_scale(0.3, 8.0).test();
+    SparseConvTester().input(7, 9, 6).depthwise().kernel(3).stride(2).padding(1).block(b)
+        .sparsity(0.5).requant_scale(0.3, 8.0).test();
+  }
+}
+
+// Equal sums across a tile with non-zero weights (constant input): one requantization
+// serves the tile.
+TEST(SparseConv, ConstantInput) {
+  for (int b : {2, 4})
+    for (int v : {-128, 0, 77}) {
+      SparseConvTester().input(6, 6, 8).output_channels(8).kernel(3).padding(1).block(b)
+          .sparsity(0.5).input_value(v).test();
+      SparseConvTester().input(6, 6, 8).output_channels(8).kernel(1).block(b).sparsity(0.5)
+          .input_value(v).test();
+    }
+}
+
+// Depthwise: windows on every border, widths below the four-pixel group, groups plus a
+// remainder, and kernels with more taps than a border row's copy has room for (> 32).
+TEST(SparseConv, DepthwiseBordersAndGroupsOfFour) {
+  for (int w : {1, 2, 3, 4, 5, 7, 8, 9, 13})
+    for (int s = 1; s <= 2; ++s) {
+      SparseConvTester().input(5, w, 6).depthwise().kernel(3).stride(s).padding(1).block(3)
+          .sparsity(0.5).seed(unsigned(w)).test();
+      SparseConvTester().input(5, w + 2, 6).depthwise().kernel(3).stride(s).block(3).sparsity(0.2)
+          .seed(unsigned(w)).test();  // no padding: every column inside
+    }
+  for (double sp : {0.0, 0.3}) {  // 49 and ~34 taps: border rows take the checked path
+    SparseConvTester().input(9, 10, 4).depthwise().kernel(7).padding(3).block(3).sparsity(sp)
+        .test();
+    SparseConvTester().input(9, 10, 4).depthwise().kernel(7).stride(2).padding(2).block(4)
+        .sparsity(sp).test();
+  }
+  SparseConvTester().input(8, 9, 5).depthwise().kernel(6, 4).padding(2, 1).block(2).sparsity(0.4)
+      .test();  // 12 taps: border rows copied
+  SparseConvTester().input(8, 9, 5).depthwise().kernel(3, 1).padding(1, 0).block(1).test();
+  SparseConvTester().input(8, 9, 5).depthwise().kernel(1, 3).padding(0, 1).block(3).test();
+  SparseConvTester().input(3, 3, 4).depthwise().kernel(5).padding(2).block(5).sparsity(0.2)
+      .test();  // every window larger than the input
+}
+
+// Scratch: too small, misaligned or missing is TNN_ERR_BUFFER for the tiled kernels;
+// depthwise convs need none.
+TEST(SparseConv, ScratchChecks) {
+  std::mt19937 gen(5);
+  const auto x = tt::random_int8(6 * 6 * 8, gen);
+  auto wt = nonzero_int8(8 * 3 * 3 * 8, gen);
+  const tt::ChannelQuant q(8, gen);
+  const auto quant = q.view();
+  const tnn_dims in_d{1, 6, 6, 8}, out_d{1, 6, 6, 8};
+  std::vector<std::int8_t> y(6 * 6 * 8);
+  // runs the conv with filter f (coded in rows of row_len, block 4 or 3) and scratch ctx
+  auto run = [&](const tnn_context* ctx, const tnn_dims& f, int groups, int pad, int rows,
+                 int row_len, int block) {
+    const auto coded = rle_encode(wt.data(), rows, row_len, block);
+    const tnn_rle_weights rle{coded.data(), std::int32_t(coded.size()), block};
+    const tnn_conv_params prm{-3, 2, {1, 1}, {pad, pad}, groups, {-128, 127}};
+    return tnn_conv_sparse_s8(ctx, &prm, &quant, &in_d, x.data(), &f, &rle, nullptr, &out_d,
+                              y.data());
+  };
+  const tnn_dims f3{8, 3, 3, 8};
+  const std::int32_t need = tnn_conv_sparse_s8_get_buffer_size(&in_d, &f3, 1);
+  ASSERT_EQ(need, 2 * 4 * 72);
+  std::vector<std::uint32_t> buf(std::size_t(need / 4 + 1));
+  const tnn_context ok{buf.data(), need}, small{buf.data(), need - 1};
+  const tnn_context odd{reinterpret_cast<std::uint8_t*>(buf.data()) + 2, need};
+  EXPECT_EQ(run(&ok, f3, 1, 1, 8, 72, 4), TNN_OK);
+  EXPECT_EQ(run(&small, f3, 1, 1, 8, 72, 4), TNN_ERR_BUFFER);
+  EXPECT_EQ(run(&odd, f3, 1, 1, 8, 72, 4), TNN_ERR_BUFFER);
+  EXPECT_EQ(run(nullptr, f3, 1, 1, 8, 72, 4), TNN_ERR_BUFFER);
+  // 1x1 convs take scratch too: 4 pixels x 8 channels as int16
+  const tnn_dims f1{8, 1, 1, 8};
+  EXPECT_EQ(tnn_conv_sparse_s8_get_buffer_size(&in_d, &f1, 1), 2 * 4 * 8);
+  EXPECT_EQ(run(nullptr, f1, 1, 0, 8, 8, 4), TNN_ERR_BUFFER);
+  // depthwise: none
+  const tnn_dims fdw{8, 3, 3, 1};
+  EXPECT_EQ(tnn_conv_sparse_s8_get_buffer_size(&in_d, &fdw, 8), 0);
+  EXPECT_EQ(run(nullptr, fdw, 8, 1, 8 * 3, 3, 3), TNN_OK);
 }
 
 // ---- linear ---------------------------------------------------------------------------
@@ -499,10 +784,74 @@ TEST(SparseLinear, RandomizedShapes) {
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(gen); };
   for (int t = 0; t < 300; ++t) {
     const double sp = pick(0, 1) ? kSparsities[pick(0, 4)] : pick(0, 100) / 100.0;
-    SparseLinearTester().tokens(pick(1, 20)).in(pick(1, 80)).out(pick(1, 40)).block(pick(1, 5))
-        .sparsity(sp).bias(pick(0, 3) != 0).seed(unsigned(2000 + t)).test();
+    SparseLinearTester l;
+    l.tokens(pick(1, 20)).in(pick(1, 80)).out(pick(1, 40)).block(pick(1, 8)).sparsity(sp)
+        .bias(pick(0, 3) != 0).seed(unsigned(2000 + t));
+    if (pick(0, 3) == 0) l.requant_scale(0.3, 8.0);
+    l.test();
     if (HasFatalFailure()) return;
   }
+}
+
+// Token counts around the tile of four for the block sizes' column layouts, inputs a
+// multiple of 4 (word-load fill) or not.
+TEST(SparseLinear, TokenCountsAroundTheTile) {
+  for (int b : {1, 2, 3, 4, 5, 8})
+    for (int in : {16, 30})
+      for (int tokens = 1; tokens <= 9; ++tokens)
+        SparseLinearTester().tokens(tokens).in(in).out(6).block(b).sparsity(0.5)
+            .seed(unsigned(tokens)).test();
+}
+
+TEST(SparseLinear, RowsWithoutStoredBlocksAndLongRuns) {
+  for (int b : {2, 4}) {
+    const int bpr = 32 / b;
+    for (const auto& run : {std::pair<int, int>{0, 3 * bpr}, {7 * bpr, 3 * bpr},
+                            {2 * bpr + 3, 5 * bpr}})  // first rows, last rows, across rows
+      SparseLinearTester().tokens(6).in(32).out(10).block(b).sparsity(0.2)
+          .zero_run(run.first, run.second).test();
+    SparseLinearTester().tokens(7).in(16).out(120).block(b).sparsity(0.4).zero_run(30, 600).test();
+  }
+  SparseLinearTester().tokens(5).in(16).out(8).block(4).sparsity(1.0).test();  // empty stream
+}
+
+TEST(SparseLinear, ExtremeOffsetsWeightsAndShifts) {
+  for (int b : {1, 2, 3, 4, 5}) {
+    SparseLinearTester().tokens(6).in(40).out(8).block(b).sparsity(0.5).offsets(128, 127)
+        .input_value(127).weight_value(-128).requant_scale(1e-6, 1e-4).test();
+    SparseLinearTester().tokens(6).in(40).out(8).block(b).sparsity(0.5).offsets(-127, -128)
+        .input_value(-128).weight_value(-128).requant_scale(1e-6, 1e-4).test();
+    SparseLinearTester().tokens(6).in(40).out(8).block(b).sparsity(0.8).offsets(0, 0)
+        .input_value(1).bias(false).requant_scale(0.3, 8.0).test();
+    SparseLinearTester().tokens(9).in(40).out(8).block(b).sparsity(0.5).requant_scale(0.3, 8.0)
+        .test();
+  }
+}
+
+TEST(SparseLinear, ScratchChecks) {
+  std::mt19937 gen(6);
+  const auto x = tt::random_int8(5 * 16, gen);
+  auto w = nonzero_int8(8 * 16, gen);
+  const auto coded = rle_encode(w.data(), 8, 16, 2);
+  const tnn_rle_weights rle{coded.data(), std::int32_t(coded.size()), 2};
+  const tt::ChannelQuant q(8, gen);
+  const auto quant = q.view();
+  const tnn_linear_params prm{5, -1, {-128, 127}};
+  const tnn_dims in_d{1, 5, 1, 16}, f_d{8, 1, 1, 16}, out_d{1, 5, 1, 8};
+  std::vector<std::int8_t> y(5 * 8);
+  auto run = [&](const tnn_context* ctx) {
+    return tnn_linear_sparse_s8(ctx, &prm, &quant, &in_d, x.data(), &f_d, &rle, nullptr, &out_d,
+                                y.data());
+  };
+  const std::int32_t need = tnn_linear_sparse_s8_get_buffer_size(&f_d);
+  ASSERT_EQ(need, 2 * 4 * 16);
+  std::vector<std::uint32_t> buf(std::size_t(need / 4 + 1));
+  const tnn_context ok{buf.data(), need}, small{buf.data(), need - 4};
+  const tnn_context odd{reinterpret_cast<std::uint8_t*>(buf.data()) + 1, need};
+  EXPECT_EQ(run(&ok), TNN_OK);
+  EXPECT_EQ(run(&small), TNN_ERR_BUFFER);
+  EXPECT_EQ(run(&odd), TNN_ERR_BUFFER);
+  EXPECT_EQ(run(nullptr), TNN_ERR_BUFFER);
 }
 
 // ---- stream validation ----------------------------------------------------------------
