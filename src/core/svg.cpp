@@ -263,4 +263,68 @@ std::string line_svg(const std::vector<LineSeries>& series, const LineOptions& o
   return o.str();
 }
 
+std::string bar_svg(const std::vector<Bar>& bars, const BarOptions& opt) {
+  constexpr double kChar = 7, kGap = 4, kPad = 10, kLegendRow = 18;
+  std::vector<std::string> notes;
+  double hi = 0;
+  std::size_t label_chars = 0, note_chars = 0, legend_chars = 0;
+  for (const auto& b : bars) {
+    const bool drawn = std::isfinite(b.value) && b.value > 0;
+    if (drawn) hi = std::max(hi, b.value);
+    notes.push_back(!b.note.empty() ? b.note : drawn ? tick_label(b.value) : std::string());
+    label_chars = std::max(label_chars, b.label.size());
+    note_chars = std::max(note_chars, notes.back().size());
+  }
+  for (const auto& item : opt.legend) legend_chars = std::max(legend_chars, item.first.size());
+  if (!(hi > 0)) hi = 1;
+  const double left = kPad + kChar * double(label_chars) + kPad, row = opt.bar_height + kGap;
+  const double plot = std::max(100, opt.plot_width);
+  const double legend_item = 14 + kChar * double(legend_chars) + kPad;  // swatch, label, gap
+  const double width = std::max({left + plot + kPad + kChar * double(note_chars) + kPad,
+                                 kChar * double(opt.title.size()) + 2 * kPad, legend_item + 2 * kPad});
+  // The legend wraps into rows of as many items as fit the width.
+  const std::size_t per_row = std::max<std::size_t>(1, std::size_t((width - 2 * kPad) / legend_item));
+  const std::size_t legend_rows = (opt.legend.size() + per_row - 1) / per_row;
+  const double axis_y = kTop + row * double(bars.size()) + kGap;
+  const double height = axis_y + 44 + kLegendRow * double(legend_rows) + (legend_rows ? kGap : 0);
+  const double step = nice_step(0, hi, 5);
+  const double x1 = std::ceil(hi / step) * step;  // the axis ends on a tick
+  auto px = [&](double v) { return left + v / x1 * plot; };
+  std::ostringstream o;
+  header(o, width, height, opt.title);
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const auto& b = bars[i];
+    const double y = kTop + row * double(i), mid = y + opt.bar_height / 2.0 + 4;
+    const double len = std::isfinite(b.value) && b.value > 0 ? px(b.value) - left : 0;
+    o << "<text x=\"" << num(left - kPad) << "\" y=\"" << num(mid) << "\" text-anchor=\"end\">"
+      << xml_escape(b.label) << "</text>\n";
+    if (len > 0)
+      o << "<rect x=\"" << num(left) << "\" y=\"" << num(y) << "\" width=\"" << num(len) << "\" height=\""
+        << opt.bar_height << "\" fill=\"" << xml_escape(b.color) << "\"><title>" << xml_escape(b.label) << ": "
+        << xml_escape(notes[i]) << "</title></rect>\n";
+    o << "<text x=\"" << num(left + len + 4) << "\" y=\"" << num(mid) << "\" fill=\"#333\">"
+      << xml_escape(notes[i]) << "</text>\n";
+  }
+  o << "<g stroke=\"#333\" fill=\"none\"><path d=\"M" << num(left) << ' ' << kTop - kGap << " V" << num(axis_y)
+    << " H" << num(left + plot) << "\"/></g>\n";
+  for (int k = 0; k <= 100 && k * step <= x1 + 1e-9 * step; ++k) {
+    const double x = px(k * step);
+    o << "<line x1=\"" << num(x) << "\" y1=\"" << num(axis_y) << "\" x2=\"" << num(x) << "\" y2=\""
+      << num(axis_y + 5) << "\" stroke=\"#333\"/><text x=\"" << num(x) << "\" y=\"" << num(axis_y + 18)
+      << "\" text-anchor=\"middle\">" << tick_label(k * step) << "</text>\n";
+  }
+  o << "<text x=\"" << num(left + plot / 2) << "\" y=\"" << num(axis_y + 36) << "\" text-anchor=\"middle\">"
+    << xml_escape(opt.x_label) << "</text>\n";
+  for (std::size_t i = 0; i < opt.legend.size(); ++i) {
+    const auto& [label, color] = opt.legend[i];
+    const double lx = kPad + legend_item * double(i % per_row);
+    const double ly = axis_y + 46 + kLegendRow * double(i / per_row);
+    o << "<rect x=\"" << num(lx) << "\" y=\"" << num(ly) << "\" width=\"10\" height=\"10\" fill=\""
+      << xml_escape(color) << "\"/><text x=\"" << num(lx + 14) << "\" y=\"" << num(ly + 9) << "\">"
+      << xml_escape(label) << "</text>\n";
+  }
+  o << "</svg>\n";
+  return o.str();
+}
+
 }  // namespace tinynas::core

@@ -273,13 +273,16 @@ std::int64_t scratch_bytes(const Graph& g, const Op& op, Storage storage) {
   const Shape& in = g.shape(op.inputs.at(0));
   switch (op.kind) {
     case OpKind::conv: {
-      if (storage == Storage::dense) return 0;  // tnn_conv_s8
-      // tnn_conv_sparse_s8_get_buffer_size: depthwise (groups > 1 == in == out) and 1x1
-      // convs work in place of the input; the others copy one receptive field as int16.
+      // Depthwise convs (groups > 1 == in == out) work in place of the input. The others
+      // widen the receptive fields (K = kh * kw * in / groups values) of several output
+      // pixels to int16 first: two for tnn_conv_s8, four for tnn_conv_sparse_s8.
       const bool depthwise = op.groups > 1 && op.groups == in.c && g.shape(op.output).c == in.c;
-      if (depthwise || (op.kernel_h == 1 && op.kernel_w == 1)) return 0;
-      return 2 * std::int64_t(op.kernel_h) * op.kernel_w * (in.c / op.groups);
+      if (depthwise) return 0;
+      const std::int64_t k = std::int64_t(op.kernel_h) * op.kernel_w * (in.c / op.groups);
+      return (storage == Storage::dense ? 4 : 8) * k;
     }
+    case OpKind::linear:  // two tokens (dense) or four (coded) widened to int16
+      return (storage == Storage::dense ? 4 : 8) * std::int64_t(in.c);
     case OpKind::attention_softmax: return 4 * tokens(g.shape(op.inputs.at(1)));
     case OpKind::attention_relu_linear: {
       const std::int64_t dh = in.c / op.heads, dvh = g.shape(op.inputs.at(2)).c / op.heads;

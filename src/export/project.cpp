@@ -47,7 +47,25 @@ std::string info_string(const compress::QuantizedModel& m, const char* key) {
   return v && v->is_string() ? v->as_string() : std::string();
 }
 
+// The Makefile with its TARGET default set.
+std::string makefile_for(const std::string& text, McuTarget target) {
+  const std::string line = "\nTARGET ?= m7\n";
+  const std::size_t at = text.find(line);
+  if (at == std::string::npos) throw core::Error("export: the Makefile template has no line 'TARGET ?= m7'");
+  return text.substr(0, at) + "\nTARGET ?= " + to_string(target) + "\n" + text.substr(at + line.size());
+}
+
 }  // namespace
+
+const char* to_string(McuTarget target) { return target == McuTarget::m4 ? "m4" : "m7"; }
+const char* mcu_cpu(McuTarget target) { return target == McuTarget::m4 ? "cortex-m4" : "cortex-m7"; }
+const char* mcu_board(McuTarget target) { return target == McuTarget::m4 ? "mps2-an386" : "mps2-an500"; }
+
+McuTarget parse_mcu_target(const std::string& text) {
+  if (text == "m7") return McuTarget::m7;
+  if (text == "m4") return McuTarget::m4;
+  throw core::Error("unknown MCU target '" + text + "' (valid: m7 = Cortex-M7 on mps2-an500, m4 = Cortex-M4 on mps2-an386)");
+}
 
 std::string model_header_source(const compress::QuantizedModel& m, const ModelData& d,
                                 const std::string& name) {
@@ -80,7 +98,8 @@ std::string model_header_source(const compress::QuantizedModel& m, const ModelDa
   s += "#define TNN_MODEL_INPUT_SIZE " + std::to_string(in.numel()) + "\n";
   s += "#define TNN_MODEL_INPUT_ZERO_POINT " + std::to_string(iq.zero_point) + "\n";
   s += "#define TNN_MODEL_INPUT_SCALE " + std::string(scale) + "f /* for the application's own preprocessing */\n";
-  s += "#define TNN_MODEL_OUTPUT_SIZE " + std::to_string(out.numel()) + "\n\n";
+  s += "#define TNN_MODEL_OUTPUT_SIZE " + std::to_string(out.numel()) + "\n";
+  s += "#define TNN_MODEL_OP_COUNT " + std::to_string(m.graph.ops.size()) + " /* ops, in the order of model.c */\n\n";
   s += "/* The model data (src/runtime/tnn_model.h): pass it to tnn_model_init with\n"
        " * TNN_MODEL_DATA_BYTES. */\n";
   s += "extern const uint32_t tnn_model_data[TNN_MODEL_DATA_WORDS];\n\n#endif\n";
@@ -165,6 +184,7 @@ ExportResult export_project(const compress::QuantizedModel& model, const std::st
   man["format"] = "tinynas-export";
   man["version"] = 1;
   man["name"] = options.name;
+  man["target"] = to_string(options.target);
   for (const char* key : {"arch", "sparse", "int8_accuracy", "float_accuracy", "eval_split"})
     if (const core::Json* v = model.info.find(key)) man[key] = *v;
   man["storage_policy"] = cost::to_string(options.data.storage);
@@ -243,6 +263,7 @@ ExportResult export_project(const compress::QuantizedModel& model, const std::st
     compress::save_quantized(model, (tmp / "model.tnnq").string());
     for (const auto& f : embedded_files()) {
       if (f.name.rfind("runtime/", 0) == 0) put(f.name, f.content);
+      else if (f.name == "templates/Makefile") put("Makefile", makefile_for(f.content, options.target));
       else if (f.name.rfind("templates/", 0) == 0) put(f.name.substr(10), f.content);
     }
   } catch (...) {

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -52,17 +53,25 @@ std::string tail(const std::string& s, std::size_t n = 3000) {
   return s.size() <= n ? s : "..." + s.substr(s.size() - n);
 }
 
+struct OpLine {
+  std::string kind;
+  std::int64_t icount = 0;
+};
+
 struct RunLine {
   int cls = -1;
   std::vector<int> logits;
   std::int64_t icount = -1;
+  std::map<int, OpLine> ops;  // --profile
 };
 
-// Lines "image <i>: class <c> logits <l0> <l1> ..."; an "icount <n>" line belongs to the
-// image line before it and "invoke_stack <bytes>" to the run; other lines are ignored.
+// Lines "image <i>: class <c> logits <l0> <l1> ..."; an "icount <n>" line and the
+// "op <k> <kind> icount <n>" lines belong to the image line before them,
+// "invoke_stack <bytes>" and "profile_overhead <n>" to the run; other lines are ignored.
 struct Run {
   std::map<int, RunLine> images;
   std::int64_t invoke_stack = -1;
+  std::int64_t profile_overhead = -1;
 };
 
 Run parse_run(const std::string& out) {
@@ -78,8 +87,18 @@ Run parse_run(const std::string& out) {
       if (last >= 0) ls >> run.images[last].icount;
       continue;
     }
+    if (word == "op") {
+      int k = -1;
+      OpLine op;
+      if (last >= 0 && ls >> k >> op.kind >> word >> op.icount && word == "icount") run.images[last].ops[k] = op;
+      continue;
+    }
     if (word == "invoke_stack") {
       ls >> run.invoke_stack;
+      continue;
+    }
+    if (word == "profile_overhead") {
+      ls >> run.profile_overhead;
       continue;
     }
     if (word != "image") continue;
@@ -157,6 +176,120 @@ std::int64_t runtime_code_bytes(const std::string& map_file) {
   return total;
 }
 
+// The kernel family an op runs (OpProfile::kernel).
+std::string kernel_of(const space::Graph& g, const space::Op& op, cost::Storage storage) {
+  std::string k = space::to_string(op.kind);
+  if (op.kind == space::OpKind::conv) {
+    if (op.groups > 1 && op.groups == g.shape(op.output).c) k += " depthwise";
+    else if (op.kernel_h == 1 && op.kernel_w == 1) k += " 1x1";
+  }
+  if (storage == cost::Storage::sparse) k += " sparse";
+  return k;
+}
+
+double ratio(std::int64_t a, std::int64_t b) { return b > 0 ? double(a) / double(b) : 0.0; }
+
+// The profile of one image: the program's `op` lines next to the cost model's MACs.
+VerifyReport::Profile make_profile(const compress::QuantizedModel& model, const cost::Cost& cost,
+                                   const RunLine& run, std::int64_t overhead, double mhz,
+                                   std::vector<std::string>& failures) {
+  const auto& g = model.graph;
+  VerifyReport::Profile p;
+  p.ran = true;
+  p.total_instructions = run.icount;
+  p.overhead = overhead;
+  p.mcu_mhz = mhz;
+  p.milliseconds = double(run.icount) / (mhz * 1e3);
+  p.tolerance = VerifyReport::kProfileSlackPerOp * std::int64_t(g.ops.size()) + VerifyReport::kProfileSlack;
+  std::map<std::string, std::size_t> kind_at;
+  for (std::size_t i = 0; i < g.ops.size(); ++i) {
+    const auto it = run.ops.find(int(i));
+    const std::string kind = space::to_string(g.ops[i].kind);
+    if (it == run.ops.end() || it->second.kind != kind) {
+      failures.push_back("profile: op " + std::to_string(i) + " (" + kind + ") " +
+                         (it == run.ops.end() ? "has no line" : "is printed as " + it->second.kind));
+      continue;
+    }
+    OpProfile o;
+    o.index = int(i);
+    o.name = g.ops[i].name;
+    o.kind = kind;
+    o.kernel = kernel_of(g, g.ops[i], cost.ops[i].storage);
+    o.output = space::to_string(g.shape(g.ops[i].output));
+    o.instructions = it->second.icount;
+    o.macs = cost.ops[i].macs;
+    o.effective_macs = cost.ops[i].effective_macs;
+    o.instructions_per_mac = ratio(o.instructions, o.effective_macs);
+    o.share = ratio(o.instructions, run.icount);
+    p.op_instructions += o.instructions;
+    auto [at, added] = kind_at.emplace(o.kernel, p.kinds.size());
+    if (added) p.kinds.push_back({o.kernel, 0, 0, 0, 0, 0, 0});
+    KindProfile& k = p.kinds[at->second];
+    ++k.ops;
+    k.instructions += o.instructions;
+    k.macs += o.macs;
+    k.effective_macs += o.effective_macs;
+    p.ops.push_back(o);
+  }
+  for (auto& k : p.kinds) {
+    k.instructions_per_mac = ratio(k.instructions, k.effective_macs);
+    k.share = ratio(k.instructions, run.icount);
+  }
+  if (run.ops.size() != g.ops.size())
+    failures.push_back("profile: " + std::to_string(run.ops.size()) + " op lines for " +
+                       std::to_string(g.ops.size()) + " ops");
+  if (std::llabs(p.total_instructions - p.op_instructions) > p.tolerance)
+    failures.push_back("profile: the ops add up to " + std::to_string(p.op_instructions) +
+                       " instructions, the whole inference takes " + std::to_string(p.total_instructions) +
+                       " (more than " + std::to_string(p.tolerance) + " apart)");
+  return p;
+}
+
+core::Json profile_json(const VerifyReport::Profile& p) {
+  core::Json j = core::Json::object();
+  j["image"] = 0;
+  j["total_instructions"] = p.total_instructions;
+  j["op_instructions"] = p.op_instructions;
+  j["overhead_per_op"] = p.overhead;
+  j["tolerance"] = p.tolerance;
+  j["mcu_mhz"] = p.mcu_mhz;
+  j["milliseconds"] = p.milliseconds;
+  j["clock_assumption"] =
+      "one instruction per cycle (an estimate: QEMU counts instructions; calibrate with the same "
+      "build on the board, DWT->CYCCNT around tnn_model_invoke)";
+  core::Json ops = core::Json::array();
+  for (const auto& o : p.ops) {
+    core::Json e = core::Json::object();
+    e["index"] = o.index;
+    e["name"] = o.name;
+    e["kind"] = o.kind;
+    e["kernel"] = o.kernel;
+    e["output"] = o.output;
+    e["instructions"] = o.instructions;
+    e["macs"] = o.macs;
+    e["effective_macs"] = o.effective_macs;
+    e["instructions_per_mac"] = o.instructions_per_mac;
+    e["share"] = o.share;
+    e["milliseconds"] = double(o.instructions) / (p.mcu_mhz * 1e3);
+    ops.push_back(e);
+  }
+  j["ops"] = ops;
+  core::Json kinds = core::Json::array();
+  for (const auto& k : p.kinds) {
+    core::Json e = core::Json::object();
+    e["kernel"] = k.kernel;
+    e["ops"] = k.ops;
+    e["instructions"] = k.instructions;
+    e["macs"] = k.macs;
+    e["effective_macs"] = k.effective_macs;
+    e["instructions_per_mac"] = k.instructions_per_mac;
+    e["share"] = k.share;
+    kinds.push_back(e);
+  }
+  j["kinds"] = kinds;
+  return j;
+}
+
 }  // namespace
 
 core::Json VerifyReport::to_json() const {
@@ -166,6 +299,7 @@ core::Json VerifyReport::to_json() const {
   j["host_mismatches"] = host_mismatches;
   if (!first_mismatch.empty()) j["first_mismatch"] = first_mismatch;
   if (host_correct >= 0) j["host_correct"] = host_correct;
+  j["target"] = target;
   j["qemu_ran"] = qemu_ran;
   if (!qemu_skipped.empty()) j["qemu_skipped"] = qemu_skipped;
   j["qemu_images"] = qemu_images;
@@ -194,6 +328,7 @@ core::Json VerifyReport::to_json() const {
     s["app_sram"] = sizes.app_sram;
     j["sizes"] = s;
   }
+  if (profile.ran) j["profile"] = profile_json(profile);
   core::Json f = core::Json::array();
   for (const auto& x : failures) f.push_back(x);
   j["failures"] = f;
@@ -266,7 +401,12 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
     rep.failures.push_back(std::to_string(rep.host_mismatches) + " of " + std::to_string(images.size()) +
                            " host runs differ from the integer evaluation (" + rep.first_mismatch + ")");
 
-  // 2. Cortex-M7 under QEMU, 3. sizes
+  // 2. Cortex-M under QEMU, 3. sizes, 4. profile
+  McuTarget target = McuTarget::m7;
+  if (o.target) target = *o.target;
+  else if (const core::Json* t = man.find("target")) target = parse_mcu_target(t->as_string());
+  const std::string tn = to_string(target), cpu = mcu_cpu(target);
+  rep.target = tn;
   std::string missing;
   for (const char* p : {"arm-none-eabi-gcc", "arm-none-eabi-nm", "arm-none-eabi-size", "qemu-system-arm"})
     if (!have_program(p)) missing += std::string(missing.empty() ? "" : ", ") + p;
@@ -274,30 +414,32 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
     rep.qemu_skipped = "disabled";
   } else if (!missing.empty()) {
     rep.qemu_skipped = "not installed: " + missing;
-    if (o.require_qemu) rep.failures.push_back("the Cortex-M7 check needs " + missing);
+    if (o.require_qemu) rep.failures.push_back("the " + cpu + " check needs " + missing);
   } else {
-    log("building the Cortex-M7 program (make m7)");
-    r = run_command("make -C " + quote(dir) + " m7", o.timeout_s);
-    if (r.status != 0) throw core::Error(dir + ": 'make m7' failed:\n" + tail(r.output));
+    log("building the " + cpu + " program (make " + tn + ")");
+    r = run_command("make -C " + quote(dir) + " " + tn, o.timeout_s);
+    if (r.status != 0) throw core::Error(dir + ": 'make " + tn + "' failed:\n" + tail(r.output));
     const int n = o.qemu_images < 0 ? int(images.size()) : std::min<int>(o.qemu_images, int(images.size()));
     std::string qimages = images_file;
     if (n < int(images.size())) {
-      qimages = "verify/images_m7.bin";
-      core::write_file_atomic((vdir / "images_m7.bin").string(), blob.substr(0, std::size_t(n) * in_size));
+      qimages = "verify/images_mcu.bin";
+      core::write_file_atomic((vdir / "images_mcu.bin").string(), blob.substr(0, std::size_t(n) * in_size));
     }
-    log("running it under qemu-system-arm -M mps2-an500 on " + std::to_string(n) + " images");
-    r = run_command("make -s -C " + quote(dir) + " run-m7 IMAGES=" + quote(qimages), o.timeout_s);
-    core::write_file_atomic((vdir / "m7.txt").string(), r.output);
-    if (r.status != 0) throw core::Error(dir + ": the Cortex-M7 run failed (status " + std::to_string(r.status) + "):\n" + tail(r.output));
+    log("running it under qemu-system-arm -M " + std::string(mcu_board(target)) + " on " + std::to_string(n) +
+        " images");
+    r = run_command("make -s -C " + quote(dir) + " run-" + tn + " IMAGES=" + quote(qimages), o.timeout_s);
+    core::write_file_atomic((vdir / (tn + ".txt")).string(), r.output);
+    if (r.status != 0)
+      throw core::Error(dir + ": the " + cpu + " run failed (status " + std::to_string(r.status) + "):\n" + tail(r.output));
     rep.qemu_ran = true;
     rep.qemu_images = n;
-    const Run m7run = parse_run(r.output);
-    const auto& m7 = m7run.images;
-    rep.invoke_stack = m7run.invoke_stack;
+    const Run mcu_run = parse_run(r.output);
+    const auto& mcu = mcu_run.images;
+    rep.invoke_stack = mcu_run.invoke_stack;
     std::string first;
     for (int i = 0; i < n; ++i) {
-      const auto a = m7.find(i), b = host.find(i);
-      if (a == m7.end() || b == host.end() || a->second.logits != b->second.logits ||
+      const auto a = mcu.find(i), b = host.find(i);
+      if (a == mcu.end() || b == host.end() || a->second.logits != b->second.logits ||
           a->second.cls != b->second.cls) {
         if (rep.qemu_mismatches++ == 0) first = "image " + std::to_string(i);
       } else if (a->second.icount >= 0) {
@@ -305,10 +447,18 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
       }
     }
     if (rep.qemu_mismatches)
-      rep.failures.push_back(std::to_string(rep.qemu_mismatches) + " of " + std::to_string(n) +
-                             " Cortex-M7 runs differ from the host run (first: " + first + ")");
+      rep.failures.push_back(std::to_string(rep.qemu_mismatches) + " of " + std::to_string(n) + " " + cpu +
+                             " runs differ from the host run (first: " + first + ")");
 
-    const std::string elf = dir + "/model_m7.elf";
+    // The prediction, recomputed from the model file (not read back from what export
+    // wrote): the cost model with the int8 weights' zero blocks and the export's storage.
+    cost::CostOptions co;
+    const core::Json* policy = man.find("storage_policy");
+    co.storage = cost::parse_storage_policy(policy ? policy->as_string() : "auto");
+    for (std::size_t i = 0; i < model.graph.ops.size(); ++i) co.block_nonzero.push_back(weight_block_mask(model, i));
+    const cost::Cost predicted = cost::evaluate(model.graph, co);
+
+    const std::string elf = dir + "/model_" + tn + ".elf";
     const Symbols syms = read_symbols(elf, o.timeout_s);
     auto sym = [&](const std::map<std::string, std::int64_t>& m, const char* name) -> std::int64_t {
       const auto it = m.find(name);
@@ -320,13 +470,6 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
     s.arena = sym(syms.size, "tnn_arena");
     s.stack = sym(syms.value, "__stack_size");
     s.heap = sym(syms.value, "__heap_size");
-    // The prediction, recomputed from the model file (not read back from what export
-    // wrote): the cost model with the int8 weights' zero blocks and the export's storage.
-    cost::CostOptions co;
-    const core::Json* policy = man.find("storage_policy");
-    co.storage = cost::parse_storage_policy(policy ? policy->as_string() : "auto");
-    for (std::size_t i = 0; i < model.graph.ops.size(); ++i) co.block_nonzero.push_back(weight_block_mask(model, i));
-    const cost::Cost predicted = cost::evaluate(model.graph, co);
     s.predicted_flash = predicted.flash;
     s.predicted_sram = predicted.peak_sram;
     r = run_command("arm-none-eabi-size -B " + quote(elf), o.timeout_s);
@@ -339,7 +482,7 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
     }
     s.flash = s.text + s.data;
     s.sram = s.data + s.bss;
-    s.runtime_code = runtime_code_bytes(dir + "/model_m7.map");
+    s.runtime_code = runtime_code_bytes(dir + "/model_" + tn + ".map");
     s.app_code = s.flash - s.model_data - s.runtime_code;
     s.app_sram = s.sram - s.arena - s.stack - s.heap;
     rep.sizes_checked = true;
@@ -349,6 +492,25 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
     if (s.arena != s.predicted_sram)
       rep.failures.push_back("tnn_arena links to " + std::to_string(s.arena) +
                              " B, the cost model predicts " + std::to_string(s.predicted_sram) + " B");
+
+    if (o.profile) {
+      log("profiling image 0 per op (make run-" + tn + " PROFILE=1)");
+      r = run_command("make -s -C " + quote(dir) + " run-" + tn + " IMAGES=" + quote(images_file) +
+                          " COUNT=1 PROFILE=1",
+                      o.timeout_s);
+      core::write_file_atomic((vdir / (tn + "_profile.txt")).string(), r.output);
+      if (r.status != 0)
+        throw core::Error(dir + ": the " + cpu + " profile run failed (status " + std::to_string(r.status) +
+                          "):\n" + tail(r.output));
+      const Run prof = parse_run(r.output);
+      const auto it = prof.images.find(0), h0 = host.find(0);
+      if (it == prof.images.end() || it->second.icount < 0 || prof.profile_overhead < 0)
+        rep.failures.push_back("profile: the " + cpu + " run printed no instruction counts (QEMU without -icount?)");
+      else if (h0 == host.end() || it->second.logits != h0->second.logits)
+        rep.failures.push_back("profile: the profiled run's logits differ from the host's");
+      else
+        rep.profile = make_profile(model, predicted, it->second, prof.profile_overhead, o.mcu_mhz, rep.failures);
+    }
   }
   core::write_file_atomic((vdir / "report.json").string(), rep.to_json().dump_pretty() + "\n");
   return rep;

@@ -273,7 +273,8 @@ static int tnn_check_linear(const tnn_op_view* v, int64_t* scratch) {
   if (tnn_linear_check(&p, &q, &in_d, &f_d, &out_d) != TNN_OK || in_d.c > TNN_MAX_ROW ||
       !tnn_channel_data_ok(v, out_d.c, in_d.c) || !tnn_weights_ok(v, out_d.c, in_d.c))
     return 0;
-  *scratch = v->sparse ? 0 : tnn_linear_s8_get_buffer_size(&f_d);
+  *scratch = v->sparse ? tnn_linear_sparse_s8_get_buffer_size(&f_d)
+                      : tnn_linear_s8_get_buffer_size(&f_d);
   return 1;
 }
 
@@ -703,6 +704,11 @@ static tnn_status tnn_run_op(const tnn_model* m, const int32_t* op, const int32_
 }
 
 tnn_status tnn_model_invoke(const tnn_model* model, void* arena, int32_t arena_size) {
+  return tnn_model_invoke_ops(model, arena, arena_size, NULL, NULL);
+}
+
+tnn_status tnn_model_invoke_ops(const tnn_model* model, void* arena, int32_t arena_size,
+                                tnn_op_hook hook, void* user) {
   int8_t* base = (int8_t*)arena;
   int32_t i, k;
   if (!model) return TNN_ERR_ARG;
@@ -714,6 +720,7 @@ tnn_status tnn_model_invoke(const tnn_model* model, void* arena, int32_t arena_s
     int8_t* in[3] = {NULL, NULL, NULL};
     tnn_context ctx;
     tnn_status st;
+    if (hook) hook(user, i, TNN_HOOK_BEFORE);
     for (k = 0; k < tnn_kinds[op[OP_KIND]].inputs; ++k) {
       ts[k] = tnn_tensor(model, op[OP_IN0 + k]);
       in[k] = base + ts[k][T_OFFSET];
@@ -722,6 +729,7 @@ tnn_status tnn_model_invoke(const tnn_model* model, void* arena, int32_t arena_s
     ctx.buf = base + op[OP_SCRATCH];
     ctx.size = op[OP_SCRATCH_SIZE];
     st = tnn_run_op(model, op, ts, in, base + ts[3][T_OFFSET], &ctx);
+    if (hook) hook(user, i, TNN_HOOK_AFTER);
     if (st != TNN_OK) return st;
   }
   return TNN_OK;

@@ -105,6 +105,19 @@ TEST(RecipeReader, ChoiceErrors) {
             "recipes/x.yaml:2: train.optimizer: 'lamb' is not one of adamw, sgd");
 }
 
+TEST(RecipeReader, ExportTargetAndClock) {
+  const Recipe defaults = parse_recipe("");
+  EXPECT_EQ(defaults.export_.target, "m7");
+  EXPECT_EQ(defaults.export_.mcu_mhz, 216);
+  const Recipe r = parse_recipe("export:\n  target: m4\n  mcu_mhz: 168\n");
+  EXPECT_EQ(r.export_.target, "m4");
+  EXPECT_EQ(r.export_.mcu_mhz, 168);
+  EXPECT_EQ(parse_error("export:\n  target: cortex-m33\n"),
+            "recipes/x.yaml:2: export.target: 'cortex-m33' is not one of m7, m4");
+  EXPECT_EQ(parse_error("export:\n  mcu_mhz: 0\n"),
+            "recipes/x.yaml:2: export.mcu_mhz: 0 is out of range [1, 10000]");
+}
+
 TEST(RecipeReader, ListElementErrorsNameTheIndexAndLine) {
   EXPECT_EQ(parse_error("sparsenas:\n  sparsity: [0.1, 0.5, 1.5]\n"),
             "recipes/x.yaml:2: sparsenas.sparsity[2]: 1.5 is out of range [0, 0.99]");

@@ -42,6 +42,8 @@ Recipe non_default_recipe() {
   r.quant.percentile = 99.999;
   r.export_.storage = "sparse";
   r.export_.qemu = false;
+  r.export_.target = "m4";
+  r.export_.mcu_mhz = 168.5;
   r.run.name = "true";  // must be quoted to stay a string
   r.run.dir = "";
   r.run.sram_kb = 320.5;
@@ -64,6 +66,8 @@ TEST(ToYaml, RoundTripsANonDefaultRecipe) {
   EXPECT_EQ(back.run.name, "true");
   EXPECT_EQ(back.run.dir, "");
   EXPECT_EQ(back.export_.storage, "sparse");
+  EXPECT_EQ(back.export_.target, "m4");
+  EXPECT_EQ(back.export_.mcu_mhz, 168.5);
 }
 
 TEST(ToYaml, DefaultsRoundTrip) {

@@ -98,3 +98,43 @@ TEST(Svg, ScatterDrawsTheParetoFront) {
   const std::string d = svg.substr(path + 9, end - path - 9);
   EXPECT_EQ(std::count(d.begin(), d.end(), 'L'), 1) << d;
 }
+
+TEST(Svg, BarChartFitsItsLabelsAndScalesTheBars) {
+  core::BarOptions o;
+  o.title = "latency";
+  o.x_label = "ms";
+  o.legend = {{"conv", "#111111"}, {"add & co", "#222222"}};
+  const std::string long_label = "12 s3.b1.attention.softmax (attention_softmax)";
+  const auto svg = core::bar_svg({{"0 stem", 2.0, "2.00 ms", "#111111"},
+                                  {long_label, 4.5, "", "#222222"},
+                                  {"2 empty", 0.0, "", "#222222"},
+                                  {"3 <bad>", NAN, "", "#222222"}},
+                                 o);
+  EXPECT_EQ(xml_problem(svg), "");
+  EXPECT_NE(svg.find("add &amp; co"), std::string::npos);
+  EXPECT_NE(svg.find("3 &lt;bad&gt;"), std::string::npos);
+  // the canvas is wider than the longest label at 7 px a character, plus the bars' area
+  const auto w = svg.find("width=\"");
+  const double width = std::stod(svg.substr(w + 7));
+  EXPECT_GT(width, 7.0 * long_label.size() + o.plot_width);
+  // two bars drawn (zero and NaN draw none), in proportion; the note or the value beside
+  // each
+  std::vector<double> lengths;
+  for (std::size_t p = 0; (p = svg.find("<rect x=", p)) != std::string::npos; ++p) {
+    const auto t = svg.find("<title>", p);
+    if (t == std::string::npos || svg.find("</rect>", p) < t) continue;
+    const auto wa = svg.find("width=\"", p);
+    lengths.push_back(std::stod(svg.substr(wa + 7)));
+  }
+  ASSERT_EQ(lengths.size(), 2u);
+  EXPECT_NEAR(lengths[1], 2.25 * lengths[0], 0.02);
+  EXPECT_NE(svg.find(">2.00 ms</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">4.5</text>"), std::string::npos);
+  EXPECT_EQ(xml_problem(core::bar_svg({}, o)), "");
+  // a long colour key wraps into rows instead of widening the chart
+  for (int i = 0; i < 12; ++i) o.legend.push_back({"kernel family " + std::to_string(i), "#333333"});
+  const auto wrapped = core::bar_svg({{"a", 1.0, "", "#111111"}}, o);
+  EXPECT_EQ(xml_problem(wrapped), "");
+  EXPECT_LT(std::stod(wrapped.substr(wrapped.find("width=\"") + 7)), 7.0 * 16 * 4 + 40);
+  EXPECT_NE(wrapped.find(">kernel family 11</text>"), std::string::npos);
+}

@@ -56,9 +56,9 @@ std::int64_t runtime_scratch(const Graph& g, const Op& op, Storage storage) {
                                         : tnn_conv_s8_get_buffer_size(&i, &f);
     }
     case OpKind::linear: {
-      if (storage == Storage::sparse) return 0;  // tnn_linear_sparse_s8: no scratch
       const tnn_dims f = filter_dims(op);
-      return tnn_linear_s8_get_buffer_size(&f);
+      return storage == Storage::sparse ? tnn_linear_sparse_s8_get_buffer_size(&f)
+                                        : tnn_linear_s8_get_buffer_size(&f);
     }
     case OpKind::attention_softmax: {
       const tnn_dims k = token_dims(g.shape(op.inputs[1]));

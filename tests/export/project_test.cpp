@@ -1,11 +1,14 @@
 // The exported C project: it compiles with -std=c99 -Wall -Wextra -Werror, the host program
-// reproduces the integer evaluation bit for bit, the Cortex-M7 build under QEMU prints the
-// same logits, and the linked model data and arena equal the cost model's flash and peak
-// SRAM, on models of several spaces. Re-exporting replaces a project only when complete.
+// reproduces the integer evaluation bit for bit, the Cortex-M7 and Cortex-M4 builds under
+// QEMU print the same logits, and the linked model data and arena equal the cost model's
+// flash and peak SRAM, on models of several spaces; the per-op profile adds up to the
+// whole inference. Re-exporting replaces a project only when complete. The QEMU tests
+// fail (they do not skip) when arm-none-eabi-gcc or qemu-system-arm is missing.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "export/models.h"
 #include "support/error_of.h"
@@ -21,6 +24,20 @@ namespace {
 
 bool have(const char* program) {
   return std::system((std::string("command -v ") + program + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// The Cortex-M tests need the cross toolchain and QEMU: missing, they fail.
+#define REQUIRE_CORTEX_M_TOOLS()                                                                   \
+  for (const char* tool : {"arm-none-eabi-gcc", "qemu-system-arm"})                               \
+  ASSERT_TRUE(have(tool)) << tool << " is not installed (tools/setup.sh installs it)"
+
+// The `image` lines of a program's output.
+std::vector<std::string> image_lines(const std::string& output_file) {
+  std::vector<std::string> lines;
+  std::istringstream in(core::read_text_file(output_file));
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("image ", 0) == 0) lines.push_back(line);
+  return lines;
 }
 
 }  // namespace
@@ -124,8 +141,7 @@ TEST(Project, LimitsAreCheckedOnTheExactFigures) {
 
 // Cortex-M7 under QEMU and the linker's sizes, on a model of each shipped space.
 TEST(Project, CortexM7RunMatchesHostAndLinkedSizesMatchTheCostModel) {
-  if (!have("arm-none-eabi-gcc") || !have("qemu-system-arm"))
-    GTEST_SKIP() << "arm-none-eabi-gcc or qemu-system-arm not installed (tools/setup.sh installs them)";
+  REQUIRE_CORTEX_M_TOOLS();
   tinynas::testing::TempDir tmp;
   int n = 0;
   for (const auto& file : tinynas::testing::shipped_spaces()) {
@@ -147,5 +163,143 @@ TEST(Project, CortexM7RunMatchesHostAndLinkedSizesMatchTheCostModel) {
     EXPECT_GT(s.runtime_code, 1000);
     EXPECT_GT(s.app_code, 0);
     EXPECT_GE(s.sram, s.arena + s.stack);
+  }
+}
+
+// export.target: the Makefile's TARGET default and export.json; both builds are there.
+TEST(Project, TargetSetsTheMakefileDefault) {
+  tinynas::testing::TempDir tmp;
+  const auto model = tinynas::testing::random_quantized_model(tinynas::testing::shipped_spaces().front(), 5, 0);
+  exporter::ProjectOptions po;
+  po.target = exporter::McuTarget::m4;
+  const auto r = exporter::export_project(model, tmp.file("p"), po);
+  EXPECT_EQ(r.manifest.at("target").as_string(), "m4");
+  const std::string mk = core::read_text_file(tmp.file("p/Makefile"));
+  EXPECT_NE(mk.find("\nTARGET ?= m4\n"), std::string::npos);
+  EXPECT_EQ(mk.find("\nTARGET ?= m7\n"), std::string::npos);
+  for (const char* f : {"mps2_an500.ld", "mps2_an386.ld", "main_m7.c", "startup_m7.c"})
+    EXPECT_TRUE(core::is_regular_file(tmp.file(std::string("p/") + f))) << f;
+  const std::string h = core::read_text_file(tmp.file("p/model.h"));
+  EXPECT_NE(h.find("#define TNN_MODEL_OP_COUNT " + std::to_string(model.graph.ops.size()) + " "), std::string::npos);
+  EXPECT_EQ(exporter::parse_mcu_target("m7"), exporter::McuTarget::m7);
+  const std::string e = tinynas::testing::error_of([] { exporter::parse_mcu_target("m33"); });
+  EXPECT_NE(e.find("valid: m7"), std::string::npos) << e;
+}
+
+// The Cortex-M4 build (mps2-an386) of the same project: logits identical to the host's and
+// to the Cortex-M7's, the linked sizes equal to the cost model's, on models of two spaces,
+// pruned and dense.
+TEST(Project, CortexM4RunMatchesHostAndM7) {
+  REQUIRE_CORTEX_M_TOOLS();
+  tinynas::testing::TempDir tmp;
+  const auto spaces = tinynas::testing::shipped_spaces();
+  const std::vector<std::pair<std::string, int>> cases = {{spaces.front(), 60}, {spaces.back(), 0}};
+  int n = 0;
+  for (const auto& [file, percent] : cases) {
+    SCOPED_TRACE(file);
+    const auto model = tinynas::testing::random_quantized_model(file, 40 + std::uint64_t(n), percent);
+    const std::string dir = tmp.file("m4 " + std::to_string(n++));
+    exporter::ProjectOptions po;
+    po.target = exporter::McuTarget::m4;
+    const auto r = exporter::export_project(model, dir, po);
+    exporter::VerifyOptions o;
+    o.random_images = 3;
+    o.require_qemu = true;
+    const auto m4 = exporter::verify_project(dir, o);  // the project's target
+    EXPECT_TRUE(m4.ok()) << (m4.failures.empty() ? "" : m4.failures.front());
+    EXPECT_EQ(m4.target, "m4");
+    EXPECT_TRUE(m4.qemu_ran);
+    EXPECT_EQ(m4.qemu_mismatches, 0);
+    EXPECT_EQ(m4.qemu_icount.size(), 3u);
+    ASSERT_TRUE(m4.sizes_checked);
+    EXPECT_EQ(m4.sizes.model_data, r.data.cost.flash);
+    EXPECT_EQ(m4.sizes.arena, r.data.cost.peak_sram);
+    EXPECT_GT(m4.sizes.runtime_code, 1000);
+    const auto report = core::Json::parse(core::read_text_file(dir + "/verify/report.json"), "report.json");
+    EXPECT_EQ(report.at("target").as_string(), "m4");
+
+    o.target = exporter::McuTarget::m7;
+    const auto m7 = exporter::verify_project(dir, o);
+    EXPECT_TRUE(m7.ok()) << (m7.failures.empty() ? "" : m7.failures.front());
+    EXPECT_EQ(m7.target, "m7");
+    const auto lines = image_lines(dir + "/verify/m4.txt");
+    EXPECT_EQ(lines.size(), 3u);
+    EXPECT_EQ(lines, image_lines(dir + "/verify/m7.txt"));
+    EXPECT_EQ(lines, image_lines(dir + "/verify/host.txt"));
+    // the M4 build is its own: another ELF, compiled for the Cortex-M4
+    EXPECT_TRUE(core::is_regular_file(dir + "/model_m4.elf"));
+    EXPECT_NE(core::read_text_file(dir + "/build/m4/flags").find("-mcpu=cortex-m4"), std::string::npos);
+  }
+}
+
+// The per-op profile: one line per op, the ops adding up to the whole inference to within
+// the measurement's resolution, the MACs of the cost model, report.json's fields.
+TEST(Project, ProfileAddsUpToTheWholeInference) {
+  REQUIRE_CORTEX_M_TOOLS();
+  tinynas::testing::TempDir tmp;
+  const auto spaces = tinynas::testing::shipped_spaces();
+  int n = 0;
+  for (const auto& file : {spaces.front(), spaces.back()}) {
+    SCOPED_TRACE(file);
+    const auto model = tinynas::testing::random_quantized_model(file, 50 + std::uint64_t(n), n ? 0 : 70);
+    const std::string dir = tmp.file("prof " + std::to_string(n++));
+    const auto r = exporter::export_project(model, dir, {});
+    exporter::VerifyOptions o;
+    o.random_images = 2;
+    o.require_qemu = true;
+    o.profile = true;
+    o.mcu_mhz = 100;
+    const auto rep = exporter::verify_project(dir, o);
+    EXPECT_TRUE(rep.ok()) << (rep.failures.empty() ? "" : rep.failures.front());
+    const auto& p = rep.profile;
+    ASSERT_TRUE(p.ran);
+    ASSERT_EQ(p.ops.size(), model.graph.ops.size());
+    ASSERT_FALSE(rep.qemu_icount.empty());
+    // image 0 again, the same build: the same count to within one timer tick
+    EXPECT_NEAR(double(p.total_instructions), double(rep.qemu_icount.front()), 5);
+    EXPECT_GT(p.overhead, 0);
+    std::int64_t sum = 0;
+    for (std::size_t i = 0; i < p.ops.size(); ++i) {
+      const auto& op = p.ops[i];
+      EXPECT_EQ(op.index, int(i));
+      EXPECT_EQ(op.name, model.graph.ops[i].name);
+      EXPECT_EQ(op.macs, r.data.cost.ops[i].macs);
+      EXPECT_EQ(op.effective_macs, r.data.cost.ops[i].effective_macs);
+      EXPECT_GT(op.instructions, 0) << op.name;
+      if (op.effective_macs > 0) {
+        EXPECT_DOUBLE_EQ(op.instructions_per_mac, double(op.instructions) / double(op.effective_macs));
+      } else {
+        EXPECT_EQ(op.instructions_per_mac, 0);
+      }
+      sum += op.instructions;
+    }
+    EXPECT_EQ(p.op_instructions, sum);
+    // the interpreter's loop and one tick per op are all that is not in an op
+    EXPECT_LE(sum, p.total_instructions);
+    EXPECT_GE(sum, p.total_instructions - p.tolerance);
+    EXPECT_LT(p.tolerance, p.total_instructions / 10);
+    std::int64_t kinds = 0;
+    for (const auto& k : p.kinds) kinds += k.instructions;
+    EXPECT_EQ(kinds, sum);
+    EXPECT_DOUBLE_EQ(p.milliseconds, double(p.total_instructions) / 1e5);
+
+    const auto report = core::Json::parse(core::read_text_file(dir + "/verify/report.json"), "report.json");
+    const auto& j = report.at("profile");
+    EXPECT_EQ(j.at("total_instructions").as_int(), p.total_instructions);
+    EXPECT_EQ(j.at("op_instructions").as_int(), sum);
+    EXPECT_EQ(j.at("mcu_mhz").as_double(), 100);
+    EXPECT_NE(j.at("clock_assumption").as_string().find("DWT->CYCCNT"), std::string::npos);
+    ASSERT_EQ(j.at("ops").size(), p.ops.size());
+    const auto& op0 = j.at("ops").elements().front();
+    for (const char* key : {"index", "name", "kind", "kernel", "output", "instructions", "macs", "effective_macs",
+                            "instructions_per_mac", "share", "milliseconds"})
+      EXPECT_NE(op0.find(key), nullptr) << key;
+    EXPECT_EQ(op0.at("instructions").as_int(), p.ops[0].instructions);
+    EXPECT_EQ(j.at("kinds").size(), p.kinds.size());
+    // the program's own lines, as verify parsed them
+    const std::string out = core::read_text_file(dir + "/verify/m7_profile.txt");
+    EXPECT_NE(out.find("profile_overhead " + std::to_string(p.overhead) + "\n"), std::string::npos);
+    EXPECT_NE(out.find("op 0 " + p.ops[0].kind + " icount " + std::to_string(p.ops[0].instructions) + "\n"),
+              std::string::npos);
   }
 }

@@ -751,3 +751,65 @@ TEST(ModelInit, TruncationsAndByteFlipsAreSafe) {
   truncations_and_flips(cnn.blob(true));
   truncations_and_flips(tf.blob());
 }
+
+namespace {
+
+// What a per-op hook saw: (op, phase) in call order, and the output tensor's bytes at the
+// last op's TNN_HOOK_AFTER.
+struct HookLog {
+  const tnn_model* model = nullptr;
+  const void* arena = nullptr;
+  std::vector<std::pair<std::int32_t, std::int32_t>> calls;
+  std::vector<std::int8_t> output_after_last;
+};
+
+void record_hook(void* user, std::int32_t op, std::int32_t phase) {
+  auto* log = static_cast<HookLog*>(user);
+  log->calls.emplace_back(op, phase);
+  if (phase == TNN_HOOK_AFTER && op == log->model->op_count - 1) {
+    const std::int8_t* y = tnn_model_output(log->model, log->arena);
+    log->output_after_last.assign(y, y + tnn_model_output_size(log->model));
+  }
+}
+
+}  // namespace
+
+TEST(ModelRun, OpHookIsCalledAroundEachOpInOrder) {
+  std::mt19937 gen(5);
+  const Cnn cnn(gen);
+  const Transformer tf(gen);
+  const std::vector<std::pair<Blob, std::vector<std::int8_t>>> cases = {
+      {cnn.blob(false), cnn.x}, {cnn.blob(true), cnn.x}, {tf.blob(), tf.x}};
+  for (const auto& [blob, x] : cases) {
+    tnn_model m;
+    ASSERT_EQ(tnn_model_init(&m, blob.data(), size_of(blob)), TNN_OK);
+    std::vector<std::uint32_t> arena(std::size_t(tnn_model_arena_size(&m)) / 4, 0xA5A5A5A5u);
+    std::memcpy(tnn_model_input(&m, arena.data()), x.data(), x.size());
+    HookLog log;
+    log.model = &m;
+    log.arena = arena.data();
+    ASSERT_EQ(tnn_model_invoke_ops(&m, arena.data(), tnn_model_arena_size(&m), record_hook, &log), TNN_OK);
+    std::vector<std::pair<std::int32_t, std::int32_t>> want;
+    for (std::int32_t i = 0; i < m.op_count; ++i) {
+      want.emplace_back(i, TNN_HOOK_BEFORE);
+      want.emplace_back(i, TNN_HOOK_AFTER);
+    }
+    EXPECT_EQ(log.calls, want);
+    // the hooked run computes what the plain one does, and the last op's output is in
+    // place when its TNN_HOOK_AFTER call comes
+    const std::int8_t* y = tnn_model_output(&m, arena.data());
+    const std::vector<std::int8_t> got(y, y + tnn_model_output_size(&m));
+    EXPECT_EQ(got, run_model(blob, x));
+    EXPECT_EQ(log.output_after_last, got);
+    // no hook: tnn_model_invoke
+    std::memcpy(tnn_model_input(&m, arena.data()), x.data(), x.size());
+    ASSERT_EQ(tnn_model_invoke_ops(&m, arena.data(), tnn_model_arena_size(&m), nullptr, &log), TNN_OK);
+    EXPECT_EQ(std::vector<std::int8_t>(y, y + tnn_model_output_size(&m)), got);
+    // failed argument checks: no call
+    log.calls.clear();
+    EXPECT_EQ(tnn_model_invoke_ops(nullptr, arena.data(), tnn_model_arena_size(&m), record_hook, &log), TNN_ERR_ARG);
+    EXPECT_EQ(tnn_model_invoke_ops(&m, arena.data(), tnn_model_arena_size(&m) - 4, record_hook, &log),
+              TNN_ERR_BUFFER);
+    EXPECT_TRUE(log.calls.empty());
+  }
+}

@@ -27,11 +27,13 @@ grep -q '2 process(es) \[gloo\]' "$work/run1.txt" || fail "training did not run 
 for f in pipeline.json supernas/analysis.json supernet/recipe.resolved.yaml sparsenas/best.json \
          sparsenas/final/subnet.json quant/model.tnnq quant/quant.json export/e2e/model.c \
          export/e2e/export.json export/e2e/verify/report.json report/report.md report/report.html \
-         report/memory_plan.svg report/train_loss.svg; do
+         report/memory_plan.svg report/train_loss.svg report/latency.svg; do
   [ -f "$run/$f" ] || fail "$f missing"
 done
 grep -q '"ok": true' "$run/export/e2e/verify/report.json" || fail "verification failed"
-for s in "Stages" "Supernet training" "SparseNAS candidates" "Accuracy" "Exported model"; do
+# the verify stage profiles the Cortex-M7 run per op; the report charts it
+grep -q '"profile"' "$run/export/e2e/verify/report.json" || fail "verify recorded no per-op profile"
+for s in "Stages" "Supernet training" "SparseNAS candidates" "Accuracy" "Exported model" "Latency per layer"; do
   grep -q "^## $s" "$run/report/report.md" || fail "report section '$s' missing"
 done
 grep -q "<svg" "$run/report/report.html" || fail "report.html has no inlined plots"

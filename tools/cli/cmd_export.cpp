@@ -1,5 +1,6 @@
 // tinynas export / verify: the int8 model as a standalone C project for the MCU runtime,
 // and the check that the built project computes what the integer evaluation computes.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -34,10 +35,11 @@ int run_export(const std::vector<std::string>& args) {
                             {{"--set", true, true}, {"-o", true, false}, {"--out", true, false},
                              {"--storage", true, false}, {"--name", true, false},
                              {"--sram-kb", true, false}, {"--flash-kb", true, false},
-                             {"--params-k", true, false}, {"--ignore-limits", false, false}},
+                             {"--params-k", true, false}, {"--ignore-limits", false, false},
+                             {"--target", true, false}},
                             1, 1);
   const std::string& src = a.positional[0];
-  std::string model_file, out_dir, name, storage = "auto";
+  std::string model_file, out_dir, name, storage = "auto", target = "m7";
   double sram_kb = 0, flash_kb = 0, params_k = 0;  // a model file has no limits unless given
   bool ignore_limits = false;
   if (ends_with(src, ".tnnq")) {
@@ -58,6 +60,7 @@ int run_export(const std::vector<std::string>& args) {
     flash_kb = ctx.recipe.run.flash_kb;
     params_k = ctx.recipe.run.params_k;
     ignore_limits = ctx.recipe.export_.ignore_limits;
+    target = ctx.recipe.export_.target;
   }
   sram_kb = a.get_double("--sram-kb", sram_kb, 0, 1048576);
   flash_kb = a.get_double("--flash-kb", flash_kb, 0, 1048576);
@@ -65,6 +68,11 @@ int run_export(const std::vector<std::string>& args) {
   storage = a.get("--storage", storage);
   exporter::ProjectOptions o;
   o.name = a.get("--name", name);
+  try {
+    o.target = exporter::parse_mcu_target(a.get("--target", target));
+  } catch (const core::Error& e) {
+    throw UsageError(std::string("--target: ") + e.what());
+  }
   o.data.storage = cost::parse_storage_policy(storage);
   if (sram_kb > 0 || flash_kb > 0 || params_k > 0) o.limits = cost::Limits::from_kb(sram_kb, flash_kb, params_k);
   o.enforce_limits = !a.has("--ignore-limits") && !ignore_limits;
@@ -105,7 +113,9 @@ int run_export(const std::vector<std::string>& args) {
                   (long long)d.cost.effective_params);
     }
   }
-  std::printf("  build: make -C %s host m7; check: tinynas verify %s\n", out_dir.c_str(), out_dir.c_str());
+  std::printf("  build: make -C %s host %s (%s, QEMU %s); check: tinynas verify %s\n", out_dir.c_str(),
+              exporter::to_string(o.target), exporter::mcu_cpu(o.target), exporter::mcu_board(o.target),
+              out_dir.c_str());
   return 0;
 }
 
@@ -131,16 +141,46 @@ void load_images(const config::Recipe& recipe, const compress::QuantizedModel& m
   }
 }
 
+std::string per_mac(double v) { return v > 0 ? core::format_number("%.2f", v) : std::string("-"); }
+
+// The per-op table, the per-kernel summary and the total in milliseconds.
+void print_profile(const exporter::VerifyReport::Profile& p, const char* cpu, const char* board) {
+  std::printf("\nprofile: %s (qemu %s -icount), image 0, instructions per op (%lld subtracted from each: "
+              "the empty measurement)\n",
+              cpu, board, (long long)p.overhead);
+  std::size_t name_w = 4, kernel_w = 6;
+  for (const auto& o : p.ops) name_w = std::max(name_w, o.name.size()), kernel_w = std::max(kernel_w, o.kernel.size());
+  const int nw = int(std::min<std::size_t>(name_w, 40)), kw = int(kernel_w);
+  std::printf("  %3s  %-*s  %-*s  %-11s %12s %6s %12s %9s\n", "op", kw, "kernel", nw, "name", "output",
+              "instructions", "share", "eff. MACs", "instr/MAC");
+  for (const auto& o : p.ops)
+    std::printf("  %3d  %-*s  %-*s  %-11s %12lld %5.1f%% %12lld %9s\n", o.index, kw, o.kernel.c_str(), nw,
+                o.name.c_str(), o.output.c_str(), (long long)o.instructions, 100 * o.share,
+                (long long)o.effective_macs, per_mac(o.instructions_per_mac).c_str());
+  std::printf("by kernel:\n  %-*s %4s %12s %6s %12s %9s\n", kw, "kernel", "ops", "instructions", "share",
+              "eff. MACs", "instr/MAC");
+  for (const auto& k : p.kinds)
+    std::printf("  %-*s %4d %12lld %5.1f%% %12lld %9s\n", kw, k.kernel.c_str(), k.ops, (long long)k.instructions,
+                100 * k.share, (long long)k.effective_macs, per_mac(k.instructions_per_mac).c_str());
+  std::printf("total: %lld instructions (the ops: %lld, the rest is the interpreter's loop) = "
+              "%.2f ms at %g MHz\n",
+              (long long)p.total_instructions, (long long)p.op_instructions, p.milliseconds, p.mcu_mhz);
+  std::printf("  (an estimate: one instruction taken as one cycle. QEMU counts instructions, not cycles; to "
+              "calibrate, run the same build on the board and read DWT->CYCCNT around tnn_model_invoke)\n");
+}
+
 int run_verify(const std::vector<std::string>& args) {
   const auto a = parse_args(args,
                             {{"--set", true, true}, {"--images", true, false}, {"--qemu-images", true, false},
                              {"--no-qemu", false, false}, {"--require-qemu", false, false},
-                             {"--seed", true, false}},
+                             {"--seed", true, false}, {"--target", true, false}, {"--profile", false, false},
+                             {"--mhz", true, false}},
                             1, 1);
   const std::string& src = a.positional[0];
   exporter::VerifyOptions o;
   std::string dir;
   int count = 16;
+  double mhz = 216;
   if (core::is_regular_file(src + "/export.json")) {
     if (a.has("--set")) throw UsageError("--set needs a recipe, not a project directory");
     dir = src;
@@ -156,12 +196,22 @@ int run_verify(const std::vector<std::string>& args) {
       throw core::Error(dir + "/export.json not found: run 'tinynas export' first");
     count = int(a.get_int("--images", ctx.recipe.export_.verify_images, 1, 1000000));
     o.qemu = ctx.recipe.export_.qemu;
+    mhz = ctx.recipe.export_.mcu_mhz;
     const compress::QuantizedModel model = compress::load_quantized(dir + "/model.tnnq");
     load_images(ctx.recipe, model, count, o);
   }
   if (a.has("--no-qemu")) o.qemu = false;
   o.require_qemu = a.has("--require-qemu");
   o.qemu_images = int(a.get_int("--qemu-images", -1, -1, 1000000));
+  o.profile = a.has("--profile");
+  o.mcu_mhz = a.get_double("--mhz", mhz, 1, 10000);
+  if (a.has("--target")) {
+    try {
+      o.target = exporter::parse_mcu_target(a.get("--target"));
+    } catch (const core::Error& e) {
+      throw UsageError(std::string("--target: ") + e.what());
+    }
+  }
   o.log = [](const std::string& s) { std::fprintf(stderr, "verify: %s\n", s.c_str()); };
   const auto r = exporter::verify_project(dir, o);
 
@@ -169,8 +219,10 @@ int run_verify(const std::vector<std::string>& args) {
               r.host_mismatches ? "DIFFER from" : "bit-exact with");
   if (r.host_correct >= 0) std::printf(" (top-1 %d/%d correct)", r.host_correct, r.images);
   std::printf("\n");
+  const exporter::McuTarget target = exporter::parse_mcu_target(r.target);
+  const char* cpu = exporter::mcu_cpu(target);
   if (r.qemu_ran) {
-    std::printf("cortex-m7 (qemu mps2-an500): %d images, %s the host run", r.qemu_images,
+    std::printf("%s (qemu %s): %d images, %s the host run", cpu, exporter::mcu_board(target), r.qemu_images,
                 r.qemu_mismatches ? "DIFFER from" : "identical to");
     if (!r.qemu_icount.empty()) {
       long double sum = 0;
@@ -179,7 +231,7 @@ int run_verify(const std::vector<std::string>& args) {
     }
     std::printf("\n");
   } else {
-    std::printf("cortex-m7: skipped (%s)\n", r.qemu_skipped.c_str());
+    std::printf("%s: skipped (%s)\n", cpu, r.qemu_skipped.c_str());
   }
   if (r.sizes_checked) {
     const auto& s = r.sizes;
@@ -189,8 +241,11 @@ int run_verify(const std::vector<std::string>& args) {
     std::printf("sram  %lld B = arena %lld B (predicted %lld) + stack %lld B + heap %lld B + libc/startup %lld B\n",
                 (long long)s.sram, (long long)s.arena, (long long)s.predicted_sram, (long long)s.stack,
                 (long long)s.heap, (long long)s.app_sram);
-    if (r.invoke_stack >= 0) std::printf("deepest stack of an inference on the M7: %lld B\n", (long long)r.invoke_stack);
+    if (r.invoke_stack >= 0)
+      std::printf("deepest stack of an inference on the %s: %lld B\n", cpu, (long long)r.invoke_stack);
   }
+  if (r.profile.ran) print_profile(r.profile, cpu, exporter::mcu_board(target));
+  else if (o.profile) std::printf("profile: not run (it needs the %s run under QEMU)\n", cpu);
   for (const auto& f : r.failures) std::printf("FAILED: %s\n", f.c_str());
   std::printf("%s (details in %s/verify/report.json)\n", r.ok() ? "verified" : "verification failed",
               dir.c_str());
@@ -201,8 +256,9 @@ const char* kExportHelp =
     "Writes an int8 model as a standalone C project: model.h/model.c (the model data:\n"
     "weights dense or run-length coded per layer, op records with precomputed\n"
     "requantization, the arena plan), the runtime's C sources, a host program and a\n"
-    "Cortex-M7 program for QEMU's mps2-an500 board, and a Makefile (make host / m7 /\n"
-    "run-m7). SOURCE is a model file (.tnnq, then -o is required) or a recipe (its\n"
+    "Cortex-M program for QEMU's mps2-an500 (Cortex-M7) and mps2-an386 (Cortex-M4)\n"
+    "boards, and a Makefile (make host / m7 / run-m7 / m4 / run-m4). SOURCE is a\n"
+    "model file (.tnnq, then -o is required) or a recipe (its\n"
     "run.dir/run.name/quant/model.tnnq goes to run.dir/run.name/export/run.name/).\n"
     "An existing project directory is replaced only once the new one is complete.\n"
     "\n"
@@ -217,35 +273,52 @@ const char* kExportHelp =
     "                    against the exact arena, model data and effective parameters\n"
     "  --ignore-limits   export a model over the limits anyway (with a warning;\n"
     "                    recipe key export.ignore_limits)\n"
+    "  --target T        the Cortex-M build the project defaults to and verify runs:\n"
+    "                    m7 (Cortex-M7, default) or m4 (Cortex-M4); recipe key\n"
+    "                    export.target\n"
     "  --set KEY=VALUE   override a recipe key (repeatable)\n";
 
 const char* kVerifyHelp =
     "Builds an exported project and checks it: the host program's logits on N images\n"
-    "equal the integer evaluation's bit for bit; the Cortex-M7 build run under\n"
-    "qemu-system-arm -M mps2-an500 prints the same logits; the linked model data and\n"
-    "arena equal the cost model's flash and peak SRAM (arm-none-eabi-nm), with the\n"
-    "flash and SRAM breakdown from arm-none-eabi-size and the map file. SOURCE is a\n"
-    "project directory (random images) or a recipe (the dataset's test images, with\n"
-    "accuracy). Writes DIR/verify/report.json; exits 1 when a check fails.\n"
+    "equal the integer evaluation's bit for bit; the Cortex-M build (the project's\n"
+    "target: m7 under qemu-system-arm -M mps2-an500, m4 under -M mps2-an386) prints\n"
+    "the same logits; the linked model data and arena equal the cost model's flash and\n"
+    "peak SRAM (arm-none-eabi-nm), with the flash and SRAM breakdown from\n"
+    "arm-none-eabi-size and the map file. With --profile, the first image's\n"
+    "instructions per op under QEMU's -icount, next to the op's MACs, per kernel\n"
+    "family, and the total in milliseconds at --mhz (one instruction taken as one\n"
+    "cycle: an estimate). SOURCE is a project directory (random images) or a recipe\n"
+    "(the dataset's test images, with accuracy). Writes DIR/verify/report.json; exits 1\n"
+    "when a check fails.\n"
     "\n"
     "options:\n"
     "  --images N        images to check (default 16; recipe: export.verify_images)\n"
     "  --qemu-images N   of those, how many run under QEMU (default all)\n"
-    "  --no-qemu         skip the Cortex-M7 checks\n"
+    "  --no-qemu         skip the Cortex-M checks\n"
     "  --require-qemu    fail when arm-none-eabi-gcc or qemu-system-arm is missing\n"
     "  --seed N          seed of the random images (project directory)\n"
+    "  --target T        run the m7 or m4 build (default: the project's, export.json)\n"
+    "  --profile         print and record (report.json \"profile\") each op's\n"
+    "                    instructions, MACs and instructions per MAC (QEMU runs the\n"
+    "                    first image once more, with a counter read around each op)\n"
+    "  --mhz F           MCU clock for the profile's milliseconds (default 216, an\n"
+    "                    STM32F7-class part; recipe: export.mcu_mhz)\n"
     "  --set KEY=VALUE   override a recipe key (repeatable)\n";
 
 }  // namespace
 
 Command export_command() {
-  return {{"export"}, "SOURCE [-o DIR] [--storage auto|dense|sparse] [--name NAME] [--ignore-limits] [--set KEY=VALUE]...",
+  return {{"export"},
+          "SOURCE [-o DIR] [--storage auto|dense|sparse] [--name NAME] [--target m7|m4] [--ignore-limits] "
+          "[--set KEY=VALUE]...",
           "write an int8 model as a C project for the MCU runtime", kExportHelp, run_export};
 }
 
 Command verify_command() {
-  return {{"verify"}, "DIR|RECIPE [--images N] [--qemu-images N] [--no-qemu] [--require-qemu]",
-          "check an exported project: host bit-exact, Cortex-M7 under QEMU, linker sizes",
+  return {{"verify"},
+          "DIR|RECIPE [--images N] [--qemu-images N] [--no-qemu] [--require-qemu] [--target m7|m4] [--profile] "
+          "[--mhz F]",
+          "check an exported project: host bit-exact, Cortex-M7/M4 under QEMU, linker sizes, per-op profile",
           kVerifyHelp, run_verify};
 }
 

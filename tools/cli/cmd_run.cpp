@@ -59,7 +59,7 @@ std::string hex(std::uint64_t v) {
 // fingerprints as they were, so finished stages stay finished across an upgrade.
 bool added_at_default(const std::string& key, const std::string& value) {
   static const std::vector<std::pair<std::string, std::string>> kAdded = {
-      {"run.params_k", "0"}, {"export.ignore_limits", "false"}};
+      {"run.params_k", "0"}, {"export.ignore_limits", "false"}, {"export.target", "m7"}, {"export.mcu_mhz", "216"}};
   for (const auto& [k, v] : kAdded)
     if (key == k && value == v) return true;
   return false;
@@ -100,10 +100,13 @@ std::vector<Stage> stages_of(const config::Recipe& r, const std::vector<std::pai
                {"sparsenas/finetune", "sparsenas/final"}});
   s.push_back({"quantize", "INT8 post-training quantization", {"quant"}, {"finetune"}, false, false,
                sparsenas_quantize_command, {}, "quant/model.tnnq", {"quant"}});
-  s.push_back({"export", "C project for the MCU runtime", {"export.storage", "export.ignore_limits"}, {"quantize"},
+  s.push_back({"export", "C project for the MCU runtime", {"export.storage", "export.ignore_limits", "export.target"},
+               {"quantize"},
                false, false, export_command, {}, "export/" + name + "/export.json", {"export/" + name}});
-  s.push_back({"verify", "host bit-exact, Cortex-M7 under QEMU, linker sizes", {"export"}, {"export"}, false,
-               false, verify_command, {}, "export/" + name + "/verify/report.json", {}});
+  // The profile costs two more inferences under QEMU (image 0, plain and hooked): on.
+  s.push_back({"verify", "host bit-exact, Cortex-M under QEMU, linker sizes, per-op profile", {"export"},
+               {"export"}, false, false, verify_command, {"--profile"}, "export/" + name + "/verify/report.json",
+               {}});
   std::vector<std::string> all;
   for (const auto& st : s) all.push_back(st.name);
   s.push_back({"report", "report.md / report.html", {}, all, false, false, nullptr, {}, "report/report.md", {"report"}});

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <sstream>
 
@@ -128,6 +129,49 @@ std::string render_html(const Report& r) {
     }
   }
   return s + "</body></html>\n";
+}
+
+// The verify report's per-op profile: a bar per op (its milliseconds at the profile's
+// clock, coloured by kernel family), the per-family table and the total.
+void latency_section(Report& r, const Json& prof, const std::string& target, const std::string& out) {
+  static const char* const kPalette[] = {"#3b73b9", "#e67e22", "#27ae60", "#c0392b", "#8e44ad", "#16a085",
+                                         "#d35400", "#7f8c8d", "#2c3e50", "#f1c40f", "#e84393", "#00b894",
+                                         "#6c5ce7", "#a0522d", "#74b9ff", "#55efc4"};
+  const double mhz = num(prof, "mcu_mhz", 0);
+  const std::string cpu = target == "m4" ? "Cortex-M4" : "Cortex-M7";
+  r.h("Latency per layer");
+  std::vector<std::string> kernels;
+  auto color_of = [&](const std::string& k) {
+    auto it = std::find(kernels.begin(), kernels.end(), k);
+    if (it == kernels.end()) it = kernels.insert(kernels.end(), k);
+    return std::string(kPalette[std::size_t(it - kernels.begin()) % std::size(kPalette)]);
+  };
+  std::vector<core::Bar> bars;
+  for (const auto& op : prof.at("ops").elements()) {
+    const double ms = num(op, "milliseconds", 0);
+    std::string note = fmt("%.3f ms", ms);
+    if (num(op, "instructions_per_mac", 0) > 0) note += fmt(", %.2f instr/MAC", num(op, "instructions_per_mac"));
+    bars.push_back({fmt("%.0f ", num(op, "index")) + str(op, "name"), ms, note, color_of(str(op, "kernel"))});
+  }
+  core::BarOptions bo;
+  bo.title = "Per-layer latency, " + cpu + " at " + fmt("%g", mhz) + " MHz (1 instruction = 1 cycle)";
+  bo.x_label = "milliseconds (QEMU -icount instructions / clock)";
+  for (const auto& k : kernels) bo.legend.push_back({k, color_of(k)});
+  const auto svg = core::bar_svg(bars, bo);
+  core::write_file_atomic(out + "/latency.svg", svg);
+  r.plot("latency.svg", svg);
+  std::vector<std::vector<std::string>> rows = {{"kernel", "ops", "instructions", "share", "effective MACs", "instructions/MAC"}};
+  for (const auto& k : prof.at("kinds").elements())
+    rows.push_back({str(k, "kernel"), fmt("%.0f", num(k, "ops", 0)), fmt("%.0f", num(k, "instructions", 0)),
+                    pct(num(k, "share", 0)), fmt("%.0f", num(k, "effective_macs", 0)),
+                    num(k, "instructions_per_mac", 0) > 0 ? fmt("%.2f", num(k, "instructions_per_mac")) : "-"});
+  r.t(rows);
+  r.p("One inference: " + fmt("%.0f", num(prof, "total_instructions", 0)) + " instructions on the " + cpu +
+      " (QEMU, image 0) = " + fmt("%.2f", num(prof, "milliseconds", 0)) + " ms at " + fmt("%g", mhz) +
+      " MHz (verify's clock: export.mcu_mhz or --mhz). The milliseconds take one instruction per cycle, an estimate: QEMU counts "
+      "instructions, while a real core dual-issues some and waits on flash and memory for others. To "
+      "calibrate, run the same build on the board with DWT->CYCCNT read around tnn_model_invoke (or each op, "
+      "through tnn_model_invoke_ops's hook) and compare with these counts.");
 }
 
 }  // namespace
@@ -279,7 +323,8 @@ std::string write_run_report(const config::Recipe& recipe, const std::string& re
   const std::string exp = run + "/export/" + recipe.run.name;
   r.h("Exported model");
   if (auto e = load_json(exp + "/export.json")) {
-    r.p("C project: " + exp + " (make host / make m7). Effective parameters " +
+    r.p("C project: " + exp + " (make host / make " + (str(*e, "target").empty() ? "m7" : str(*e, "target")) +
+        "). Effective parameters " +
         fmt("%.0f", num(*e, "effective_params", 0)) + " of " + fmt("%.0f", num(*e, "params", 0)) +
         " (nonzero after pruning); " + fmt("%.1f", num(*e, "effective_macs", 0) / 1e6) + " M effective MACs.");
     if (const core::Json* lim = e->find("limits"); lim && !lim->at("fits").as_bool())
@@ -322,15 +367,16 @@ std::string write_run_report(const config::Recipe& recipe, const std::string& re
     std::vector<std::vector<std::string>> sizes = {{"", "predicted (cost model)", "measured"}};
     const auto v = load_json(exp + "/verify/report.json");
     const Json* s = v ? v->find("sizes") : nullptr;
+    const std::string cpu = v && str(*v, "target") == "m4" ? "Cortex-M4" : "Cortex-M7";
     sizes.push_back({"model data (flash)", fmt("%.0f B", num(*e, "flash", 0)),
                      s ? fmt("%.0f B (tnn_model_data)", num(*s, "model_data", 0)) : "-"});
     sizes.push_back({"arena (SRAM)", fmt("%.0f B", num(*e, "peak_sram", 0)),
                      s ? fmt("%.0f B (tnn_arena)", num(*s, "arena", 0)) : "-"});
     if (s) {
-      sizes.push_back({"flash linked (Cortex-M7)", "", fmt("%.0f B", num(*s, "flash", 0)) + " = model data + runtime " +
+      sizes.push_back({"flash linked (" + cpu + ")", "", fmt("%.0f B", num(*s, "flash", 0)) + " = model data + runtime " +
                                                              fmt("%.0f", num(*s, "runtime_code", 0)) + " + other " +
                                                              fmt("%.0f", num(*s, "app_code", 0))});
-      sizes.push_back({"SRAM linked (Cortex-M7)", "", fmt("%.0f B", num(*s, "sram", 0)) + " = arena + stack " +
+      sizes.push_back({"SRAM linked (" + cpu + ")", "", fmt("%.0f B", num(*s, "sram", 0)) + " = arena + stack " +
                                                             fmt("%.0f", num(*s, "stack", 0)) + " + heap " +
                                                             fmt("%.0f", num(*s, "heap", 0)) + " + other " +
                                                             fmt("%.0f", num(*s, "app_sram", 0))});
@@ -341,12 +387,13 @@ std::string write_run_report(const config::Recipe& recipe, const std::string& re
       std::string line = std::string("Verification: ") + (ok && ok->as_bool() ? "passed" : "FAILED") + "; host " +
                          fmt("%.0f", num(*v, "images", 0)) + " images bit-exact with the integer evaluation";
       const Json* qr = v->find("qemu_ran");
-      if (qr && qr->as_bool()) line += ", Cortex-M7 (QEMU) " + fmt("%.0f", num(*v, "qemu_images", 0)) + " images identical";
-      else line += ", Cortex-M7 not run (" + str(*v, "qemu_skipped") + ")";
+      if (qr && qr->as_bool()) line += ", " + cpu + " (QEMU) " + fmt("%.0f", num(*v, "qemu_images", 0)) + " images identical";
+      else line += ", " + cpu + " not run (" + str(*v, "qemu_skipped") + ")";
       if (const Json* ic = v->find("qemu_icount"); ic && !ic->elements().empty())
         line += ", " + fmt("%.0f", ic->elements().front().as_double()) + " instructions per inference";
       r.p(line + ".");
     }
+    if (const Json* prof = v ? v->find("profile") : nullptr) latency_section(r, *prof, str(*v, "target"), out);
   } else {
     r.p("Not exported.");
   }

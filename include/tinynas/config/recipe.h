@@ -275,6 +275,8 @@ struct ExportConfig {
   int verify_images = 100;
   bool qemu = true;
   bool ignore_limits = false;
+  std::string target = "m7";  // the Cortex-M build verify runs
+  double mcu_mhz = 216;       // clock of the profile's milliseconds
 
   template <class V>
   void visit(V& v) {
@@ -287,6 +289,14 @@ struct ExportConfig {
     v.field("ignore_limits", ignore_limits,
             "export a model whose exact arena, model data or effective parameters exceed "
             "run.sram_kb / run.flash_kb / run.params_k (with a warning) instead of failing");
+    v.field("target", target,
+            "the Cortex-M build the exported project defaults to and verify runs under QEMU: "
+            "m7 = Cortex-M7 (mps2-an500), m4 = Cortex-M4 (mps2-an386); both are in the project",
+            Choices{{"m7", "m4"}});
+    v.field("mcu_mhz", mcu_mhz,
+            "MCU clock in MHz for the per-op profile's milliseconds (verify --profile), taking one "
+            "instruction per cycle (216: an STM32F7-class Cortex-M7)",
+            Range{1, 10000});
   }
 };
 

@@ -3,6 +3,7 @@
 // external fonts or styles.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tinynas::core {
@@ -73,6 +74,28 @@ struct LineOptions {
 };
 
 std::string line_svg(const std::vector<LineSeries>& series, const LineOptions& options);
+
+/// One bar of a horizontal bar chart.
+struct Bar {
+  std::string label;              ///< left of the bar
+  double value = 0;               ///< its length; negative or non-finite values draw none
+  std::string note;               ///< right of the bar; empty: the value
+  std::string color = "#3b73b9";
+};
+
+struct BarOptions {
+  std::string title;
+  std::string x_label;
+  /// Colour key under the axis, (label, colour) each, in rows as wide as the chart.
+  std::vector<std::pair<std::string, std::string>> legend;
+  int plot_width = 420;  ///< the bars' area; the canvas adds room for the labels and notes
+  int bar_height = 14;
+};
+
+/// Horizontal bars, one row each, top to bottom in the given order, over a common x axis
+/// from 0. The canvas grows with the rows and with the longest label and note, so that no
+/// text is clipped (widths estimated at 7 px per character of the 12 px sans-serif font).
+std::string bar_svg(const std::vector<Bar>& bars, const BarOptions& options);
 
 /// Escapes &, <, >, " for SVG/HTML text and attributes.
 std::string xml_escape(const std::string& text);

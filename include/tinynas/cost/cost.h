@@ -75,12 +75,14 @@
 // The runtime's scratch contract (scratch_bytes): exactly what the kernel that runs the op
 // asks for through its get_buffer_size partner (tested against them). The kernel depends
 // on the op's weight storage (Storage, chosen as for flash):
-//    conv, dense (tnn_conv_s8):    0
-//    conv, coded (tnn_conv_sparse_s8): 0 for depthwise (the runtime's test: groups == in
-//                                  == out channels) and 1x1 (kh = kw = 1); otherwise one
-//                                  output pixel's receptive field of one group as int16:
-//                                  2 * kh * kw * (in / groups)
-//    linear, dense or coded:       0
+//    conv, dense (tnn_conv_s8):    0 for depthwise (the runtime's test: groups == in ==
+//                                  out channels); otherwise the receptive fields of two
+//                                  output pixels of one group as int16 (im2col, 1x1
+//                                  included): 4 * kh * kw * (in / groups)
+//    conv, coded (tnn_conv_sparse_s8): 0 for depthwise; otherwise four output pixels'
+//                                  receptive fields as int16: 8 * kh * kw * (in / groups)
+//    linear, dense (tnn_linear_s8): two tokens as int16: 4 * in
+//    linear, coded (tnn_linear_sparse_s8): four tokens as int16: 8 * in
 //    attention_softmax:            4 * M  (M = tokens of k: one query's int32 scores)
 //    attention_relu_linear:        2 * dh * dvh  (one head's int16 relu(k)ᵀ v; dh = q
 //                                  channels / heads, dvh = v channels / heads)

@@ -6,10 +6,12 @@
 //                        section), its sizes and input quantization as macros
 //   runtime/             the runtime's sources, verbatim
 //   main_host.c          host program: classifies int8 images from a file
-//   main_m7.c, startup_m7.c, mps2_an500.ld
-//                        the same program for a Cortex-M7 (QEMU's mps2-an500 board,
-//                        output through semihosting)
-//   Makefile, README.md  builds both targets (-std=c99 -Wall -Wextra -Werror)
+//   main_m7.c, startup_m7.c, mps2_an500.ld, mps2_an386.ld
+//                        the same program for a Cortex-M7 (QEMU's mps2-an500 board) and a
+//                        Cortex-M4 (mps2-an386), output through semihosting
+//   Makefile, README.md  builds the host program and both cores (-std=c99 -Wall -Wextra
+//                        -Werror); its TARGET (the core `make size` reports) defaults to
+//                        ProjectOptions::target
 //   model.tnnq           the int8 IR it was generated from (the reference `verify` runs)
 //   export.json          what was exported: provenance, the cost model's figures (flash,
 //                        peak SRAM, its lower bound), per-op storage and sizes
@@ -29,8 +31,22 @@
 
 namespace tinynas::exporter {
 
+/// The Cortex-M build a project is made for: its Makefile's default TARGET, export.json's
+/// "target", and the build `verify` runs under QEMU. Both builds are always in the project
+/// (`make m7`, `make m4`).
+enum class McuTarget {
+  m7,  ///< Cortex-M7, QEMU mps2-an500, mps2_an500.ld
+  m4   ///< Cortex-M4, QEMU mps2-an386, mps2_an386.ld
+};
+const char* to_string(McuTarget target);   ///< "m7", "m4" (the Makefile's goal names)
+const char* mcu_cpu(McuTarget target);     ///< "cortex-m7", "cortex-m4"
+const char* mcu_board(McuTarget target);   ///< QEMU's machine: "mps2-an500", "mps2-an386"
+/// "m7" or "m4"; anything else throws core::Error naming the valid values.
+McuTarget parse_mcu_target(const std::string& text);
+
 struct ProjectOptions {
   std::string name = "model";  ///< the model's name in model.h (a C string; any text)
+  McuTarget target = McuTarget::m7;  ///< recipe export.target
   ModelDataOptions data;
   /// The target's budgets, checked against the exact figures of the model data (they can
   /// differ from the search's prediction: the real pruned blocks set the coded sizes, and a

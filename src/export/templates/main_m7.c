@@ -1,37 +1,57 @@
-/* Cortex-M7 program of an exported model (QEMU mps2-an500, startup_m7.c, mps2_an500.ld):
- * main_host.c's program, with its files, output and exit status through semihosting.
+/* Cortex-M program of an exported model, for QEMU's MPS2 boards: the Cortex-M7 build
+ * (mps2-an500, mps2_an500.ld) and the Cortex-M4 build (mps2-an386, mps2_an386.ld), both
+ * with startup_m7.c. main_host.c's program, with its files, output and exit status through
+ * semihosting.
  *
  *   qemu-system-arm -M mps2-an500 -nographic -icount shift=3 \
  *     -semihosting-config enable=on,target=native,arg=model_m7.elf,arg=IMAGES[,arg=COUNT] \
- *     -kernel model_m7.elf                                   (`make run-m7 IMAGES=...`)
+ *     -kernel model_m7.elf                                   (`make run-m7 IMAGES=...`;
+ *                                                             `make run-m4`: -M mps2-an386)
  *
- * IMAGES (argv[1]; TNN_IMAGES_FILE when the command line has none) is opened on the host,
- * relative to QEMU's working directory: raw int8 HWC images, TNN_MODEL_INPUT_SIZE bytes
- * each. COUNT classifies at most the first COUNT images. Output, on QEMU's stdout:
+ * Command line (semihosting): [--profile] [IMAGES [COUNT]]. IMAGES (TNN_IMAGES_FILE when
+ * not given) is opened on the host, relative to QEMU's working directory: raw int8 HWC
+ * images, TNN_MODEL_INPUT_SIZE bytes each. COUNT classifies at most the first COUNT
+ * images. Output, on QEMU's stdout:
  *
  *   image <i>: class <c> logits <l0> <l1> ...     as main_host.c prints it, then
  *   icount <n>                                     instructions of that tnn_model_invoke
+ *   op <k> <kind> icount <n>                       --profile only: one line per op k (in
+ *   ...                                            execution order), kind as tnn_op_kind
+ *                                                  names it (conv, linear, add, ...)
  *   ...
  *   invoke_stack <bytes>                           once, at the end: the deepest stack
  *                                                  tnn_model_invoke used (all images)
+ *
+ * With --profile the program also prints, once before the first image,
+ *
+ *   profile_overhead <n>                           instructions of an empty measurement,
+ *                                                  subtracted from each op's count
+ *
+ * and runs every image twice: tnn_model_invoke as without it (the `icount` line), then,
+ * the image read again, tnn_model_invoke_ops with a hook that reads the counter before and
+ * after each op (the `op` lines; the same logits). An op's count is its ticks times the
+ * instructions per tick minus profile_overhead: the op's kernel and its dispatch in the
+ * interpreter, to within one tick. The ops' counts add up to the `icount` line but for
+ * the interpreter's loop between ops (about ten instructions per op).
  *
  * Exit status (QEMU's own): 0 success, 1 usage, 2 an unreadable or malformed IMAGES file
  * or a model the runtime rejects, 3 an inference that failed; a CPU fault exits with 1
  * after printing "fatal: ..." (startup_m7.c).
  *
- * Instruction counts. QEMU does not model the M7's pipeline, caches or DWT (DWT_CYCCNT
+ * Instruction counts. QEMU does not model the core's pipeline, caches or DWT (DWT_CYCCNT
  * reads 0); with `-icount shift=S` its virtual clock instead advances exactly 2^S ns per
- * executed instruction. The board's FPGAIO COUNTER (0x40028018, prescaler 0) counts that
- * clock at 25 MHz, i.e. one tick per 40 ns = 40 / 2^S instructions. `icount` is the tick
- * difference across the tnn_model_invoke call times 40 / 2^S: the instructions executed
- * from one counter read to the other, which is the whole inference plus about ten
- * instructions of call and reads, to within one tick (5 instructions at S = 3, the
- * default; 40 at S = 0: where the tick edges fall moves the same work by one tick from
- * image to image). It is deterministic: it does not depend on the host. It is an
- * instruction count, not M7 cycles (a real M7 dual-issues and waits on memory). The
- * program is built for one S (TNN_ICOUNT_SHIFT, the Makefile's ICOUNT_SHIFT, 0..3) and
- * checks it at start-up against a loop of known length; run without -icount, or with
- * another shift, it prints a `note:` line and no icount lines.
+ * executed instruction. The board's FPGAIO COUNTER (0x40028018, prescaler 0; the same on
+ * both boards) counts that clock at 25 MHz, i.e. one tick per 40 ns = 40 / 2^S
+ * instructions. `icount` is the tick difference across the tnn_model_invoke call times
+ * 40 / 2^S: the instructions executed from one counter read to the other, which is the
+ * whole inference plus about ten instructions of call and reads, to within one tick (5
+ * instructions at S = 3, the default; 40 at S = 0: where the tick edges fall moves the
+ * same work by one tick from image to image). It is deterministic: it does not depend on
+ * the host. It is an instruction count, not cycles (a real M7 dual-issues, and both cores
+ * wait on memory). The program is built for one S (TNN_ICOUNT_SHIFT, the Makefile's
+ * ICOUNT_SHIFT, 0..3) and checks it at start-up against a loop of known length; run
+ * without -icount, or with another shift, it prints a `note:` line and no icount or op
+ * lines.
  *
  * Stack: before each inference the free stack below the caller is filled with a
  * pattern; `invoke_stack` is the depth of the lowest word found changed afterwards. */
@@ -54,7 +74,7 @@
 #endif
 #define TNN_INSNS_PER_TICK (40u >> TNN_ICOUNT_SHIFT)
 
-/* The tensor arena (no malloc); mps2_an500.ld puts it in its own section, .tnn_arena. Not
+/* The tensor arena (no malloc); the linker script puts it in its own section, .tnn_arena. Not
  * static, so that the symbol and its size show in nm and the map file. */
 uint32_t tnn_arena[TNN_MODEL_ARENA_SIZE / 4];
 
@@ -79,6 +99,50 @@ static int icount_check(uint32_t* measured, uint32_t* expected) {
   *measured = t1 - t0;
   *expected = 2 * n / TNN_INSNS_PER_TICK;
   return *measured >= *expected && *measured <= *expected + 4;
+}
+
+/* ---- per-op profile ------------------------------------------------------------------- */
+
+/* Counter ticks of each op of the last hooked inference. */
+typedef struct {
+  uint32_t start;
+  uint32_t ticks[TNN_MODEL_OP_COUNT];
+} tnn_profile;
+
+static tnn_profile profile;
+
+/* tnn_op_hook: each call reads the counter first; an op's ticks run from its
+ * TNN_HOOK_BEFORE call's read to its TNN_HOOK_AFTER call's. */
+static void profile_hook(void* user, int32_t op, int32_t phase) {
+  tnn_profile* p = (tnn_profile*)user;
+  const uint32_t now = FPGAIO_COUNTER;
+  if (phase == TNN_HOOK_BEFORE)
+    p->start = now;
+  else
+    p->ticks[op] = now - p->start;
+}
+
+/* Instructions one measurement adds to an op's count: the mean over many empty
+ * measurements (a tick is several instructions), the hook called through a pointer as
+ * tnn_model_invoke_ops calls it. */
+static uint32_t profile_overhead(void) {
+  enum { REPEAT = 256 };
+  tnn_op_hook volatile hook = profile_hook;
+  uint32_t ticks = 0, k;
+  for (k = 0; k < REPEAT; ++k) {
+    hook(&profile, 0, TNN_HOOK_BEFORE);
+    hook(&profile, 0, TNN_HOOK_AFTER);
+    ticks += profile.ticks[0];
+  }
+  return (ticks * TNN_INSNS_PER_TICK + REPEAT / 2) / REPEAT;
+}
+
+/* tnn_op_kind's names. */
+static const char* op_kind_name(int32_t kind) {
+  static const char* const names[TNN_OP_KIND_COUNT] = {
+      "conv",     "linear",          "add",      "max_pool",   "avg_pool",         "mixed_pool",
+      "global_avg_pool", "seq_pool", "layer_norm", "attention_softmax", "attention_relu_linear"};
+  return kind >= 0 && kind < TNN_OP_KIND_COUNT ? names[kind] : "unknown";
 }
 
 /* ---- stack depth ---------------------------------------------------------------------- */
@@ -138,23 +202,51 @@ static int parse_count(const char* text, long* count) {
   return errno == 0 && end != text && *end == '\0' && *count >= 0;
 }
 
+static void print_signed(int64_t v) {
+  if (v < 0) fputs("-", stdout);
+  print_u64(v < 0 ? (uint64_t)-v : (uint64_t)v);
+}
+
+/* Image `index` of the file into the model's input. */
+static int read_image(FILE* f, long index, int8_t* input) {
+  return fseek(f, index * (long)TNN_MODEL_INPUT_SIZE, SEEK_SET) == 0 &&
+         fread(input, 1, TNN_MODEL_INPUT_SIZE, f) == (size_t)TNN_MODEL_INPUT_SIZE;
+}
+
+/* The hooked inference of --profile and its `op` lines. */
+static tnn_status run_profiled(const tnn_model* model, uint32_t overhead) {
+  int32_t k;
+  const tnn_status st =
+      tnn_model_invoke_ops(model, tnn_arena, (int32_t)sizeof tnn_arena, profile_hook, &profile);
+  if (st != TNN_OK) return st;
+  for (k = 0; k < model->op_count; ++k) {
+    printf("op %ld %s icount ", (long)k, op_kind_name(model->ops[TNN_OP_WORDS * k]));
+    print_signed((int64_t)profile.ticks[k] * TNN_INSNS_PER_TICK - (int64_t)overhead);
+    fputs("\n", stdout);
+  }
+  return TNN_OK;
+}
+
 int main(int argc, char** argv) {
   const char* prog = argc > 0 ? argv[0] : "model_m7.elf";
-  const char* path = argc > 1 ? argv[1] : TNN_IMAGES_FILE;
+  const char* path = TNN_IMAGES_FILE;
   long limit = -1, size, images, i;
   FILE* f;
   tnn_model model;
   tnn_status st;
   int8_t* input;
   const int8_t* output;
-  uint32_t measured, expected;
-  int timed;
+  uint32_t measured, expected, overhead = 0;
+  int timed, profiling = 0, arg = 1;
   uintptr_t deepest = 0;
 
-  if (argc > 3 || (argc == 3 && !parse_count(argv[2], &limit))) {
+  if (arg < argc && strcmp(argv[arg], "--profile") == 0) profiling = 1, ++arg;
+  if (arg < argc) path = argv[arg++];
+  if (arg < argc && parse_count(argv[arg], &limit)) ++arg;
+  if (arg < argc) {
     fprintf(stderr,
-            "usage: %s [IMAGES [COUNT]]   (the semihosting command line; IMAGES defaults "
-            "to %s)\n",
+            "usage: %s [--profile] [IMAGES [COUNT]]   (the semihosting command line; IMAGES "
+            "defaults to %s)\n",
             prog, TNN_IMAGES_FILE);
     return 1;
   }
@@ -174,13 +266,15 @@ int main(int argc, char** argv) {
   }
   if (tnn_model_arena_size(&model) > (int32_t)sizeof tnn_arena ||
       tnn_model_input_size(&model) != TNN_MODEL_INPUT_SIZE ||
-      tnn_model_output_size(&model) != TNN_MODEL_OUTPUT_SIZE) {
+      tnn_model_output_size(&model) != TNN_MODEL_OUTPUT_SIZE ||
+      model.op_count != TNN_MODEL_OP_COUNT) {
     fprintf(stderr,
-            "%s: model %s: the model data (arena %ld B, input %ld, output %ld) does not match "
-            "model.h (arena %ld B, input %ld, output %ld)\n",
+            "%s: model %s: the model data (arena %ld B, input %ld, output %ld, %ld ops) does "
+            "not match model.h (arena %ld B, input %ld, output %ld, %ld ops)\n",
             prog, TNN_MODEL_NAME, (long)tnn_model_arena_size(&model),
             (long)tnn_model_input_size(&model), (long)tnn_model_output_size(&model),
-            (long)sizeof tnn_arena, (long)TNN_MODEL_INPUT_SIZE, (long)TNN_MODEL_OUTPUT_SIZE);
+            (long)model.op_count, (long)sizeof tnn_arena, (long)TNN_MODEL_INPUT_SIZE,
+            (long)TNN_MODEL_OUTPUT_SIZE, (long)TNN_MODEL_OP_COUNT);
     return 2;
   }
 
@@ -205,6 +299,12 @@ int main(int argc, char** argv) {
   }
   images = size / TNN_MODEL_INPUT_SIZE;
   if (limit >= 0 && limit < images) images = limit;
+  if (profiling && timed) {
+    overhead = profile_overhead();
+    fputs("profile_overhead ", stdout);
+    print_u64(overhead);
+    fputs("\n", stdout);
+  }
 
   input = tnn_model_input(&model, tnn_arena);
   output = tnn_model_output(&model, tnn_arena);
@@ -212,7 +312,7 @@ int main(int argc, char** argv) {
     uint32_t t0, t1;
     uintptr_t top, low;
     int32_t k;
-    if (fread(input, 1, TNN_MODEL_INPUT_SIZE, f) != (size_t)TNN_MODEL_INPUT_SIZE) {
+    if (!read_image(f, i, input)) {
       fprintf(stderr, "%s: %s: read error at image %ld\n", prog, path, i);
       fclose(f);
       return 2;
@@ -238,6 +338,21 @@ int main(int argc, char** argv) {
       fputs("icount ", stdout);
       print_u64((uint64_t)(t1 - t0) * TNN_INSNS_PER_TICK);
       fputs("\n", stdout);
+    }
+    if (profiling && timed) {
+      /* the input tensor's bytes may have been reused by a later op: read it again */
+      if (!read_image(f, i, input)) {
+        fprintf(stderr, "%s: %s: read error at image %ld\n", prog, path, i);
+        fclose(f);
+        return 2;
+      }
+      st = run_profiled(&model, overhead);
+      if (st != TNN_OK) {
+        fprintf(stderr, "%s: image %ld: the profiled tnn_model_invoke_ops failed with status "
+                        "%d: %s\n", prog, i, (int)st, status_name(st));
+        fclose(f);
+        return 3;
+      }
     }
   }
   fclose(f);
