@@ -21,7 +21,7 @@ tnn_status tnn_attention_check(int32_t heads, const tnn_dims* q_d, const tnn_dim
 
 int32_t tnn_attention_s8_get_buffer_size(const tnn_dims* k_dims) {
   const int32_t m = k_dims ? tnn_token_count(k_dims) : 0;
-  return m * (int32_t)sizeof(int32_t);
+  return 2 * m * (int32_t)sizeof(int32_t); /* the fast kernel's two queries (M int32 each) */
 }
 
 tnn_status tnn_attention_softmax_s8_ref(const tnn_context* ctx, const tnn_attention_params* p,

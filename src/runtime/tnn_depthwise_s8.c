@@ -1,9 +1,262 @@
-#include "tnn_conv_internal.h"
+/* Depthwise conv (groups = in = out channels), bit-exact with tnn_conv_s8_ref.
+ *
+ * Channels outermost: a channel's weights stay in registers while its output rows are
+ * computed (the filter is [C][kh][kw], so a channel's taps are contiguous). Its input rows
+ * are staged on the stack as contiguous bytes (the NHWC input has them C bytes apart),
+ * padding included as the input zero point (-input_offset), so that every window is a
+ * full one: acc = bias + offset * sum(w) + sum(w * x), padding contributing
+ * w * (-offset) + offset * w = 0 exactly as the reference skips it. Contiguous bytes let
+ * one word load feed two SIMD pairs (SXTB16 gives taps 0 and 2 of a 3-wide window, SXTB16
+ * ROR 8 taps 1 and 3), two outputs per step for 3x3 stride 1. The accumulators of a row go
+ * to a small tile, requantized in a loop of their own (the MAC loop keeps its registers).
+ * The staged rows form a ring of kh rows, each row written twice so that any window's rows
+ * are adjacent: every input row is staged once per channel (and column chunk, for maps
+ * wider than a staged row).
+ *
+ * No scratch from the caller (the cost model counts none): the stack holds the staged rows
+ * (2 * TNN_DW_MAX_KH x TNN_DW_PITCH bytes), the tile and a channel's padded weights, about
+ * 0.75 KiB. Kernels taller than TNN_DW_MAX_KH or wider than TNN_DW_MAX_KW, or a stride
+ * that leaves no window in a staged row, run the per-pixel path. */
+#include <string.h>
 
-/* TODO(K2): the fast depthwise kernel. */
+#include "tnn_conv_internal.h"
+#include "tnn_dsp.h"
+
+#if !defined(TNN_REFERENCE_KERNELS) /* tnn_conv_s8 then runs the reference alone */
+
+#define TNN_DW_PITCH 48 /* bytes per staged row, multiple of 4 */
+#define TNN_DW_MAX_KH 5
+#define TNN_DW_MAX_KW 12
+#define TNN_DW_SLACK 4 /* staged bytes past the last window: the word loads' over-read */
+
+/* The row-level steps stay functions of their own: inlined into one body they would share
+ * (and spill) one register set. */
+#define TNN_DW_STEP static __attribute__((noinline))
+
+/* One channel's view of the layer. */
+typedef struct {
+  const int8_t* x; /* the input at this channel */
+  const int8_t* w; /* its kh * kw weights */
+  int32_t in_h, in_w;
+  int32_t xs, ys; /* bytes between horizontally / vertically adjacent input pixels */
+  int32_t kh, kw, sh, sw, ph, pw;
+  int32_t offset; /* input offset */
+  int32_t bias;   /* 0 without */
+  int32_t inner;  /* bias + offset * sum of the weights: where a full window starts */
+  int32_t mult, shift, out_offset;
+  tnn_activation act;
+  int8_t* y; /* the output at this channel */
+  int32_t out_h, out_w, oxs; /* output size; bytes between adjacent output pixels */
+} tnn_dw_channel;
+
+/* ---- the per-pixel path (kernels beyond the staging buffer) ----------------------------- */
+
+static void tnn_dw_pixel(const tnn_dw_channel* ch, int32_t oy, int32_t ox) {
+  const int32_t iy = oy * ch->sh - ch->ph, ix = ox * ch->sw - ch->pw;
+  const int32_t ky0 = iy < 0 ? -iy : 0, kx0 = ix < 0 ? -ix : 0;
+  const int32_t ky1 = iy + ch->kh > ch->in_h ? ch->in_h - iy : ch->kh;
+  const int32_t kx1 = ix + ch->kw > ch->in_w ? ch->in_w - ix : ch->kw;
+  int32_t acc = ch->bias, ky, kx;
+  for (ky = ky0; ky < ky1; ++ky)
+    for (kx = kx0; kx < kx1; ++kx)
+      acc += ch->w[ky * ch->kw + kx] *
+             (ch->x[(iy + ky) * ch->ys + (ix + kx) * ch->xs] + ch->offset);
+  ch->y[(oy * ch->out_w + ox) * ch->oxs] =
+      tnn_output_s8(acc, ch->mult, ch->shift, ch->out_offset, &ch->act);
+}
+
+/* ---- staged rows ---------------------------------------------------------------------- */
+
+/* Words of staged rows: the buffer is 4-byte aligned and TNN_DW_PITCH a multiple of 4. */
+static void tnn_dw_fill_words(int8_t* dst, int32_t words, uint32_t v) {
+  for (; words > 0; --words, dst += 4) memcpy(dst, &v, 4);
+}
+
+/* n in-map bytes of an input row, xs apart, to d0 and d1 (the padding around them is
+ * already in the staged rows). */
+TNN_DW_STEP void tnn_dw_gather(int8_t* d0, int8_t* d1, const int8_t* src, int32_t n, int32_t xs) {
+  for (; n >= 4; n -= 4, src += 4 * xs, d0 += 4, d1 += 4) {
+    const uint32_t v = (uint8_t)src[0] | (uint32_t)(uint8_t)src[xs] << 8 |
+                       (uint32_t)(uint8_t)src[2 * xs] << 16 | (uint32_t)(uint8_t)src[3 * xs] << 24;
+    memcpy(d0, &v, 4);
+    memcpy(d1, &v, 4);
+  }
+  for (; n > 0; --n, src += xs) *d0++ = *d1++ = *src;
+}
+
+/* ---- row kernels: n windows of staged rows x (pitch TNN_DW_PITCH) -> acc[0..n) ---------- */
+
+/* 3x3 stride 1, two outputs per step (an odd n also writes acc[n], from the staged slack).
+ * Per row, one word x0..x3 gives the pairs (x0, x2) and (x1, x3): output 0 takes
+ * (x0, x2) . (w0, w2) + x1 * w1, output 1 (x1, x3) . (w0, w2) + x2 * w1. The middle taps
+ * of rows 0 and 1 share one register (SMLA<x><y> picks the halves). */
+TNN_DW_STEP void tnn_dw_k3s1(const int8_t* x, int32_t n, const int8_t* w, int32_t base,
+                             int32_t* acc) {
+  const int32_t r0 = tnn_pkhbt(w[0], w[2]), r1 = tnn_pkhbt(w[3], w[5]), r2 = tnn_pkhbt(w[6], w[8]);
+  const int32_t mid = tnn_pkhbt(w[1], w[4]), m2 = w[7];
+  for (; n > 0; n -= 2, x += 2, acc += 2) {
+    int32_t v, a, b, y0, y1;
+    v = tnn_read_s8x4(x);
+    a = tnn_sxtb16(v), b = tnn_sxtb16_ror8(v);
+    y0 = tnn_smlabb(b, mid, tnn_smlad(a, r0, base));
+    y1 = tnn_smlatb(a, mid, tnn_smlad(b, r0, base));
+    v = tnn_read_s8x4(x + TNN_DW_PITCH);
+    a = tnn_sxtb16(v), b = tnn_sxtb16_ror8(v);
+    y0 = tnn_smlabt(b, mid, tnn_smlad(a, r1, y0));
+    y1 = tnn_smlatt(a, mid, tnn_smlad(b, r1, y1));
+    v = tnn_read_s8x4(x + 2 * TNN_DW_PITCH);
+    a = tnn_sxtb16(v), b = tnn_sxtb16_ror8(v);
+    acc[0] = tnn_smlabb(b, m2, tnn_smlad(a, r2, y0));
+    acc[1] = tnn_smlatb(a, m2, tnn_smlad(b, r2, y1));
+  }
+}
+
+/* 3x3 stride 2: one word per row and output, (x0, x2) . (w0, w2) + x1 * w1. */
+TNN_DW_STEP void tnn_dw_k3s2(const int8_t* x, int32_t n, const int8_t* w, int32_t base,
+                             int32_t* acc) {
+  const int32_t r0 = tnn_pkhbt(w[0], w[2]), r1 = tnn_pkhbt(w[3], w[5]), r2 = tnn_pkhbt(w[6], w[8]);
+  const int32_t mid = tnn_pkhbt(w[1], w[4]), m2 = w[7];
+  for (; n > 0; --n, x += 2, ++acc) {
+    const int32_t v0 = tnn_read_s8x4(x), v1 = tnn_read_s8x4(x + TNN_DW_PITCH),
+                  v2 = tnn_read_s8x4(x + 2 * TNN_DW_PITCH);
+    int32_t y = tnn_smlabb(tnn_sxtb16_ror8(v0), mid, tnn_smlad(tnn_sxtb16(v0), r0, base));
+    y = tnn_smlabt(tnn_sxtb16_ror8(v1), mid, tnn_smlad(tnn_sxtb16(v1), r1, y));
+    *acc = tnn_smlabb(tnn_sxtb16_ror8(v2), m2, tnn_smlad(tnn_sxtb16(v2), r2, y));
+  }
+}
+
+/* Any kh x kw (kw <= TNN_DW_MAX_KW), any stride: wp holds each kernel row's weights padded
+ * with zeros to kw4 (a multiple of 4) bytes, so four taps take one word of each. */
+TNN_DW_STEP void tnn_dw_kgen(const int8_t* x, int32_t n, const int8_t* wp, int32_t kh, int32_t kw4,
+                        int32_t step, int32_t base, int32_t* acc) {
+  for (; n > 0; --n, x += step, ++acc) {
+    int32_t y = base, ky, k;
+    const int8_t* w = wp;
+    for (ky = 0; ky < kh; ++ky) {
+      const int8_t* xr = x + ky * TNN_DW_PITCH;
+      for (k = 0; k < kw4; k += 4, w += 4) {
+        const int32_t xv = tnn_read_s8x4(xr + k), wv = tnn_read_s8x4(w);
+        y = tnn_smlad(tnn_sxtb16(xv), tnn_sxtb16(wv), y);
+        y = tnn_smlad(tnn_sxtb16_ror8(xv), tnn_sxtb16_ror8(wv), y);
+      }
+    }
+    *acc = y;
+  }
+}
+
+/* acc[0..n) to the outputs y, oxs bytes apart. */
+TNN_DW_STEP void tnn_dw_requant(const tnn_dw_channel* ch, const int32_t* acc, int32_t n,
+                                int8_t* y) {
+  const int32_t m = ch->mult, s = ch->shift, off = ch->out_offset, oxs = ch->oxs;
+  const tnn_activation act = ch->act;
+  /* two copies of the loop: the shift's branch in tnn_requantize resolves outside */
+  if (s < 0)
+    for (; n > 0; --n, y += oxs) *y = tnn_output_s8(*acc++, m, s, off, &act);
+  else
+    for (; n > 0; --n, y += oxs) *y = tnn_output_s8(*acc++, m, s, off, &act);
+}
+
+/* ---- the layer ------------------------------------------------------------------------- */
+
+typedef struct {
+  int32_t acc[TNN_DW_PITCH];
+  /* a ring of kh staged rows, each written twice (slots r and r + kh) so that the kh rows
+   * of any window lie one after another; 4-byte aligned (after int32s) */
+  int8_t rows[2 * TNN_DW_MAX_KH][TNN_DW_PITCH];
+  int8_t wp[TNN_DW_MAX_KH * TNN_DW_MAX_KW];
+} tnn_dw_stack;
+
+/* A chunk of output columns [ox0, ox0 + n) and its staged input columns: ix0 is the first,
+ * [a, b) of them (relative to ix0) lie inside the map, the rest is padding. */
+typedef struct {
+  int32_t ox0, n, ix0, a, b;
+} tnn_dw_chunk;
+
+/* Input row y (padding when outside the map) into its two ring slots. */
+static void tnn_dw_stage(const tnn_dw_channel* ch, tnn_dw_stack* st, const tnn_dw_chunk* k,
+                         int32_t y, uint32_t pad) {
+  const int32_t slot = (y + ch->ph) % ch->kh;
+  int8_t* d0 = st->rows[slot];
+  int8_t* d1 = st->rows[slot + ch->kh];
+  if (y >= 0 && y < ch->in_h) {
+    tnn_dw_gather(d0 + k->a, d1 + k->a, ch->x + y * ch->ys + (k->ix0 + k->a) * ch->xs,
+                  k->b - k->a, ch->xs);
+  } else {
+    tnn_dw_fill_words(d0, TNN_DW_PITCH / 4, pad);
+    tnn_dw_fill_words(d1, TNN_DW_PITCH / 4, pad);
+  }
+}
+
+/* One channel's outputs in the chunk's columns, row by row: stage the rows the window
+ * reaches that are not staged yet, run the row kernel into the tile, requantize it. */
+static void tnn_dw_chunk_rows(const tnn_dw_channel* ch, tnn_dw_stack* st, const tnn_dw_chunk* k,
+                              int32_t kw4, uint32_t pad) {
+  const int k3s1 = ch->kh == 3 && ch->kw == 3 && ch->sw == 1,
+            k3s2 = ch->kh == 3 && ch->kw == 3 && ch->sw == 2;
+  int32_t next = -ch->ph, oy, y; /* next: the first row not staged yet */
+  for (oy = 0; oy < ch->out_h; ++oy) {
+    const int32_t iy = oy * ch->sh - ch->ph;
+    const int8_t* x = st->rows[(iy + ch->ph) % ch->kh];
+    for (y = next > iy ? next : iy; y < iy + ch->kh; ++y) tnn_dw_stage(ch, st, k, y, pad);
+    next = iy + ch->kh;
+    if (k3s1) tnn_dw_k3s1(x, k->n, ch->w, ch->inner, st->acc);
+    else if (k3s2) tnn_dw_k3s2(x, k->n, ch->w, ch->inner, st->acc);
+    else tnn_dw_kgen(x, k->n, st->wp, ch->kh, kw4, ch->sw, ch->inner, st->acc);
+    tnn_dw_requant(ch, st->acc, k->n, ch->y + (oy * ch->out_w + k->ox0) * ch->oxs);
+  }
+}
+
 void tnn_depthwise_conv_s8(const tnn_conv_params* p, const tnn_per_channel_quant* quant,
                            const tnn_dims* in_d, const int8_t* input, const tnn_dims* f_d,
                            const int8_t* filter, const int32_t* bias, const tnn_dims* out_d,
                            int8_t* output) {
-  (void)tnn_conv_s8_ref(0, p, quant, in_d, input, f_d, filter, bias, out_d, output);
+  tnn_dw_channel ch;
+  tnn_dw_stack st;
+  tnn_dw_chunk k;
+  const int32_t taps = f_d->h * f_d->w, kw4 = (f_d->w + 3) & ~3;
+  const uint32_t pad = (uint8_t)(int8_t)-p->input_offset * 0x01010101u;
+  /* `per` windows of a row fit a staged row; a kernel beyond the buffer runs per pixel */
+  const int staged = f_d->h <= TNN_DW_MAX_KH && f_d->w <= TNN_DW_MAX_KW &&
+                     p->stride.w + kw4 + TNN_DW_SLACK <= TNN_DW_PITCH;
+  const int32_t per = staged ? (TNN_DW_PITCH - kw4 - TNN_DW_SLACK) / p->stride.w + 1 : out_d->w;
+  int32_t c, t, oy, ox;
+  ch.in_h = in_d->h, ch.in_w = in_d->w;
+  ch.xs = in_d->c, ch.ys = in_d->w * in_d->c;
+  ch.kh = f_d->h, ch.kw = f_d->w;
+  ch.sh = p->stride.h, ch.sw = p->stride.w, ch.ph = p->padding.h, ch.pw = p->padding.w;
+  ch.offset = p->input_offset;
+  ch.out_offset = p->output_offset;
+  ch.act = p->activation;
+  ch.out_h = out_d->h, ch.out_w = out_d->w, ch.oxs = out_d->c;
+  for (k.ox0 = 0; k.ox0 < out_d->w; k.ox0 += per) {
+    const int32_t len = (per - 1) * ch.sw + kw4 + TNN_DW_SLACK;
+    k.n = out_d->w - k.ox0 < per ? out_d->w - k.ox0 : per;
+    k.ix0 = k.ox0 * ch.sw - ch.pw;
+    k.a = k.ix0 < 0 ? (-k.ix0 < len ? -k.ix0 : len) : 0;
+    k.b = k.ix0 + len > ch.in_w ? (ch.in_w - k.ix0 > k.a ? ch.in_w - k.ix0 : k.a) : len;
+    if (staged) tnn_dw_fill_words(st.rows[0], 2 * ch.kh * TNN_DW_PITCH / 4, pad);
+    for (c = 0; c < in_d->c; ++c) {
+      int32_t sum_w = 0;
+      ch.x = input + c;
+      ch.w = filter + c * taps;
+      ch.y = output + c;
+      for (t = 0; t < taps; ++t) sum_w += ch.w[t];
+      ch.bias = bias ? bias[c] : 0;
+      ch.inner = ch.bias + ch.offset * sum_w;
+      ch.mult = quant->multiplier[c];
+      ch.shift = quant->shift[c];
+      if (!staged) {
+        for (oy = 0; oy < ch.out_h; ++oy)
+          for (ox = 0; ox < ch.out_w; ++ox) tnn_dw_pixel(&ch, oy, ox);
+        continue;
+      }
+      if (ch.kh != 3 || ch.kw != 3 || ch.sw > 2) { /* tnn_dw_kgen's zero-padded rows */
+        tnn_dw_fill_words(st.wp, ch.kh * kw4 / 4, 0);
+        for (t = 0; t < ch.kh; ++t) memcpy(st.wp + t * kw4, ch.w + t * ch.kw, (size_t)ch.kw);
+      }
+      tnn_dw_chunk_rows(&ch, &st, &k, kw4, pad);
+    }
+  }
 }
+
+#endif

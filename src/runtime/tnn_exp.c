@@ -5,7 +5,7 @@
  *   T_hi = [round(32768 * math.exp(-i / 4)) for i in range(64)]
  *   T_lo = [round(32768 * math.exp(-j / 256)) for j in range(64)]
  * (no entry is within 1e-6 of a tie, so the rounding mode does not matter). */
-static const uint16_t tnn_exp_hi[64] = {
+const uint16_t tnn_exp_hi[64] = {
     32768, 25520, 19875, 15479, 12055, 9388, 7312, 5694, 4435, 3454,
     2690,  2095,  1631,  1271,  990,   771,  600,  467,  364,  283,
     221,   172,   134,   104,   81,    63,   49,   38,   30,   23,
@@ -14,7 +14,7 @@ static const uint16_t tnn_exp_hi[64] = {
     0,     0,     0,     0,     0,     0,    0,    0,    0,    0,
     0,     0,     0,     0};
 
-static const uint16_t tnn_exp_lo[64] = {
+const uint16_t tnn_exp_lo[64] = {
     32768, 32640, 32513, 32386, 32260, 32134, 32009, 31884, 31760, 31636,
     31513, 31390, 31267, 31146, 31024, 30903, 30783, 30663, 30543, 30424,
     30305, 30187, 30070, 29952, 29836, 29719, 29603, 29488, 29373, 29259,

@@ -53,9 +53,9 @@ static inline int32_t tnn_rounding_divide_by_pot(int32_t x, int32_t exponent) {
  *    and both forms give 0 for e >= 1. */
 static inline int32_t tnn_requantize(int32_t x, int32_t multiplier, int32_t shift) {
   if (shift < 0) {
-    /* 31 + e >= 32: the high word, then e - 1 more. (x >> 31) * 2^31 is -[x < 0] * 2^31. */
+    /* 31 + e >= 32: the high word, then e - 1 more. */
     const int64_t round = ((int64_t)1 << 30) + ((int64_t)1 << (30 - shift));
-    const int64_t acc = (int64_t)x * multiplier + round + (int64_t)(x >> 31) * ((int64_t)1 << 31);
+    const int64_t acc = (int64_t)x * multiplier + round - ((int64_t)(x < 0) << 31);
     return (int32_t)(acc >> 32) >> (-1 - shift);
   }
   if (shift > 0) {

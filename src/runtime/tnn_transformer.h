@@ -66,6 +66,11 @@ tnn_status tnn_layer_norm_s8(const tnn_layer_norm_params* params,
                              const tnn_per_channel_quant* quant, const tnn_dims* dims,
                              const int8_t* input, const int8_t* weight, const int32_t* bias,
                              int8_t* output);
+/* The reference (plain loops, 64-bit arithmetic; tnn_nn.h says how the two relate). */
+tnn_status tnn_layer_norm_s8_ref(const tnn_layer_norm_params* params,
+                                 const tnn_per_channel_quant* quant, const tnn_dims* dims,
+                                 const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                 int8_t* output);
 
 /* Multi-head softmax attention: per head h, out_h = softmax(q_h k_h^T / sqrt(dh)) v_h.
  * Layout: q {1, .., .., heads * dh} with N tokens, k {.., heads * dh} with M tokens,
@@ -80,8 +85,9 @@ tnn_status tnn_layer_norm_s8(const tnn_layer_norm_params* params,
  *   out_ie = clamp(tnn_requantize(r_e, output) + output_offset, act)
  * score's real factor is s_q * s_k / sqrt(dh) * 256, output's is s_v / (256 * s_out).
  * Bounds: dh <= 16384 keeps |s_j| <= 255^2 * dh < 2^30 (so max - s_j fits int32);
- * N, M <= 65535 (M keeps E < 2^31). Scratch: M int32 (tnn_attention_s8_get_buffer_size
- * bytes, 4-byte aligned). The output must not overlap the inputs. Accuracy (tested: dh in
+ * N, M <= 65535 (M keeps E < 2^31). Scratch: 2 * M int32 (tnn_attention_s8_get_buffer_size
+ * bytes, 4-byte aligned; the fast kernel holds the scores of two queries, the reference
+ * uses the first half). The output must not overlap the inputs. Accuracy (tested: dh in
  * {4, 8, 16}, heads in {1, 2, 4}, N = M in {4, 16, 49}, plus N != M and dv != dh): max
  * |error| <= 2 output LSB (measured 1); a dominant score reproduces its v row (exact). */
 typedef struct {
@@ -95,7 +101,7 @@ typedef struct {
   tnn_activation activation;
 } tnn_attention_params;
 
-/* Bytes of scratch: tokens of k * sizeof(int32_t). */
+/* Bytes of scratch: 2 * tokens of k * sizeof(int32_t) (0 for unusable dims). */
 int32_t tnn_attention_s8_get_buffer_size(const tnn_dims* k_dims);
 /* The reference (plain loops; tnn_nn.h says how the two relate). */
 tnn_status tnn_attention_softmax_s8_ref(const tnn_context* ctx,

@@ -45,6 +45,44 @@ static inline int8_t tnn_output_s8_wide(int32_t acc, const tnn_quant* q, int32_t
  * E = sum e_i (>= 32768; n <= 65535 keeps it below 2^31). */
 int32_t tnn_softmax_q15_numerators(int32_t* s, int32_t n, const tnn_quant* score);
 
+/* The tables of tnn_exp_neg_q15 (tnn_exp.c): exp(-i / 4) and exp(-j / 256) in Q15. */
+extern const uint16_t tnn_exp_hi[64];
+extern const uint16_t tnn_exp_lo[64];
+
+/* One softmax numerator, tnn_exp_neg_q15(tnn_requantize(d, score)) for a score gap d >= 0,
+ * in fewer instructions when score->shift = -e <= 0: for d >= 0 the requantization's two
+ * roundings fold into one (nested floors: floor((floor(A / 2^31) + 2^(e-1)) / 2^e) =
+ * floor((A + 2^(30+e)) / 2^(31+e)) with A = d * multiplier + 2^30), i.e. with the 64-bit
+ * product P = d * (2 * multiplier) (< 2^63; 2 * multiplier < 2^32 unsigned):
+ *   u = (high(P) + (low(P) >> 31) + (e > 0 ? 2^(e-1) : 0)) >> e
+ * (low(P) >> 31: the carry of adding 2^31 to P; the sum stays below 2^32). u < 2^31; u >=
+ * 4096 gives 0 as in tnn_exp_neg_q15 (u is clamped to 4095, whose entry exp(-63/4) is 0).
+ * A positive shift saturates first: that case takes tnn_requantize itself. */
+typedef struct {
+  uint32_t m2, half;
+  int32_t e;
+} tnn_softmax_exp;
+
+/* The constants of tnn_softmax_exp_folded; score->shift <= 0. */
+static inline void tnn_softmax_exp_init(tnn_softmax_exp* c, const tnn_quant* score) {
+  c->e = -score->shift;
+  c->m2 = 2u * (uint32_t)score->multiplier;
+  c->half = c->e > 0 ? (uint32_t)1 << (c->e - 1) : 0u;
+}
+
+/* tnn_exp_neg_q15 of u >= 0 (4096 and beyond give 0; the clamp can compile to a USAT). */
+static inline int32_t tnn_exp_neg_q15_nonneg(int32_t u) {
+  u = u < 0 ? 0 : (u > 4095 ? 4095 : u);
+  return ((int32_t)tnn_exp_hi[u >> 6] * (int32_t)tnn_exp_lo[u & 63] + 16384) >> 15;
+}
+
+/* (high >> e < 2^31: for e = 0, high(P) <= 2^31 - 2 as d < 2^31.) */
+static inline int32_t tnn_softmax_exp_folded(int32_t d, const tnn_softmax_exp* c) {
+  const uint64_t prod = (uint64_t)(uint32_t)d * c->m2;
+  const uint32_t high = (uint32_t)(prod >> 32) + ((uint32_t)prod >> 31) + c->half;
+  return tnn_exp_neg_q15_nonneg((int32_t)(high >> c->e));
+}
+
 /* Shapes shared by both attentions: tokens n (q, output) and m (k, v), per-head widths;
  * tnn_attention_check fills them (TNN_OK) or says what is wrong with the dims. */
 typedef struct {

@@ -238,7 +238,7 @@ class AttentionTester {
                                    to_quant(s_q * s_k / std::sqrt(double(dh_)) * 256),
                                    to_quant(s_v / (256 * out_q.scale)), {-128, 127}};
       const auto bytes = tnn_attention_s8_get_buffer_size(&k_d);
-      EXPECT_EQ(bytes, 4 * m_);
+      EXPECT_EQ(bytes, 8 * m_);  // two queries of m int32 scores (the fast kernel)
       Scratch scratch(bytes);
       EXPECT_EQ(tnn_attention_softmax_s8_ref(&scratch.ctx, &p, &q_d, q.data(), &k_d, k.data(), &v_d,
                                          v.data(), &o_d, out.data()),
@@ -487,7 +487,7 @@ TEST(AttentionS8, BadArgumentsReturnErrorsInsteadOfTouchingMemory) {
                  const tnn_dims& kd, const tnn_dims& vd, const tnn_dims& od) {
     return tnn_attention_relu_linear_s8(ctx, &p, &qd, buf, &kd, buf, &vd, buf, &od, buf);
   };
-  EXPECT_EQ(tnn_attention_s8_get_buffer_size(&k_d), 16);
+  EXPECT_EQ(tnn_attention_s8_get_buffer_size(&k_d), 32);  // two queries of 4 int32 scores
   EXPECT_EQ(tnn_linear_attention_s8_get_buffer_size(&q_d, &v_d, 2), 32);
   EXPECT_EQ(tnn_linear_attention_s8_get_buffer_size(&q_d, &v_d, 3), 0);
   EXPECT_EQ(soft(&scratch.ctx, sp, q_d, k_d, v_d, o_d), TNN_OK);

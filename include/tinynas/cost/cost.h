@@ -83,7 +83,7 @@
 //                                  receptive fields as int16: 8 * kh * kw * (in / groups)
 //    linear, dense (tnn_linear_s8): two tokens as int16: 4 * in
 //    linear, coded (tnn_linear_sparse_s8): four tokens as int16: 8 * in
-//    attention_softmax:            4 * M  (M = tokens of k: one query's int32 scores)
+//    attention_softmax:            8 * M  (M = tokens of k: two queries' int32 scores)
 //    attention_relu_linear:        2 * dh * dvh  (one head's int16 relu(k)ᵀ v; dh = q
 //                                  channels / heads, dvh = v channels / heads)
 //    seq_pool:                     4 * N  (N int32 token scores)
