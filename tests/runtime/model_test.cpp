@@ -148,11 +148,15 @@ std::vector<std::int32_t> steps_data(const std::vector<tnn_quant>& s) {
   return v;
 }
 
-// Runs a blob: init, the input copied in, invoke; returns the output.
+// Runs a blob: init, the input copied in, invoke; returns the output (empty, after a
+// failure, when init rejects the blob or the input size disagrees: nothing runs then).
 std::vector<std::int8_t> run_model(const Blob& blob, const std::vector<std::int8_t>& x) {
   tnn_model m;
-  EXPECT_EQ(tnn_model_init(&m, blob.data(), size_of(blob)), TNN_OK);
+  const tnn_status init = tnn_model_init(&m, blob.data(), size_of(blob));
+  EXPECT_EQ(init, TNN_OK);
+  if (init != TNN_OK) return {};
   EXPECT_EQ(tnn_model_input_size(&m), std::int32_t(x.size()));
+  if (tnn_model_input_size(&m) != std::int32_t(x.size())) return {};
   std::vector<std::uint32_t> arena(std::size_t(tnn_model_arena_size(&m)) / 4, 0xA5A5A5A5u);
   std::memcpy(tnn_model_input(&m, arena.data()), x.data(), x.size());
   EXPECT_EQ(tnn_model_invoke(&m, arena.data(), tnn_model_arena_size(&m)), TNN_OK);
@@ -161,9 +165,33 @@ std::vector<std::int8_t> run_model(const Blob& blob, const std::vector<std::int8
 }
 
 // ---- a small CNN: conv 3x3 (ReLU) -> depthwise 3x3 /2 -> max, avg, mixed pools -> global
-// average -> linear. Arena buffers are reused once dead (ping-pong at 0 and 192).
+// average -> linear. Arena buffers are reused once dead (ping-pong at 0 and 192); the
+// tensors end at 704 (t1), the scratch of the conv and the linear lies at kScratchAt, past
+// them, and the arena ends with the larger of the two.
 struct Cnn {
   static constexpr int kIn = -5, kConv = -20, kDw = 3, kGap = 3, kOut = 7;  // zero points
+  static constexpr int kScratchAt = 704;
+
+  // The scratch each kernel asks for (the interpreter runs the fast kernels): conv 3x3 on
+  // 3 channels, K = 27: dense 4K = 108, coded 8K = 216; depthwise none; linear 8 -> 10:
+  // dense 4 * 8 = 32, coded 8 * 8 = 64.
+  static std::int32_t conv_scratch(bool sparse) {
+    const tnn_dims i{1, 8, 8, 3}, f{8, 3, 3, 3};
+    return sparse ? tnn_conv_sparse_s8_get_buffer_size(&i, &f, 1) : tnn_conv_s8_get_buffer_size(&i, &f);
+  }
+  static std::int32_t depthwise_scratch(bool sparse) {
+    const tnn_dims i{1, 8, 8, 8}, f{8, 3, 3, 1};
+    return sparse ? tnn_conv_sparse_s8_get_buffer_size(&i, &f, 8) : tnn_conv_s8_get_buffer_size(&i, &f);
+  }
+  static std::int32_t linear_scratch(bool sparse) {
+    const tnn_dims f{10, 1, 1, 8};
+    return sparse ? tnn_linear_sparse_s8_get_buffer_size(&f) : tnn_linear_s8_get_buffer_size(&f);
+  }
+  // 920 coded, 812 dense
+  static std::int32_t arena_size(bool sparse) {
+    return kScratchAt + std::max({conv_scratch(sparse), depthwise_scratch(sparse), linear_scratch(sparse)});
+  }
+
   std::vector<std::int8_t> x, w0, w1, w6;
   std::vector<std::int32_t> b0, b1, b6;
   tt::ChannelQuant q0, q1, q6;
@@ -185,7 +213,11 @@ struct Cnn {
               t6 = b.tensor(1, 1, 8, kGap, 0), t7 = b.tensor(1, 1, 10, kOut, 192);
     b.input = t0;
     b.output = t7;
-    b.arena = 768;
+    b.arena = arena_size(sparse);
+    // an op's scratch, when its kernel asks for one (every size here is a multiple of 4)
+    auto scratch = [&](BlobBuilder::Record& r, std::int32_t bytes) {
+      if (bytes > 0) r[kScratch] = kScratchAt, r[kScratchSize] = bytes;
+    };
     auto weights = [&](BlobBuilder::Record& r, const std::vector<std::int8_t>& w, int rows, int row_len,
                        int block) {
       if (sparse) {
@@ -205,7 +237,7 @@ struct Cnn {
       weights(r, w0, 8, 27, 4);
       r[kBias] = b.add32(b0);
       r[kQuant] = b.add32(concat(q0.mult, q0.shift));
-      if (sparse) r[kScratch] = 704, r[kScratchSize] = 56;  // 2 * 27 bytes, rounded up
+      scratch(r, conv_scratch(sparse));
     }
     {
       auto& r = b.op(TNN_OP_CONV, {t1}, t2);
@@ -213,6 +245,7 @@ struct Cnn {
       weights(r, w1, 24, 3, 3);
       r[kBias] = b.add32(b1);
       r[kQuant] = b.add32(concat(q1.mult, q1.shift));
+      scratch(r, depthwise_scratch(sparse));
     }
     {
       auto& r = b.op(TNN_OP_MAX_POOL, {t2}, t3);
@@ -232,6 +265,7 @@ struct Cnn {
       weights(r, w6, 10, 8, 2);
       r[kBias] = b.add32(b6);
       r[kQuant] = b.add32(concat(q6.mult, q6.shift));
+      scratch(r, linear_scratch(sparse));
     }
     return b.build();
   }
@@ -279,9 +313,30 @@ struct Cnn {
 };
 
 // ---- a transformer-ish model on a 4x4x8 map (16 tokens): q, k, v linears (k coded),
-// softmax and ReLU-linear attention, their sum, LayerNorm, sequence pooling.
+// softmax and ReLU-linear attention, their sum, LayerNorm, sequence pooling. The tensors
+// end at 768; every scratch lies at kScratchAt, past them.
 struct Transformer {
   static constexpr int kIn = 2, kQ = -3, kK = 5, kV = 1, kSm = -2, kRl = 4, kAdd = 0, kLn = -1, kSp = 6;
+  static constexpr int kScratchAt = 768;
+  // The scratch each kernel asks for, on 16 tokens of 8 features, 2 heads: linear dense
+  // 4 * 8 = 32, coded 8 * 8 = 64; softmax attention 8 * 16 keys = 128; ReLU-linear attention
+  // 2 * 4 * 4 = 32; seq_pool 4 * 16 = 64.
+  static std::int32_t linear_scratch(bool sparse) {
+    const tnn_dims f{8, 1, 1, 8};
+    return sparse ? tnn_linear_sparse_s8_get_buffer_size(&f) : tnn_linear_s8_get_buffer_size(&f);
+  }
+  static std::int32_t softmax_scratch() {
+    const tnn_dims k{1, 4, 4, 8};
+    return tnn_attention_s8_get_buffer_size(&k);
+  }
+  static std::int32_t relu_linear_scratch() {
+    const tnn_dims q{1, 4, 4, 8};
+    return tnn_linear_attention_s8_get_buffer_size(&q, &q, 2);
+  }
+  static std::int32_t seq_pool_scratch() {
+    const tnn_dims x{1, 4, 4, 8};
+    return tnn_seq_pool_s8_get_buffer_size(&x);
+  }
   std::vector<std::int8_t> x, wq, wk, wv, gamma, wsp;
   std::vector<std::int32_t> bq, bk, bv, beta;
   tt::ChannelQuant qq, qk, qv, qln;
@@ -304,7 +359,9 @@ struct Transformer {
               t6 = b.tensor(4, 4, 8, kAdd, 0), t7 = b.tensor(4, 4, 8, kLn, 128), t8 = b.tensor(1, 1, 8, kSp, 256);
     b.input = t0;
     b.output = t8;
-    b.arena = 832;  // scratch at 768
+    // 896: the softmax's scratch is the largest
+    b.arena = kScratchAt + std::max({linear_scratch(false), linear_scratch(true), softmax_scratch(),
+                                     relu_linear_scratch(), seq_pool_scratch()});
     auto linear = [&](int in, int out, const std::vector<std::int8_t>& w, const std::vector<std::int32_t>& bias,
                       const tt::ChannelQuant& q, bool sparse) {
       auto& r = b.op(TNN_OP_LINEAR, {in}, out);
@@ -319,6 +376,7 @@ struct Transformer {
       }
       r[kBias] = b.add32(bias);
       r[kQuant] = b.add32(concat(q.mult, q.shift));
+      r[kScratch] = kScratchAt, r[kScratchSize] = linear_scratch(sparse);
     };
     linear(t0, t1, wq, bq, qq, false);
     linear(t0, t2, wk, bk, qk, true);
@@ -327,13 +385,13 @@ struct Transformer {
       auto& r = b.op(TNN_OP_ATTENTION_SOFTMAX, {t1, t2, t3}, t4);
       r[kP0] = 2;
       r[kSteps] = b.add32(steps_data({sm_score, sm_out}));
-      r[kScratch] = 768, r[kScratchSize] = 64;
+      r[kScratch] = kScratchAt, r[kScratchSize] = softmax_scratch();
     }
     {
       auto& r = b.op(TNN_OP_ATTENTION_RELU_LINEAR, {t1, t2, t3}, t5);
       r[kP0] = 2;
       r[kSteps] = b.add32(steps_data({rl_kv, rl_out}));
-      r[kScratch] = 768, r[kScratchSize] = 32;
+      r[kScratch] = kScratchAt, r[kScratchSize] = relu_linear_scratch();
     }
     {
       auto& r = b.op(TNN_OP_ADD, {t4, t5}, t6);
@@ -352,7 +410,7 @@ struct Transformer {
       r[kWeight] = b.add8(wsp);
       r[kWeightSize] = 8;
       r[kSteps] = b.add32(steps_data({sp_score, sp_out}));
-      r[kScratch] = 768, r[kScratchSize] = 64;
+      r[kScratch] = kScratchAt, r[kScratchSize] = seq_pool_scratch();
     }
     return b.build();
   }
@@ -440,7 +498,7 @@ TEST(ModelRun, Accessors) {
   const Blob blob = net.blob(true);
   tnn_model m;
   ASSERT_EQ(tnn_model_init(&m, blob.data(), size_of(blob)), TNN_OK);
-  EXPECT_EQ(tnn_model_arena_size(&m), 768);
+  EXPECT_EQ(tnn_model_arena_size(&m), 920);  // tensors to 704, then the coded conv's 216-byte scratch
   EXPECT_EQ(tnn_model_input_size(&m), 192);
   EXPECT_EQ(tnn_model_output_size(&m), 10);
   EXPECT_EQ(tnn_model_input_zero_point(&m), Cnn::kIn);
@@ -466,12 +524,14 @@ TEST(ModelInit, ArgumentAndArenaErrors) {
   std::memcpy(shifted.data() + 1, blob.data(), size_of(blob));
   EXPECT_EQ(tnn_model_init(&m, shifted.data() + 1, size_of(blob)), TNN_ERR_ARG);
   ASSERT_EQ(tnn_model_init(&m, blob.data(), size_of(blob)), TNN_OK);
-  std::vector<std::uint32_t> arena(193);
-  EXPECT_EQ(tnn_model_invoke(nullptr, arena.data(), 768), TNN_ERR_ARG);
-  EXPECT_EQ(tnn_model_invoke(&m, nullptr, 768), TNN_ERR_BUFFER);
-  EXPECT_EQ(tnn_model_invoke(&m, reinterpret_cast<std::uint8_t*>(arena.data()) + 2, 768), TNN_ERR_BUFFER);
-  EXPECT_EQ(tnn_model_invoke(&m, arena.data(), 764), TNN_ERR_BUFFER);
-  EXPECT_EQ(tnn_model_invoke(&m, arena.data(), 772), TNN_OK);
+  const std::int32_t need = 812;  // tensors to 704, then the dense conv's 108-byte scratch
+  ASSERT_EQ(tnn_model_arena_size(&m), need);
+  std::vector<std::uint32_t> arena(std::size_t(need) / 4 + 1);
+  EXPECT_EQ(tnn_model_invoke(nullptr, arena.data(), need), TNN_ERR_ARG);
+  EXPECT_EQ(tnn_model_invoke(&m, nullptr, need), TNN_ERR_BUFFER);
+  EXPECT_EQ(tnn_model_invoke(&m, reinterpret_cast<std::uint8_t*>(arena.data()) + 2, need), TNN_ERR_BUFFER);
+  EXPECT_EQ(tnn_model_invoke(&m, arena.data(), need - 4), TNN_ERR_BUFFER);
+  EXPECT_EQ(tnn_model_invoke(&m, arena.data(), need + 4), TNN_OK);
 }
 
 namespace {
@@ -502,6 +562,8 @@ TEST(ModelInit, RejectsCorruptCnn) {
   const Cnn net(gen);
   const Blob sparse = net.blob(true);
   // Cnn: tensors t0..t7, ops 0 conv, 1 depthwise, 2 max, 3 avg, 4 mixed, 5 gap, 6 linear.
+  // Coded: arena 920; tensors t0 [0, 192), t1 [192, 704), ..., t6 [0, 8), t7 [192, 202);
+  // op 0's scratch [704, 920), op 6's [704, 768).
   auto T = [](Blob& b, int t, int f) -> std::uint32_t& { return b[tensor_word(b, t, f)]; };
   auto O = [](Blob& b, int op, int f) -> std::uint32_t& { return b[op_word(b, op, f)]; };
   auto D32 = [](Blob& b, std::int32_t i) -> std::uint32_t& { return b[data32_word(b, i)]; };
@@ -522,7 +584,7 @@ TEST(ModelInit, RejectsCorruptCnn) {
       {"input tensor produced by an op", [](Blob& b) { b[6] = 1; }},
       {"arena misaligned", [](Blob& b) { b[8] += 2; }},
       {"arena too small for a tensor", [](Blob& b) { b[8] = 700; }},
-      {"arena too small for a scratch", [](Blob& b) { b[8] = 756; }},
+      {"arena too small for a scratch", [](Blob& b) { b[8] -= 4; }},  // still holds every tensor
       {"data32 offset", [](Blob& b) { b[9] += 4; }},
       {"data8 offset misaligned", [](Blob& b) { b[10] += 1; }},
       {"data8 offset before data32", [](Blob& b) { b[10] = b[9] - 4; }},
@@ -531,7 +593,7 @@ TEST(ModelInit, RejectsCorruptCnn) {
       {"tensor side 0", [&](Blob& b) { T(b, 2, 0) = 0; }},
       {"tensor side too large", [&](Blob& b) { T(b, 2, 1) = 70000; }},
       {"tensor zero point", [&](Blob& b) { T(b, 0, 3) = 128; }},
-      {"tensor outside the arena", [&](Blob& b) { T(b, 7, 4) = 764; }},
+      {"tensor outside the arena", [&](Blob& b) { T(b, 7, 4) = b[8] - 8; }},  // 10 bytes
       {"tensor offset negative", [&](Blob& b) { T(b, 7, 4) = std::uint32_t(-4); }},
       {"conv output shape", [&](Blob& b) { T(b, 1, 0) = 7; }},
       {"gap output channels", [&](Blob& b) { T(b, 6, 2) = 9; }},
@@ -542,11 +604,15 @@ TEST(ModelInit, RejectsCorruptCnn) {
       {"op input index", [&](Blob& b) { O(b, 2, kIn0) = 8; }},
       {"op extra input", [&](Blob& b) { O(b, 2, kIn1) = 0; }},
       {"op output index", [&](Blob& b) { O(b, 6, kOut) = 8; }},
-      {"scratch too small", [&](Blob& b) { O(b, 0, kScratchSize) = 52; }},
-      {"scratch misaligned", [&](Blob& b) { O(b, 0, kScratch) = 706; }},
-      {"scratch outside the arena", [&](Blob& b) { O(b, 0, kScratch) = 716; }},
-      {"scratch overlapping the output", [&](Blob& b) { O(b, 0, kScratch) = 640; }},
-      {"scratch overlapping the input", [&](Blob& b) { O(b, 0, kScratch) = 0; }},
+      {"scratch too small", [&](Blob& b) { O(b, 0, kScratchSize) -= 4; }},
+      {"coded linear scratch too small", [&](Blob& b) { O(b, 6, kScratchSize) -= 4; }},
+      {"scratch missing", [&](Blob& b) { O(b, 0, kScratch) = 0, O(b, 0, kScratchSize) = 0; }},
+      // [706, 770): inside the arena, clear of t6 and t7
+      {"scratch misaligned", [&](Blob& b) { O(b, 6, kScratch) += 2; }},
+      {"scratch outside the arena", [&](Blob& b) { O(b, 0, kScratch) += 4; }},
+      {"scratch overlapping the output", [&](Blob& b) { O(b, 0, kScratch) = 640; }},  // t1
+      {"scratch overlapping the input", [&](Blob& b) { O(b, 6, kScratch) = 0; }},     // t6 only
+      {"scratch overlapping the output only", [&](Blob& b) { O(b, 6, kScratch) = 160; }},  // t7
       {"scratch size negative", [&](Blob& b) { O(b, 0, kScratchSize) = std::uint32_t(-4); }},
       {"activation min > max", [&](Blob& b) { O(b, 0, kActMin) = 10, O(b, 0, kActMax) = 5; }},
       {"activation max", [&](Blob& b) { O(b, 1, kActMax) = 128; }},
@@ -612,6 +678,10 @@ TEST(ModelInit, RejectsCorruptCnn) {
     EXPECT_EQ(tnn_model_init(&m, b.data(), size_of(b)), TNN_OK);
   }
   expect_rejected(dense, {
+                             {"dense conv scratch too small", [&](Blob& b) { O(b, 0, kScratchSize) -= 4; }},
+                             {"dense linear scratch too small", [&](Blob& b) { O(b, 6, kScratchSize) -= 4; }},
+                             {"dense linear scratch missing",
+                              [&](Blob& b) { O(b, 6, kScratch) = 0, O(b, 6, kScratchSize) = 0; }},
                              {"dense weight size", [&](Blob& b) { O(b, 6, kWeightSize) = 79; }},
                              {"dense weights past data8",
                               [&](Blob& b) { O(b, 6, kWeight) = std::uint32_t(dense_data8_size - 79); }},
@@ -633,8 +703,11 @@ TEST(ModelInit, RejectsCorruptTransformer) {
       {"heads not dividing", [&](Blob& b) { O(b, 3, kP0) = 3; }},
       {"heads 0", [&](Blob& b) { O(b, 4, kP0) = 0; }},
       {"attention input count", [&](Blob& b) { O(b, 3, kIn2) = std::uint32_t(-1); }},
-      {"attention scratch too small", [&](Blob& b) { O(b, 3, kScratchSize) = 60; }},
-      {"linear attention scratch too small", [&](Blob& b) { O(b, 4, kScratchSize) = 28; }},
+      {"attention scratch too small", [&](Blob& b) { O(b, 3, kScratchSize) -= 4; }},  // 8 * 16 keys
+      {"attention scratch of the old contract", [&](Blob& b) { O(b, 3, kScratchSize) = 64; }},  // 4 * 16
+      {"linear attention scratch too small", [&](Blob& b) { O(b, 4, kScratchSize) -= 4; }},
+      {"linear scratch too small", [&](Blob& b) { O(b, 0, kScratchSize) -= 4; }},
+      {"coded linear scratch too small", [&](Blob& b) { O(b, 1, kScratchSize) -= 4; }},
       {"attention steps past data32", [&](Blob& b) { O(b, 3, kSteps) = std::uint32_t(data32_count - 2); }},
       {"attention steps missing", [&](Blob& b) { O(b, 4, kSteps) = std::uint32_t(-1); }},
       {"attention score shift", [&](Blob& b) { D32(b, std::int32_t(O(b, 3, kSteps)) + 1) = 31; }},
@@ -653,7 +726,7 @@ TEST(ModelInit, RejectsCorruptTransformer) {
       {"layer_norm shift", [&](Blob& b) { D32(b, std::int32_t(O(b, 6, kQuant)) + 8) = 31; }},
       {"layer_norm output shape", [&](Blob& b) { T(b, 7, 0) = 2, T(b, 7, 1) = 8; }},
       {"seq_pool weight size", [&](Blob& b) { O(b, 7, kWeightSize) = 7; }},
-      {"seq_pool scratch too small", [&](Blob& b) { O(b, 7, kScratchSize) = 60; }},
+      {"seq_pool scratch too small", [&](Blob& b) { O(b, 7, kScratchSize) -= 4; }},
       {"seq_pool output shape", [&](Blob& b) { T(b, 8, 2) = 4; }},
       {"seq_pool with a bias", [&](Blob& b) { O(b, 7, kBias) = 0; }},
       {"coded linear stream", [&](Blob& b) { O(b, 1, kFlags) = TNN_OP_FLAG_SPARSE | (2 << 8); }},
@@ -665,15 +738,19 @@ TEST(ModelInit, RejectsCorruptTransformer) {
 }
 
 TEST(ModelInit, RejectsBadDataFlow) {
-  // two linears 4 -> 4 on one token (t0 input at 0, t1 at 4, t2 at `t2_offset`)
-  auto build = [](int op0_in, int op1_in, int op1_out, int output, int t2_offset) {
+  // two linears 4 -> 4 on one token (t0 input at 0, t1 at 4, t2 at `t2_offset`), their
+  // scratch (4 * 4 bytes) at 12, past the tensors
+  const tnn_dims f{4, 1, 1, 4};
+  const std::int32_t scratch = tnn_linear_s8_get_buffer_size(&f);
+  ASSERT_EQ(scratch, 16);
+  auto build = [scratch](int op0_in, int op1_in, int op1_out, int output, int t2_offset) {
     BlobBuilder b;
     b.tensor(1, 1, 4, 0, 0);
     b.tensor(1, 1, 4, 0, 4);
     b.tensor(1, 1, 4, 0, t2_offset);
     b.input = 0;
     b.output = output;
-    b.arena = 12;
+    b.arena = 12 + scratch;
     const std::vector<std::int8_t> w(16, 1);
     const std::vector<std::int32_t> q = {1 << 30, 1 << 30, 1 << 30, 1 << 30, -4, -4, -4, -4};
     for (int i = 0; i < 2; ++i) {
@@ -681,6 +758,7 @@ TEST(ModelInit, RejectsBadDataFlow) {
       r[kWeight] = b.add8(w);
       r[kWeightSize] = 16;
       r[kQuant] = b.add32(q);
+      r[kScratch] = 12, r[kScratchSize] = scratch;
     }
     return b.build();
   };
