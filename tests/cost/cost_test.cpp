@@ -169,108 +169,148 @@ TEST(Cost, HandWorkedCnnCounts) {
   EXPECT_EQ(c.ops[4].effective_macs, 1024);
   EXPECT_EQ(c.effective_macs, 2304 + 1152 + 512 + 1024 + 80);  // 5072
 
-  // Scratch: every conv here is stored dense (tnn_conv_s8 needs none) or is depthwise /
-  // 1x1; linear never needs any.
-  for (const auto& op : c.ops) EXPECT_EQ(op.scratch_bytes, 0) << op.name;
+  // Scratch (the runtime's kernels, by storage; flash below: only head.pw is coded):
+  //  stem    dense 3x3 1->4, tnn_conv_s8: two receptive fields as int16, 4 * 3*3 * 1 = 36
+  //  b0.dw   depthwise: none, whatever the storage
+  //  b0.pw   dense 1x1 4->4 (a tie keeps dense): 4 * 1*1 * 4 = 16
+  //  head.pw coded 1x1 4->8, tnn_conv_sparse_s8: four receptive fields, 8 * 1*1 * 4 = 32
+  //  add, pool: none;  fc dense linear 8->10, tnn_linear_s8: two tokens, 4 * 8 = 32
+  std::vector<std::int64_t> scratch;
+  for (const auto& op : c.ops) scratch.push_back(op.scratch_bytes);
+  EXPECT_EQ(scratch, (std::vector<std::int64_t>{36, 0, 16, 0, 32, 0, 32}));
 }
 
 TEST(Cost, HandWorkedCnnMemory) {
-  // Buffers (bytes, steps): image 64 0..0, stem.out 256 0..3 (read by b0.dw and b0.add),
-  // b0.dw.out 256 1..2, b0.pw.out 256 2..3, b0.add.out 256 3..4, head.pw.out 512 4..5,
-  // pool.out 8 5..6, logits 10 (planned as 12: sizes round up to 4) 6..6. No scratch: the
-  // stem is stored dense.
-  // Live: step 0: 64 + 256 = 320; 1: 256 + 256 = 512; 2: stem + dw + pw = 768;
-  // 3: stem + pw + add = 768; 4: add + head = 768; 5: 512 + 8 = 520; 6: 8 + 12 = 20.
-  // Lower bound 768, first at step 2.
+  // Buffers (bytes, steps), in the order added (input, then per op its output and its
+  // scratch; scratch from HandWorkedCnnCounts):
+  //   0 image 64 0..0             1 stem.out 256 0..3 (read by b0.dw and b0.add)
+  //   2 stem.scratch 36 0..0      3 b0.dw.out 256 1..2 (the depthwise conv has none)
+  //   4 b0.pw.out 256 2..3        5 b0.pw.scratch 16 2..2
+  //   6 b0.add.out 256 3..4       7 head.pw.out 512 4..5
+  //   8 head.pw.scratch 32 4..4   9 pool.out 8 5..6
+  //  10 logits 10 (planned as 12: sizes round up to 4) 6..6     11 fc.scratch 32 6..6
+  // Live: step 0: 64 + 256 + 36 = 356; 1: 256 + 256 = 512; 2: stem + dw + pw + 16 = 784;
+  // 3: stem + pw + add = 768; 4: add 256 + head 512 + 32 = 800; 5: 512 + 8 = 520;
+  // 6: 8 + 12 + 32 = 52. Lower bound 800, at step 4: the 1x1 head conv's scratch tips it
+  // over the three activations of steps 2 and 3.
   //
-  // greedy (sizes 512, then the 256s by first use, ...): head.pw.out@0, stem.out@0 (no time
-  // overlap with head), b0.dw.out@256, b0.pw.out@512, b0.add.out meets head [0,512),
-  // stem [0,256), pw [512,768) -> @768: arena 1024.
-  // head-tail (first-use order): image head 0; stem.out tail 0; b0.dw.out (latest live at
-  // 1: stem.out) head 0; b0.pw.out (latest live: dw) tail after stem.out: 256; b0.add.out
-  // head 0; head.pw.out tail 0; pool.out head 0; logits tail 0. Worst head+tail pair:
-  // dw/add (256) + pw (256+256) = 768, add + head.pw 256 + 512 = 768: arena 768 = the bound.
+  // greedy (sizes 512; the 256s by first use; 64; 36; the 32s by first use; 16; 12; 8):
+  // head.pw.out@0; stem.out@0 (no time overlap with head); b0.dw.out@256; b0.pw.out@512;
+  // b0.add.out meets head [0,512), stem [0,256), pw [512,768) -> @768; image meets stem ->
+  // @256; stem.scratch meets stem, image [256,320) -> @320; head.pw.scratch meets head
+  // [0,512), add [768,1024) -> @512; fc.scratch meets nothing placed -> @0; b0.pw.scratch
+  // meets stem, dw, pw -> @768; logits meets fc.scratch -> @32; pool.out meets head,
+  // fc.scratch, logits -> @512. Arena 1024.
+  // head-tail (first-use order; distance from the buffer's end; the end opposite the
+  // latest-placed buffer still live):
+  //   image head 0 | stem.out tail 0 | stem.scratch (stem.out live) head after image: 64 |
+  //   b0.dw.out (stem.out) head 0 | b0.pw.out (dw) tail after stem.out: 256 |
+  //   b0.pw.scratch (pw) head after dw: 256 | b0.add.out (pw) head 0 |
+  //   head.pw.out (add) tail 0 | head.pw.scratch (head.pw.out) head after add: 256 |
+  //   pool.out (head.pw.out) head 0 | logits (pool) tail 0 | fc.scratch (logits) head
+  //   after pool: 8.
+  // Head + tail ends of time-intersecting pairs: image/stem 64 + 256 = 320, stem.scratch/
+  // stem 100 + 256 = 356, dw/pw 256 + 512 = 768, pw.scratch/pw 272 + 512 = 784, add/pw and
+  // add/head 256 + 512 = 768, head.pw.scratch/head 288 + 512 = 800, pool/head 520,
+  // fc.scratch/logits 40 + 12 = 52: arena 800 = the bound.
   const cost::GraphMemoryPlan m = cost::plan_graph_memory(hand_cnn(true));
-  ASSERT_EQ(m.buffers.size(), 8u);
+  ASSERT_EQ(m.buffers.size(), 12u);
   Names names;
   for (const auto& b : m.buffers) names.push_back(b.name);
-  EXPECT_EQ(names, (Names{"image", "stem.out", "b0.dw.out", "b0.pw.out", "b0.add.out",
-                          "head.pw.out", "pool.out", "logits"}));
+  EXPECT_EQ(names, (Names{"image", "stem.out", "stem.scratch", "b0.dw.out", "b0.pw.out",
+                          "b0.pw.scratch", "b0.add.out", "head.pw.out", "head.pw.scratch",
+                          "pool.out", "logits", "fc.scratch"}));
   std::vector<std::int64_t> bytes, sizes, offsets;
-  std::vector<int> first, last;
+  std::vector<int> first, last, scratch_of;
   for (const auto& b : m.buffers) {
     bytes.push_back(b.bytes);
     sizes.push_back(b.size);
     offsets.push_back(b.offset);
     first.push_back(b.first_use);
     last.push_back(b.last_use);
-    EXPECT_EQ(b.kind, cost::GraphBuffer::Kind::tensor);
+    if (b.kind == cost::GraphBuffer::Kind::scratch) scratch_of.push_back(b.index);
   }
-  EXPECT_EQ(bytes, (std::vector<std::int64_t>{64, 256, 256, 256, 256, 512, 8, 10}));
-  EXPECT_EQ(sizes, (std::vector<std::int64_t>{64, 256, 256, 256, 256, 512, 8, 12}));
-  EXPECT_EQ(first, (std::vector<int>{0, 0, 1, 2, 3, 4, 5, 6}));
-  EXPECT_EQ(last, (std::vector<int>{0, 3, 2, 3, 4, 5, 6, 6}));
-  EXPECT_EQ(m.lower_bound, 768);
-  EXPECT_EQ(m.lower_bound_step, 2);
-  EXPECT_EQ(m.live_at_lower_bound, (Names{"stem.out", "b0.dw.out", "b0.pw.out"}));
+  EXPECT_EQ(scratch_of, (std::vector<int>{0, 2, 4, 6}));  // stem, b0.pw, head.pw, fc
+  EXPECT_EQ(bytes, (std::vector<std::int64_t>{64, 256, 36, 256, 256, 16, 256, 512, 32, 8, 10, 32}));
+  EXPECT_EQ(sizes, (std::vector<std::int64_t>{64, 256, 36, 256, 256, 16, 256, 512, 32, 8, 12, 32}));
+  EXPECT_EQ(first, (std::vector<int>{0, 0, 0, 1, 2, 2, 3, 4, 4, 5, 6, 6}));
+  EXPECT_EQ(last, (std::vector<int>{0, 3, 0, 2, 3, 2, 4, 5, 4, 6, 6, 6}));
+  EXPECT_EQ(m.lower_bound, 800);
+  EXPECT_EQ(m.lower_bound_step, 4);
+  EXPECT_EQ(m.live_at_lower_bound, (Names{"b0.add.out", "head.pw.out", "head.pw.scratch"}));
   EXPECT_EQ(m.greedy_arena, 1024);
-  EXPECT_EQ(m.head_tail_arena, 768);
+  EXPECT_EQ(m.head_tail_arena, 800);
   EXPECT_EQ(m.strategy, cost::PlanStrategy::head_tail);
-  EXPECT_EQ(m.arena_size, 768);
-  // Tail buffers sit at arena - distance - size: logits at 768 - 12 (not 758: aligned).
-  EXPECT_EQ(offsets, (std::vector<std::int64_t>{0, 512, 0, 256, 0, 256, 0, 756}));
+  EXPECT_EQ(m.arena_size, 800);
+  // Tail buffers sit at arena - distance - size: stem.out 800 - 256 = 544, b0.pw.out
+  // 800 - 256 - 256 = 288, head.pw.out 800 - 512 = 288, logits 800 - 12 = 788 (not 790:
+  // aligned).
+  EXPECT_EQ(offsets, (std::vector<std::int64_t>{0, 544, 64, 0, 288, 256, 0, 288, 256, 0, 788, 8}));
 
   std::vector<cost::Buffer> requests;
   for (const auto& b : m.buffers) requests.push_back({b.size, b.first_use, b.last_use});
   EXPECT_EQ(cost::find_plan_conflict(requests, offsets, m.arena_size), "");
 
   const cost::Cost c = cost::evaluate(hand_cnn(true));
-  EXPECT_EQ(c.peak_sram, 768);
-  EXPECT_EQ(c.sram_lower_bound, 768);
-  EXPECT_EQ(c.sram_lower_bound_step, 2);
+  EXPECT_EQ(c.peak_sram, 800);
+  EXPECT_EQ(c.sram_lower_bound, 800);
+  EXPECT_EQ(c.sram_lower_bound_step, 4);
   EXPECT_EQ(c.live_at_lower_bound, m.live_at_lower_bound);
   EXPECT_EQ(c.sram_strategy, cost::PlanStrategy::head_tail);
 }
 
 TEST(Cost, ConvScratchFollowsTheWeightStorage) {
   // The stem (1->4 3x3) pruned at 0.5, block 2: 4 rows of 9 -> 20 blocks, 10 zero, coded
-  // 4 + 10 * 3 = 34 < 36 -> sparse under auto, run by tnn_conv_sparse_s8 with an int16
-  // receptive field of 2 * 3*3 * 1 = 18 bytes (planned as 20), live at step 0 only.
+  // 4 + 10 * 3 = 34 < 36 -> sparse under auto, run by tnn_conv_sparse_s8 with four output
+  // pixels' int16 receptive fields, 8 * 3*3 * 1 = 72 bytes, live at step 0 only. Stored
+  // dense, tnn_conv_s8 widens two: 4 * 3*3 * 1 = 36.
   Graph g = hand_cnn(true);
   prune(g.ops[0], 0.5, 2);
   const cost::Cost c = cost::evaluate(g);
   EXPECT_EQ(c.ops[0].storage, Storage::sparse);
-  EXPECT_EQ(c.ops[0].scratch_bytes, 18);
-  EXPECT_EQ(cost::scratch_bytes(g, g.ops[0], Storage::sparse), 18);
-  EXPECT_EQ(cost::scratch_bytes(g, g.ops[0], Storage::dense), 0);
-  // Depthwise and 1x1 convs need none in either storage.
-  for (int i : {1, 2, 4}) {
-    EXPECT_EQ(cost::scratch_bytes(g, g.ops[size_t(i)], Storage::sparse), 0) << i;
-    EXPECT_EQ(cost::scratch_bytes(g, g.ops[size_t(i)], Storage::dense), 0) << i;
+  EXPECT_EQ(c.ops[0].scratch_bytes, 72);
+  EXPECT_EQ(cost::scratch_bytes(g, g.ops[0], Storage::sparse), 72);
+  EXPECT_EQ(cost::scratch_bytes(g, g.ops[0], Storage::dense), 36);
+  // The depthwise conv works in place of its input: none in either storage.
+  EXPECT_EQ(cost::scratch_bytes(g, g.ops[1], Storage::sparse), 0);
+  EXPECT_EQ(cost::scratch_bytes(g, g.ops[1], Storage::dense), 0);
+  // 1x1 convs are no exception: K = 1*1*4 = 4 inputs, 16 bytes dense, 32 coded.
+  for (int i : {2, 4}) {
+    EXPECT_EQ(cost::scratch_bytes(g, g.ops[size_t(i)], Storage::dense), 16) << i;
+    EXPECT_EQ(cost::scratch_bytes(g, g.ops[size_t(i)], Storage::sparse), 32) << i;
   }
 
-  // Live at step 0: image 64 + stem.out 256 + scratch 20 = 340 < 768; head-tail puts the
-  // scratch at the head after the image (64), the plan is otherwise the one above.
+  // The buffers of HandWorkedCnnMemory with the stem's scratch 72 in place of 36. Live at
+  // step 0: image 64 + stem.out 256 + scratch 72 = 392 < 800. Head-tail puts the scratch at
+  // the head after the image (64; end 136, + stem.out's 256 = 392), the plan is otherwise
+  // the one there: arena 800. Greedy now places the scratch (72) before the image (64):
+  // @256 and @328 beside stem.out, nothing else moves: 1024.
   const cost::GraphMemoryPlan m = cost::plan_graph_memory(g);
-  ASSERT_EQ(m.buffers.size(), 9u);
+  ASSERT_EQ(m.buffers.size(), 12u);
   const cost::GraphBuffer& s = m.buffers[2];
   EXPECT_EQ(s.kind, cost::GraphBuffer::Kind::scratch);
   EXPECT_EQ(s.index, 0);
   EXPECT_EQ(s.name, "stem.scratch");
-  EXPECT_EQ(s.bytes, 18);
-  EXPECT_EQ(s.size, 20);
+  EXPECT_EQ(s.bytes, 72);
+  EXPECT_EQ(s.size, 72);
   EXPECT_EQ(s.first_use, 0);
   EXPECT_EQ(s.last_use, 0);
   EXPECT_EQ(s.offset, 64);
-  EXPECT_EQ(m.arena_size, 768);
+  EXPECT_EQ(m.arena_size, 800);
   EXPECT_EQ(m.greedy_arena, 1024);
-  EXPECT_EQ(c.peak_sram, 768);
+  EXPECT_EQ(c.peak_sram, 800);
 
-  // Forced dense storage: no scratch buffer at all.
+  // Forced dense storage: the stem's scratch is tnn_conv_s8's 36, and head.pw (coded under
+  // auto) drops from 32 to 16; still one scratch buffer per non-depthwise conv and the fc.
   cost::CostOptions o;
   o.storage = cost::StoragePolicy::dense;
-  EXPECT_EQ(cost::evaluate(g, o).ops[0].scratch_bytes, 0);
-  EXPECT_EQ(cost::plan_graph_memory(g, o).buffers.size(), 8u);
+  const cost::Cost dense = cost::evaluate(g, o);
+  EXPECT_EQ(dense.ops[0].scratch_bytes, 36);
+  EXPECT_EQ(dense.ops[4].scratch_bytes, 16);
+  const cost::GraphMemoryPlan md = cost::plan_graph_memory(g, o);
+  ASSERT_EQ(md.buffers.size(), 12u);
+  EXPECT_EQ(md.buffers[2].name, "stem.scratch");
+  EXPECT_EQ(md.buffers[2].bytes, 36);
 }
 
 TEST(Cost, HandWorkedCnnFlash) {
@@ -331,10 +371,11 @@ TEST(Cost, TokenGraphAttentionLayerNormSeqPool) {
   // relu-linear: per head relu(k)ᵀv 16*4*2 = 128 and relu(q)(..) 128, 2 heads -> 512
   // (= 2*N*dq*dv/heads); seq_pool 2*N*C = 2*16*4 = 128; fc 4*10 = 40.
   const std::vector<std::int64_t> macs{0, 1024, 1024, 512, 3072, 512, 0, 128, 40};
-  // Scratch (the kernels' get_buffer_size): layer_norm none; softmax one query's int32
-  // scores over the M = 16 tokens of k: 4*16 = 64; relu-linear one head's int16 KV
+  // Scratch (the kernels' get_buffer_size): layer_norm none; the dense linears widen two
+  // tokens to int16, 4 * in: q, k, v 4*8 = 32, fc 4*4 = 16; softmax two queries' int32
+  // scores over the M = 16 tokens of k: 8*16 = 128; relu-linear one head's int16 KV
   // 2*dh*dvh = 2*4*2 = 16; seq_pool 4*N = 64.
-  const std::vector<std::int64_t> scratch{0, 0, 0, 0, 64, 16, 0, 64, 0};
+  const std::vector<std::int64_t> scratch{0, 32, 32, 32, 128, 16, 0, 64, 16};
   // int32 values: ln 3*C = 24; q, k 8 bias + 16 quant = 24; v 12; attention 2 steps = 4;
   // add 3 steps = 6; seq_pool 2 steps = 4 (its bias is not deployed); fc 30.
   const std::vector<std::int64_t> int32{24, 24, 24, 12, 4, 4, 6, 4, 30};
@@ -352,12 +393,17 @@ TEST(Cost, TokenGraphAttentionLayerNormSeqPool) {
   // flash = header 48 + 10 tensors * 20 + weights 204 + other 1256 = 1708 (a multiple of 4).
   EXPECT_EQ(c.flash, 1708);
 
-  // Live bytes: step 5 holds q, k (128 each), v, attn.out, attn_lin.out (64 each) and the
-  // relu-linear scratch 16 = 464, the maximum (step 3: 448, step 4: 448).
-  EXPECT_EQ(c.sram_lower_bound, 464);
-  EXPECT_EQ(c.sram_lower_bound_step, 5);
+  // Live bytes (tensors: tokens, ln.out, q.out, k.out 128; v.out, attn.out, attn_lin.out,
+  // sum.out 64; seq.out 4; fc.out 10 -> 12; each op's scratch at its own step):
+  //   0: tokens + ln = 256             1: ln + q + q.scratch 32 = 288
+  //   2: ln + q + k + 32 = 416         3: ln + q + k + v + 32 = 480
+  //   4: q + k + v + attn.out + attn.scratch 128 = 512, the maximum
+  //   5: q + k + v + attn.out + attn_lin.out + 16 = 464     6: 3 * 64 = 192
+  //   7: sum + seq.out 4 + seq.scratch 64 = 132             8: 4 + 12 + 16 = 32
+  EXPECT_EQ(c.sram_lower_bound, 512);
+  EXPECT_EQ(c.sram_lower_bound_step, 4);
   EXPECT_EQ(c.live_at_lower_bound,
-            (Names{"q.out", "k.out", "v.out", "attn.out", "attn_lin.out", "attn_lin.scratch"}));
+            (Names{"q.out", "k.out", "v.out", "attn.out", "attn.scratch"}));
   EXPECT_GE(c.peak_sram, c.sram_lower_bound);
   const cost::GraphMemoryPlan m = cost::plan_graph_memory(token_graph());
   std::vector<cost::Buffer> requests;
@@ -380,7 +426,9 @@ TEST(Cost, PrunedLinearEffectiveMacs) {
   EXPECT_EQ(c.ops[6].effective_macs, 56);
   EXPECT_EQ(c.ops[6].sparse_weight_bytes, 74);
   EXPECT_EQ(c.ops[6].storage, Storage::sparse);
-  EXPECT_EQ(c.ops[6].scratch_bytes, 0);  // tnn_linear_sparse_s8 needs none
+  // tnn_linear_sparse_s8 widens four tokens to int16: 8 * 8 = 64 (dense: two, 4 * 8 = 32).
+  EXPECT_EQ(c.ops[6].scratch_bytes, 64);
+  EXPECT_EQ(cost::scratch_bytes(g, g.ops[6], Storage::dense), 32);
   // The blob: 1352 - 80 + 74 = 1346 bytes, zero-padded to a multiple of 4.
   EXPECT_EQ(c.flash, 1348);
 }
@@ -445,9 +493,11 @@ TEST(Cost, EveryOpKindFlashAndScratch) {
   const cost::Cost c = cost::evaluate(g);
   const std::vector<std::int64_t> int32{12, 0, 0, 0, 12, 8, 4, 4, 6, 4, 0, 6, 9};
   const std::vector<std::int64_t> weight_bytes{58, 0, 0, 0, 0, 16, 0, 0, 0, 4, 0, 0, 12};
-  // Scratch: c is coded and 3x3 (2 * 9 * 2 = 36); softmax 4 * M = 16; relu-linear
-  // 2 * (4/2) * (4/2) = 8; seq_pool 4 * N = 16.
-  const std::vector<std::int64_t> scratch{36, 0, 0, 0, 0, 0, 16, 8, 0, 16, 0, 0, 0};
+  // Scratch: c is coded, four receptive fields of 3*3*2 as int16: 8 * 18 = 144; pools,
+  // layer_norm, adds none; q dense linear 4 * in = 16; softmax over the M = 4 tokens of k
+  // (ln): 8 * M = 32; relu-linear 2 * (4/2) * (4/2) = 8; seq_pool 4 * N = 16; fc dense
+  // (below) 4 * 4 = 16.
+  const std::vector<std::int64_t> scratch{144, 0, 0, 0, 0, 16, 32, 8, 0, 16, 0, 0, 16};
   std::int64_t sum_ops = 0;
   for (size_t i = 0; i < c.ops.size(); ++i) {
     const auto& o = c.ops[i];
@@ -465,15 +515,20 @@ TEST(Cost, EveryOpKindFlashAndScratch) {
   EXPECT_EQ(cost::kModelHeaderBytes + 14 * cost::kTensorRecordBytes + sum_ops, 1722);
   EXPECT_EQ(c.flash, 1724);
 
-  // Forced dense: int8 72 + 4 + 16 + 4 + 12 = 108 -> 1736; no conv scratch.
+  // Forced dense: int8 72 + 4 + 16 + 4 + 12 = 108 -> 1736; the conv on tnn_conv_s8 takes
+  // two receptive fields: 4 * 18 = 72.
   cost::CostOptions o;
   o.storage = cost::StoragePolicy::dense;
   const cost::Cost dense = cost::evaluate(g, o);
   EXPECT_EQ(dense.flash, 1736);
-  EXPECT_EQ(dense.ops[0].scratch_bytes, 0);
-  // Forced sparse: fc coded at 13 -> 1723 -> 1724.
+  EXPECT_EQ(dense.ops[0].scratch_bytes, 72);
+  EXPECT_EQ(dense.ops[12].scratch_bytes, 16);
+  // Forced sparse: fc coded at 13 -> 1723 -> 1724; its scratch is tnn_linear_sparse_s8's
+  // 8 * 4 = 32.
   o.storage = cost::StoragePolicy::sparse;
-  EXPECT_EQ(cost::evaluate(g, o).flash, 1724);
+  const cost::Cost sparse = cost::evaluate(g, o);
+  EXPECT_EQ(sparse.flash, 1724);
+  EXPECT_EQ(sparse.ops[12].scratch_bytes, 32);
 
   // The real masks make the coded size exact. fc with blocks {1,0,0,0,0,1}: two stored
   // entries, 4 + 2 * 3 = 10 < 12 -> sparse (the estimate said dense): 1720.
@@ -486,25 +541,33 @@ TEST(Cost, EveryOpKindFlashAndScratch) {
   EXPECT_EQ(exact.ops[12].sparse_weight_bytes, 10);
   EXPECT_EQ(exact.ops[12].storage, Storage::sparse);
   EXPECT_EQ(exact.ops[12].pruned_blocks, 3);  // still the ratio's count
+  EXPECT_EQ(exact.ops[12].scratch_bytes, 32);  // coded now: four tokens, 8 * 4
   EXPECT_EQ(exact.flash, 1720);
-  // A dense conv mask codes to 4 + 36 * 3 = 112 > 72: dense, and its scratch goes.
+  // A dense conv mask codes to 4 + 36 * 3 = 112 > 72: dense, and its scratch shrinks to
+  // tnn_conv_s8's 4 * 18 = 72.
   o.block_nonzero[0].assign(36, 1);
   const cost::Cost full = cost::evaluate(g, o);
   EXPECT_EQ(full.ops[0].sparse_weight_bytes, 112);
   EXPECT_EQ(full.ops[0].storage, Storage::dense);
-  EXPECT_EQ(full.ops[0].scratch_bytes, 0);
-  EXPECT_EQ(cost::plan_graph_memory(g, o).buffers.size(), 17u);  // 14 tensors + 3 scratch
+  EXPECT_EQ(full.ops[0].scratch_bytes, 72);
+  // 14 tensors + 6 scratch (c, q, sa, la, sp, fc): the storage changes sizes, not which ops
+  // take scratch.
+  EXPECT_EQ(cost::plan_graph_memory(g, o).buffers.size(), 20u);
   // 1368 + 260 + (72 + 4 + 16 + 4 + 10 = 106) = 1734 -> padded to 1736.
   EXPECT_EQ(full.flash, 1736);
 
   // Memory: sizes round up to 4 (fc's 3-byte output takes 4), and so does every offset.
-  // Live at step 0: image 32 + c.out 64 + c.scratch 36 = 132, the maximum.
+  // 14 tensors and 6 scratch buffers; fc's output is the last but one, before its scratch.
+  // Live at step 0: image 32 + c.out 64 + c.scratch 144 = 240, the maximum (step 1: c.out
+  // + mp.out 16 = 80; step 6: xp, ln, q, sa.out 16 each + sa.scratch 32 = 96; the rest less).
   const cost::GraphMemoryPlan m = cost::plan_graph_memory(g);
-  ASSERT_EQ(m.buffers.size(), 18u);
-  EXPECT_EQ(m.buffers.back().name, "fc.out");
-  EXPECT_EQ(m.buffers.back().bytes, 3);
-  EXPECT_EQ(m.buffers.back().size, 4);
-  EXPECT_EQ(m.lower_bound, 132);
+  ASSERT_EQ(m.buffers.size(), 20u);
+  EXPECT_EQ(m.buffers[18].name, "fc.out");
+  EXPECT_EQ(m.buffers[18].bytes, 3);
+  EXPECT_EQ(m.buffers[18].size, 4);
+  EXPECT_EQ(m.buffers[19].name, "fc.scratch");
+  EXPECT_EQ(m.buffers[19].bytes, 16);
+  EXPECT_EQ(m.lower_bound, 240);
   EXPECT_EQ(m.lower_bound_step, 0);
   EXPECT_EQ(m.live_at_lower_bound, (Names{"image", "c.out", "c.scratch"}));
   std::vector<cost::Buffer> requests;

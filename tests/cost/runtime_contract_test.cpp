@@ -185,7 +185,8 @@ INSTANTIATE_TEST_SUITE_P(Shipped, EverySpace, ::testing::ValuesIn(tinynas::testi
 
 TEST(RuntimeContract, HandBuiltOpsOfEveryScratchKind) {
   // Shapes the sampled spaces may not reach: grouped convs, non-square kernels, a
-  // 1-channel conv (the runtime's depthwise test counts it), attention with dv != dq.
+  // 1-channel conv (groups == in == out == 1: a plain conv to both runtime kernels, whose
+  // depthwise tests want more than one channel), attention with dv != dq.
   Graph g;
   g.input = g.add_tensor("x", {6, 5, 5});
   auto conv = [&](const std::string& name, int in, int out_c, int kh, int kw, int groups,
@@ -207,17 +208,22 @@ TEST(RuntimeContract, HandBuiltOpsOfEveryScratchKind) {
     g.ops.push_back(o);
     return o.output;
   };
-  const int a = conv("grouped", g.input, 6, 3, 1, 2, false);  // 3x1, groups 2: 2*3*1*3 = 18
-  const int b = conv("dw", a, 6, 1, 3, 6, true);               // depthwise: 0
-  const int c = conv("dw4", b, 6, 2, 2, 6, false);             // depthwise [C,kh,kw,1]: 0
-  const int d = conv("pw", c, 1, 1, 1, 1, false);              // 1x1: 0
-  g.output = conv("one", d, 1, 2, 1, 1, false);                // 1 channel, groups 1
+  // K = kh * kw * (in / groups) inputs per output; dense 4 * K, coded 8 * K:
+  const int a = conv("grouped", g.input, 6, 3, 1, 2, false);  // 3x1, groups 2: K = 9: 36, 72
+  const int b = conv("dw", a, 6, 1, 3, 6, true);               // depthwise: 0, 0
+  const int c = conv("dw4", b, 6, 2, 2, 6, false);             // depthwise [C,kh,kw,1]: 0, 0
+  const int d = conv("pw", c, 1, 1, 1, 1, false);              // 1x1 6->1: K = 6: 24, 48
+  g.output = conv("one", d, 1, 2, 1, 1, false);                // 2x1 1->1: K = 2: 8, 16
   cost::validate_graph(g);
   for (const Op& op : g.ops)
     for (Storage s : {Storage::dense, Storage::sparse})
       EXPECT_EQ(cost::scratch_bytes(g, op, s), runtime_scratch(g, op, s))
           << op.name << " " << cost::to_string(s);
-  EXPECT_EQ(cost::scratch_bytes(g, g.ops[0], Storage::sparse), 18);
+  const std::vector<std::int64_t> dense{36, 0, 0, 24, 8}, coded{72, 0, 0, 48, 16};
+  for (std::size_t i = 0; i < g.ops.size(); ++i) {
+    EXPECT_EQ(cost::scratch_bytes(g, g.ops[i], Storage::dense), dense[i]) << g.ops[i].name;
+    EXPECT_EQ(cost::scratch_bytes(g, g.ops[i], Storage::sparse), coded[i]) << g.ops[i].name;
+  }
 
   // Attention with q/k of 8 channels and v of 4 over 6 tokens, 2 heads; seq_pool over 6.
   Graph t;
@@ -245,9 +251,14 @@ TEST(RuntimeContract, HandBuiltOpsOfEveryScratchKind) {
   t.output = t.ops[size_t(sp)].output;
   cost::validate_graph(t);
   for (const Op& op : t.ops)
-    EXPECT_EQ(cost::scratch_bytes(t, op, Storage::dense), runtime_scratch(t, op, Storage::dense))
-        << op.name;
-  EXPECT_EQ(cost::scratch_bytes(t, t.ops[size_t(sa)], Storage::dense), 4 * 6);
+    for (Storage s : {Storage::dense, Storage::sparse})
+      EXPECT_EQ(cost::scratch_bytes(t, op, s), runtime_scratch(t, op, s))
+          << op.name << " " << cost::to_string(s);
+  // v: two tokens of 8 as int16 dense, four coded.
+  EXPECT_EQ(cost::scratch_bytes(t, t.ops[size_t(v)], Storage::dense), 4 * 8);
+  EXPECT_EQ(cost::scratch_bytes(t, t.ops[size_t(v)], Storage::sparse), 8 * 8);
+  // Softmax: two queries' int32 scores over the 6 tokens of k.
+  EXPECT_EQ(cost::scratch_bytes(t, t.ops[size_t(sa)], Storage::dense), 8 * 6);
   EXPECT_EQ(cost::scratch_bytes(t, t.ops[size_t(la)], Storage::dense), 2 * 4 * 2);
   EXPECT_EQ(cost::scratch_bytes(t, t.ops[size_t(sp)], Storage::dense), 4 * 6);
 }

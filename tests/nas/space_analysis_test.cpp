@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <vector>
 
 #include "space/fixtures.h"
 #include "support/temp_dir.h"
@@ -60,10 +61,24 @@ choices:
       - {type: conv, kernel: [1, 3, 5], stride: 1}
 )";
 
+// Peak SRAM of kTinySpace on an 8x8 input. Ops: conv (step 0), gap (1), classifier (2).
+// At step 0 the input (64), the conv's output (64c) and its scratch are live at once; the
+// later steps hold far less (64c + c; then c + 4 + the classifier's scratch 4c), and the
+// plan reaches that bound (greedy: conv output at 0, input and scratch above it). The conv
+// (1 input channel: never depthwise) takes 4 * k*k bytes stored dense, 8 * k*k coded.
+// Storage under the sparse choices {0%, 50%} x block 2 (auto: coded only when smaller):
+// 0% always dense; 50% codes k x k rows of ceil(k*k/2) blocks, half of them zero, as
+// 4 + 3 * (stored blocks):
+//   k1: c blocks of 1 weight, c/2 stored: 4 + 1.5c > c       -> dense, scratch 4
+//   k3: 5c blocks, 2.5c stored: 4 + 7.5c < 9c                -> coded, scratch 72 (dense 36)
+//   k5: 13c blocks, 6.5c stored: 4 + 19.5c < 25c             -> coded, scratch 200 (dense 100)
+// Peak = 64 + 64c + scratch:
+//   c = 4: k1 324 (both configs); k3 356 dense, 392 coded; k5 420 dense, 520 coded
+//   c = 8: 580 and up.
 nas::AnalysisOptions tiny_options() {
   nas::AnalysisOptions o;
-  // 8x8 input: the c = 4 models need about 64 + 256 bytes of activations, the c = 8 ones
-  // about 64 + 512; 450 bytes of SRAM keeps exactly the c = 4 models.
+  // 450 bytes of SRAM keeps the c = 4 models but the coded k5 (520: its four-pixel int16
+  // scratch, 200 bytes, is what pushes it over), and none of c = 8.
   o.limits = cost::Limits{450, 1 << 20};
   o.lambda_lo = 0.1;  // L = 450 bytes: params in [45, 225] are accepted
   o.lambda_up = 0.5;
@@ -90,23 +105,29 @@ TEST(SpaceAnalysis, HandBuiltSpaceIsEnumeratedToTheExactProbability) {
   EXPECT_EQ(params.at("tiny{c=4} tiny:C1"), 54);
   EXPECT_EQ(params.at("tiny{c=4} tiny:C2"), 118);
   EXPECT_EQ(params.at("tiny{c=8} tiny:C2"), 234);
-  // By hand: the 6 models of c = 4 fit, c = 8 do not; of those, k3 (54) and k5 (118) lie
-  // in [45, 225], k1 (22) below: P = 4 / 6.
+  // By hand (peaks above tiny_options): of the 12 models, each of weight 1/12, the 5 of
+  // c = 4 other than the coded k5 fit, c = 8 none: fit share 5/12. Of those, k3 (54, both
+  // configs) and the dense k5 (118) lie in [45, 225], k1 (22, both) below: P = 3 / 5.
   EXPECT_EQ(r.param_lo, 45);
   EXPECT_EQ(r.param_hi, 225);
-  EXPECT_EQ(r.n_eval, 6);
-  EXPECT_EQ(r.n_accept, 4);
+  EXPECT_EQ(r.n_eval, 5);
+  EXPECT_EQ(r.n_accept, 3);
   EXPECT_EQ(r.n_below, 2);
   EXPECT_EQ(r.n_above, 0);
-  EXPECT_DOUBLE_EQ(r.probability, 2.0 / 3.0);
-  EXPECT_DOUBLE_EQ(r.fit_share, 0.5);
-  EXPECT_FALSE(r.accepted);  // 0.667 < 0.9
+  EXPECT_DOUBLE_EQ(r.probability, 3.0 / 5.0);
+  EXPECT_DOUBLE_EQ(r.fit_share, 5.0 / 12.0);
+  EXPECT_FALSE(r.accepted);  // 0.6 < 0.9
+  std::vector<std::int64_t> sram;  // peak SRAM of the c = 4 models, sample order
+  for (const auto& s : r.samples)
+    if (s.supernet == "tiny{c=4}") sram.push_back(s.peak_sram);
+  // k1, k3, k5 with 0% then 50% (the sparse choice varies fastest).
+  EXPECT_EQ(sram, (std::vector<std::int64_t>{324, 324, 356, 392, 420, 520}));
 
   auto o = tiny_options();
-  o.accept_threshold = 2.0 / 3.0;  // the threshold is inclusive
+  o.accept_threshold = 3.0 / 5.0;  // the threshold is inclusive
   EXPECT_TRUE(nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o).accepted);
   o.lambda_up = 118.0 / 450.0;  // and so are the λ bounds: k5 (118) still accepted
-  EXPECT_EQ(nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o).n_accept, 4);
+  EXPECT_EQ(nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o).n_accept, 3);
 }
 
 // ParamBound::params scales the λ bounds by the parameter budget; the budget does not enter
@@ -121,9 +142,9 @@ TEST(SpaceAnalysis, ParameterBudgetSetsTheBounds) {
   const auto r = nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o);
   EXPECT_EQ(r.param_lo, 10);
   EXPECT_EQ(r.param_hi, 50);
-  EXPECT_EQ(r.n_eval, 6);    // c = 4 fits the memory limits, as without the budget
+  EXPECT_EQ(r.n_eval, 5);    // the 5 fitting models of c = 4, as without the budget
   EXPECT_EQ(r.n_accept, 2);  // k1 (22) of the fitting models, with both sparse configs
-  EXPECT_EQ(r.n_above, 4);
+  EXPECT_EQ(r.n_above, 3);   // k3 (54) with both, k5 (118) dense
   EXPECT_EQ(nas::parse_param_bound("params"), nas::ParamBound::params);
   o.limits.effective_params = 0;
   EXPECT_THROW(nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o), core::Error);
@@ -155,10 +176,11 @@ TEST(SpaceAnalysis, SampledEstimateAgreesWithTheExactValue) {
   const auto r = nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o);
   EXPECT_EQ(r.method, "sampled");
   EXPECT_EQ(r.n_samples, 3000);
-  // ~1500 fitting samples: the estimate of 2/3 has a standard error of about 0.012.
-  EXPECT_NEAR(r.probability, 2.0 / 3.0, 0.05);
-  EXPECT_LE(r.ci_low, 2.0 / 3.0);
-  EXPECT_GE(r.ci_high, 2.0 / 3.0);
+  // ~1250 fitting samples (5/12 of 3000): the estimate of 3/5 has a standard error of
+  // about sqrt(0.6 * 0.4 / 1250) = 0.014.
+  EXPECT_NEAR(r.probability, 3.0 / 5.0, 0.05);
+  EXPECT_LE(r.ci_low, 3.0 / 5.0);
+  EXPECT_GE(r.ci_high, 3.0 / 5.0);
   EXPECT_EQ(r.n_accept + r.n_below + r.n_above, r.n_eval);
   // Reproducible from the seed.
   EXPECT_EQ(nas::analyze_space(def, space::Shape{1, 8, 8}, 2, o).n_accept, r.n_accept);
@@ -202,7 +224,7 @@ TEST(SpaceAnalysis, WritesJsonReportAndHistograms) {
   const auto r = nas::analyze_space(def, space::Shape{1, 8, 8}, 2, tiny_options());
   tinynas::testing::TempDir dir;
   const auto j = core::Json::parse(nas::to_json(r).dump(), "analysis.json");
-  EXPECT_EQ(j.at("n_eval").as_int(), 6);
+  EXPECT_EQ(j.at("n_eval").as_int(), 5);
   EXPECT_EQ(j.at("samples").size(), 12u);
   EXPECT_FALSE(j.at("accepted").as_bool());
   const auto files = nas::write_histograms(r, dir.path());
@@ -227,8 +249,9 @@ TEST(TestSupernet, SkipsWhenHalfOrMoreExceedTheMemoryLimit) {
   t.over_memory = 50;  // "half of the models exceed": skip
   EXPECT_FALSE(t.passed());
 
-  // kTinySpace with the conv's stride chosen instead of its kernel (a dense conv needs no
-  // scratch, so only the activations tell the candidates apart): 8x8 -> 2x2, 4x4, 8x8.
+  // kTinySpace with the conv's stride chosen instead of its kernel (every candidate is the
+  // same dense 3x3 conv with the same scratch, 4 * 9 = 36, so only the activations tell
+  // the candidates apart): 8x8 -> 2x2, 4x4, 8x8.
   std::string strides = kTinySpace;
   const std::string kernels = "{type: conv, kernel: [1, 3, 5], stride: 1}";
   strides.replace(strides.find(kernels), kernels.size(), "{type: conv, kernel: 3, stride: [4, 2, 1]}");

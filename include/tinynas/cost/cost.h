@@ -89,8 +89,8 @@
 //    seq_pool:                     4 * N  (N int32 token scores)
 //    layer_norm, add, pools:       0
 // A conv is depthwise (is_depthwise, weight_layout) when groups > 1 and groups == in
-// channels == out channels (graph.h); the scratch rule above follows the runtime's own test,
-// which also counts a 1-channel conv (groups == in == out == 1).
+// channels == out channels (graph.h), the runtime's own test: a 1-channel conv (groups ==
+// in == out == 1) is a plain conv with scratch.
 //
 // Graph rules checked by validate_graph() (every evaluate / plan_graph_memory call):
 // tensors[input] is produced by no op and every other tensor by exactly one op; an op reads
