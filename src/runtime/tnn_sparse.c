@@ -117,42 +117,61 @@ static void tnn_col_values(const tnn_tile_job* job, int32_t k, int32_t t, int32_
     tnn_set16(job->col, tnn_col_lane(job, t + i, k), src ? src[i] + job->p->input_offset : 0);
 }
 
+/* Four input values (one word, x) widened with the input offset (off2 in both lanes) into
+ * the cell(s) at word c: B = 4 writes the cell as (x0 x2)(x1 x3), B = 2 cells at c and
+ * c + TNN_TILE as (x0 x1) and (x2 x3). */
+TNN_HOT void tnn_col_word(int32_t* c, int32_t x, int32_t off2, const int32_t B) {
+  const int32_t lo = tnn_sxtab16(off2, x), hi = tnn_sxtab16_ror8(off2, x);
+  if (B == 4) {
+    c[0] = lo;
+    c[1] = hi;
+  } else {
+    c[0] = tnn_pkhbt(lo, hi);
+    c[TNN_TILE] = tnn_pkhtb(hi, lo);
+  }
+}
+
+/* The next n input values (n a multiple of 4) from src into the cells from word c on, for
+ * blocks of B = 2 or 4: four values per word load and two SXTAB16, two words a step.
+ * Returns the next cell's word. */
+TNN_HOT int32_t* tnn_col_run_x4(int32_t* c, const int8_t* src, int32_t n, int32_t off2,
+                                const int32_t B) {
+  const int8_t* const end = src + n;
+  if (n & 4) {
+    tnn_col_word(c, tnn_read_s8x4(src), off2, B);
+    src += 4;
+    c += 2 * TNN_TILE;
+  }
+  for (; src != end; src += 8, c += 4 * TNN_TILE) {
+    const int32_t x = tnn_read_s8x4(src), z = tnn_read_s8x4(src + 4);
+    tnn_col_word(c, x, off2, B);
+    tnn_col_word(c + 2 * TNN_TILE, z, off2, B);
+  }
+  return c;
+}
+
 /* Pixel k's receptive field of group g, window origin (y0, x0) (k >= n: a missing pixel,
- * all 0), into the columns, for blocks of B = 2 or 4 with icg a multiple of 4: four values
- * per word load and two SXTAB16 (the input offset added in both lanes), the cell pointer
- * running on across the taps (one run per window row when the group is the whole pixel
- * and the row lies inside the input). B = 4 writes cell j as (x0 x2)(x1 x3), B = 2 cells
- * 2j and 2j + 1 as (x0 x1) and (x2 x3). */
+ * all 0), into the columns, for blocks of B = 2 or 4 with icg a multiple of 4, the cell
+ * pointer running on across the taps (one run per window row when the group is the whole
+ * pixel and the row lies inside the input). */
 TNN_HOT void tnn_col_pixel_x4(const tnn_tile_job* job, int32_t k, int32_t n, int32_t g,
                               int32_t y0, int32_t x0, const int32_t B) {
   const tnn_dims *in_d = job->in_d, *f_d = job->f_d;
   const int32_t icg = f_d->c, H = in_d->h, W = in_d->w, C = in_d->c, kw = f_d->w;
   const int32_t off2 = tnn_dup16(job->p->input_offset);
   const int whole_rows = icg == C && x0 >= 0 && x0 + kw <= W; /* a window row: one run */
-  int32_t* const col = job->col;
-  int32_t d = B == 4 ? 2 * k : k; /* the next cell's word */
+  const int32_t run = whole_rows ? kw * icg : icg;
+  int32_t* c = job->col + (B == 4 ? 2 * k : k); /* the next cell's word */
   int32_t ky, kx, i;
   for (ky = 0; ky < f_d->h; ++ky) {
     const int32_t iy = y0 + ky, row_ok = k < n && iy >= 0 && iy < H;
-    const int32_t run = whole_rows ? kw * icg : icg;
     for (kx = 0; kx < kw; kx += whole_rows ? kw : 1) {
       if (row_ok && x0 + kx >= 0 && x0 + kx < W) {
-        const int8_t* src = job->input + (iy * W + x0 + kx) * C + g * icg;
-        for (i = 0; i < run; i += 4, d += 2 * TNN_TILE) {
-          const int32_t x = tnn_read_s8x4(src + i);
-          const int32_t lo = tnn_sxtab16(off2, x), hi = tnn_sxtab16_ror8(off2, x);
-          if (B == 4) {
-            col[d] = lo;
-            col[d + 1] = hi;
-          } else {
-            col[d] = tnn_pkhbt(lo, hi);
-            col[d + TNN_TILE] = tnn_pkhtb(hi, lo);
-          }
-        }
+        c = tnn_col_run_x4(c, job->input + (iy * W + x0 + kx) * C + g * icg, run, off2, B);
       } else {
-        for (i = 0; i < run; i += 4, d += 2 * TNN_TILE) {
-          col[d] = 0;
-          col[d + (B == 4 ? 1 : TNN_TILE)] = 0;
+        for (i = 0; i < run; i += 4, c += 2 * TNN_TILE) {
+          c[0] = 0;
+          c[B == 4 ? 1 : TNN_TILE] = 0;
         }
       }
     }
@@ -255,49 +274,52 @@ typedef struct {
 #define TNN_ROW_CHUNK 16
 
 /* Output channels r0 .. r0 + rows - 1 of the tile's n pixels from their sums
- * a[i][k] (bias not yet added); y points at pixel 0's channel 0. A loop of its own, so
- * that the walk and the requantization each keep their values in registers. Four equal
- * sums (a row without stored blocks, a flat input) take one requantization; otherwise
- * testing the shift's sign lets the compiler drop tnn_requantize's left-shift branch from
- * the common case (shift <= 0: real multipliers below 1). */
+ * a[i][k] (bias included); y points at pixel 0's channel 0. A loop of its own, so that
+ * the walk and the requantization each keep their values in registers. Four equal sums
+ * (a row without stored blocks, a flat input) take one requantization. A full tile with
+ * a negative shift (real multipliers below 1/2, the common case) goes through a branch
+ * where the compiler knows the shift's sign: tnn_requantize's other cases drop out and
+ * its rounding constant is computed once for the row's four values. */
 TNN_SHARED void tnn_tile_requant(const tnn_tile_job* job, int8_t* y, int32_t r0, int32_t rows,
                                  int32_t n, const int32_t (*a)[TNN_TILE]) {
   /* locals: the int8 stores may alias anything the job points to */
   const int32_t OC = job->out_d->c, out_off = job->p->output_offset;
-  const int32_t *bias = job->bias, *mult = job->quant->multiplier + r0;
+  const int32_t* mult = job->quant->multiplier + r0;
   const int32_t* shift = job->quant->shift + r0;
   const tnn_activation act = job->p->activation;
-  int32_t i;
+  const int32_t* const mult_end = mult + rows;
   y += r0;
-  if (bias) bias += r0;
-  for (i = 0; i < rows; ++i, ++y, ++a) {
-    const int32_t b = bias ? bias[i] : 0, m = mult[i], s = shift[i];
-    if (n < TNN_TILE) {
+  if (n < TNN_TILE) {
+    for (; mult != mult_end; ++y, ++a, ++mult, ++shift) {
       int32_t k;
-      for (k = 0; k < n; ++k) y[k * OC] = tnn_output_s8(b + a[0][k], m, s, out_off, &act);
-    } else if (a[0][0] == a[0][1] && a[0][1] == a[0][2] && a[0][2] == a[0][3]) {
-      const int8_t v = tnn_output_s8(b + a[0][0], m, s, out_off, &act);
+      for (k = 0; k < n; ++k) y[k * OC] = tnn_output_s8(a[0][k], *mult, *shift, out_off, &act);
+    }
+    return;
+  }
+  for (; mult != mult_end; ++y, ++a, ++mult, ++shift) {
+    const int32_t m = *mult, s = *shift;
+    if (a[0][0] == a[0][1] && a[0][1] == a[0][2] && a[0][2] == a[0][3]) {
+      const int8_t v = tnn_output_s8(a[0][0], m, s, out_off, &act);
       y[0] = v;
       y[OC] = v;
       y[2 * OC] = v;
       y[3 * OC] = v;
-    } else if (s <= 0) {
-      const int8_t y0 = tnn_output_s8(b + a[0][0], m, s, out_off, &act);
-      const int8_t y1 = tnn_output_s8(b + a[0][1], m, s, out_off, &act);
-      const int8_t y2 = tnn_output_s8(b + a[0][2], m, s, out_off, &act);
-      const int8_t y3 = tnn_output_s8(b + a[0][3], m, s, out_off, &act);
-      y[0] = y0;
-      y[OC] = y1;
-      y[2 * OC] = y2;
-      y[3 * OC] = y3;
+    } else if (s < 0) {
+      /* each value stored as soon as it is made (the next is read after the store) */
+      y[0] = tnn_output_s8(a[0][0], m, s, out_off, &act);
+      y[OC] = tnn_output_s8(a[0][1], m, s, out_off, &act);
+      y[2 * OC] = tnn_output_s8(a[0][2], m, s, out_off, &act);
+      y[3 * OC] = tnn_output_s8(a[0][3], m, s, out_off, &act);
     } else {
       int32_t k;
-      for (k = 0; k < TNN_TILE; ++k) y[k * OC] = tnn_output_s8(b + a[0][k], m, s, out_off, &act);
+      for (k = 0; k < TNN_TILE; ++k) y[k * OC] = tnn_output_s8(a[0][k], m, s, out_off, &act);
     }
   }
 }
 
-/* The sums of rows [r0, r1) (r1 - r0 <= TNN_ROW_CHUNK) for the tile, columns filled. */
+/* The sums of rows [r0, r1) (r1 - r0 <= TNN_ROW_CHUNK) for the tile, bias included,
+ * columns filled. (B = 4 starts from the bias; the other block sizes, with fewer
+ * registers to spare in their walks, add it at the end of the row.) */
 TNN_HOT void tnn_tile_walk_rows(const tnn_tile_job* job, tnn_tile_walk* wk, int32_t r0,
                                 int32_t r1, int32_t (*sums)[TNN_TILE], const int32_t B) {
   const uintptr_t step = (uintptr_t)(2 * TNN_TILE * B); /* column bytes per full block */
@@ -306,11 +328,13 @@ TNN_HOT void tnn_tile_walk_rows(const tnn_tile_job* job, tnn_tile_walk* wk, int3
   const uintptr_t row_end = base + (uintptr_t)job->bpr * step; /* the tail counts as a block */
   const int32_t tail = job->tail, last_row = job->last_row;
   const uint8_t* const last = job->filter->data + job->filter->size - (1 + B);
+  const int32_t* const bias = job->bias;
   const uint8_t* e = wk->e;
   uintptr_t q = wk->q;
   int32_t r;
   for (r = r0; r < r1; ++r, ++sums) {
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    const int32_t b = B == 4 && bias ? bias[r] : 0;
+    int32_t a0 = b, a1 = b, a2 = b, a3 = b; /* B = 4: from the bias */
     if (r <= last_row) {
       if (r < last_row) { /* more entries follow this row's: no test for the stream's end */
         while (q < full_end) {
@@ -347,6 +371,13 @@ TNN_HOT void tnn_tile_walk_rows(const tnn_tile_job* job, tnn_tile_walk* wk, int3
         }
       }
       q -= row_end - base;
+    }
+    if (B != 4 && bias) { /* added after the walk: fewer registers held across it */
+      const int32_t c = bias[r];
+      a0 += c;
+      a1 += c;
+      a2 += c;
+      a3 += c;
     }
     sums[0][0] = a0;
     sums[0][1] = a1;
@@ -503,7 +534,7 @@ static int32_t tnn_dw_sum_cols(const int8_t* input, int32_t off, int32_t x0, int
  * offset added through the weight sum; on a row at the top or bottom border they apply
  * the taps of the kernel rows inside the input, copied behind the channel's taps with
  * their offsets counted from the first such row (when they fit). One instance per sign of
- * the shift (`right`: shift <= 0), so that the requantizations in line lose the branch. */
+ * the shift (`right`: shift < 0), so that the requantizations in line lose the branch. */
 TNN_HOT void tnn_dw_channel_impl(const tnn_dw_job* job, int32_t ch, tnn_dw_tap* taps,
                                  const uint8_t* ky, uint8_t* kx, int32_t n,
                                  const tnn_chan_q* q, const int right) {
@@ -511,7 +542,7 @@ TNN_HOT void tnn_dw_channel_impl(const tnn_dw_job* job, int32_t ch, tnn_dw_tap* 
   const int32_t H = job->in_d->h, W = job->in_d->w, C = job->in_d->c, kh = job->f_d->h;
   const int32_t OH = job->out_d->h, OW = job->out_d->w, sw = p->stride.w, pw = p->padding.w;
   const int32_t step = sw * C, ox_lo = job->ox_lo, ox_hi = job->ox_hi;
-  const int32_t m = q->mult, s = right ? (q->shift <= 0 ? q->shift : 0) : q->shift;
+  const int32_t m = q->mult, s = right ? (q->shift < 0 ? q->shift : -1) : q->shift;
   const int32_t out_off = q->out_off, zero_point = -p->input_offset;
   const tnn_activation act = q->act;
   const int8_t* const input = job->input;
@@ -557,16 +588,12 @@ TNN_HOT void tnn_dw_channel_impl(const tnn_dw_job* job, int32_t ch, tnn_dw_tap* 
         for (; ox + 4 <= ox_hi; ox += 4) {
           int32_t a[4];
           tnn_dw_sum4(input + off + (ox * sw - pw) * C, step, t, tend, a);
-          {
-            const int8_t v0 = tnn_output_s8(b + a[0], m, s, out_off, &act);
-            const int8_t v1 = tnn_output_s8(b + a[1], m, s, out_off, &act);
-            const int8_t v2 = tnn_output_s8(b + a[2], m, s, out_off, &act);
-            const int8_t v3 = tnn_output_s8(b + a[3], m, s, out_off, &act);
+          { /* each value stored as soon as it is made: fewer registers held */
             int8_t* o = out + ox * C;
-            o[0] = v0;
-            o[C] = v1;
-            o[2 * C] = v2;
-            o[3 * C] = v3;
+            o[0] = tnn_output_s8(b + a[0], m, s, out_off, &act);
+            o[C] = tnn_output_s8(b + a[1], m, s, out_off, &act);
+            o[2 * C] = tnn_output_s8(b + a[2], m, s, out_off, &act);
+            o[3 * C] = tnn_output_s8(b + a[3], m, s, out_off, &act);
           }
         }
         for (; ox < ox_hi; ++ox) { /* the last one to three inside */
@@ -596,7 +623,7 @@ TNN_HOT void tnn_dw_channel_impl(const tnn_dw_job* job, int32_t ch, tnn_dw_tap* 
 TNN_SHARED void tnn_dw_channel(const tnn_dw_job* job, int32_t ch, tnn_dw_tap* taps,
                                const uint8_t* ky, uint8_t* kx, int32_t n,
                                const tnn_chan_q* q) {
-  if (q->shift <= 0)
+  if (q->shift < 0)
     tnn_dw_channel_impl(job, ch, taps, ky, kx, n, q, 1);
   else
     tnn_dw_channel_impl(job, ch, taps, ky, kx, n, q, 0);

@@ -680,6 +680,29 @@ TEST(SparseConv, ZeroAndPositiveShifts) {
   }
 }
 
+// Shifts from -4 to 0 (real multipliers from 0.06 to 0.7): the conv and linear kernels
+// requantize a full tile with a negative shift in a branch of their own and every other
+// row (shift 0, a short tile) through the general loop; block 4 starts the sums from the
+// bias, the other sizes add it after the walk. 7 x 7 pixels and 5 tokens end in short
+// tiles. Depthwise channels with a negative shift and the others take different
+// instances of the channel loop. Unit weights keep the sums small (without a bias most
+// outputs stay off the clamps); the inputs vary, so that the four sums of a tile differ.
+TEST(SparseConv, ShiftsNearZero) {
+  for (int b : {1, 2, 3, 4, 5})
+    for (bool has_bias : {true, false}) {
+      SparseConvTester().input(7, 7, 8).output_channels(8).kernel(3).padding(1).block(b)
+          .sparsity(0.8).offsets(0, 0).weight_value(1).bias(has_bias).requant_scale(0.06, 0.7)
+          .test();
+      SparseConvTester().input(7, 7, 8).output_channels(12).kernel(1).block(b).sparsity(0.5)
+          .offsets(0, 0).weight_value(1).bias(has_bias).requant_scale(0.06, 0.7).test();
+      SparseLinearTester().tokens(5).in(24).out(8).block(b).sparsity(0.5).offsets(0, 0)
+          .weight_value(1).bias(has_bias).requant_scale(0.06, 0.7).test();
+      SparseConvTester().input(9, 10, 8).depthwise().kernel(3).padding(1).block(b)
+          .sparsity(0.4).offsets(0, 0).weight_value(1).bias(has_bias).requant_scale(0.06, 0.7)
+          .test();
+    }
+}
+
 // Equal sums across a tile with non-zero weights (constant input): one requantization
 // serves the tile.
 TEST(SparseConv, ConstantInput) {
