@@ -2,21 +2,33 @@
 #include "tnn_transformer.h"
 #include "tnn_transformer_internal.h"
 
+/* Arguments of both LayerNorm kernels; *tokens is set when TNN_OK. */
+static tnn_status tnn_layer_norm_check(const tnn_layer_norm_params* p,
+                                       const tnn_per_channel_quant* quant, const tnn_dims* dims,
+                                       const int8_t* input, const int8_t* weight,
+                                       const int32_t* bias, const int8_t* output,
+                                       int32_t* tokens) {
+  int32_t c;
+  if (!p || !quant || !quant->multiplier || !quant->shift || !dims || !input || !weight ||
+      !bias || !output || !tnn_activation_ok(&p->activation) ||
+      !tnn_output_offset_ok(p->output_offset))
+    return TNN_ERR_ARG;
+  *tokens = tnn_token_count(dims);
+  if (*tokens == 0 || dims->c > 4096 || !tnn_elems_ok(*tokens, dims->c)) return TNN_ERR_SHAPE;
+  for (c = 0; c < dims->c; ++c)
+    if (quant->multiplier[c] < 0 || quant->shift[c] < -31 || quant->shift[c] > 30)
+      return TNN_ERR_ARG;
+  return TNN_OK;
+}
+
 /* The reference: plain loops, 64-bit arithmetic throughout. */
 tnn_status tnn_layer_norm_s8_ref(const tnn_layer_norm_params* p, const tnn_per_channel_quant* quant,
                                  const tnn_dims* dims, const int8_t* input, const int8_t* weight,
                                  const int32_t* bias, int8_t* output) {
   int32_t t, c, tokens, C;
-  if (!p || !quant || !quant->multiplier || !quant->shift || !dims || !input || !weight ||
-      !bias || !output || !tnn_activation_ok(&p->activation) ||
-      !tnn_output_offset_ok(p->output_offset))
-    return TNN_ERR_ARG;
-  tokens = tnn_token_count(dims);
-  if (tokens == 0 || dims->c > 4096 || !tnn_elems_ok(tokens, dims->c)) return TNN_ERR_SHAPE;
+  const tnn_status st = tnn_layer_norm_check(p, quant, dims, input, weight, bias, output, &tokens);
+  if (st != TNN_OK) return st;
   C = dims->c;
-  for (c = 0; c < C; ++c)
-    if (quant->multiplier[c] < 0 || quant->shift[c] < -31 || quant->shift[c] > 30)
-      return TNN_ERR_ARG;
   for (t = 0; t < tokens; ++t) {
     const int8_t* x = input + t * C;
     int8_t* y = output + t * C;
@@ -106,18 +118,11 @@ tnn_status tnn_layer_norm_s8(const tnn_layer_norm_params* p, const tnn_per_chann
 #else
   int32_t t, c, tokens, C;
   int wide = 0;
-  if (!p || !quant || !quant->multiplier || !quant->shift || !dims || !input || !weight ||
-      !bias || !output || !tnn_activation_ok(&p->activation) ||
-      !tnn_output_offset_ok(p->output_offset))
-    return TNN_ERR_ARG;
-  tokens = tnn_token_count(dims);
-  if (tokens == 0 || dims->c > 4096 || !tnn_elems_ok(tokens, dims->c)) return TNN_ERR_SHAPE;
+  const tnn_status st = tnn_layer_norm_check(p, quant, dims, input, weight, bias, output, &tokens);
+  if (st != TNN_OK) return st;
   C = dims->c;
-  for (c = 0; c < C; ++c) {
-    if (quant->multiplier[c] < 0 || quant->shift[c] < -31 || quant->shift[c] > 30)
-      return TNN_ERR_ARG;
+  for (c = 0; c < C; ++c)
     if (bias[c] > INT32_MAX - (1 << 22) || bias[c] < INT32_MIN + (1 << 22)) wide = 1;
-  }
   for (t = 0; t < tokens; ++t)
     tnn_ln_token(input + t * C, output + t * C, C, weight, bias, quant,
                  p->activation.min - p->output_offset, p->activation.max - p->output_offset,
