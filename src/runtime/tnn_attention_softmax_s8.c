@@ -4,21 +4,24 @@
  *  1. QK^T: the two queries' channels, plus q_offset, as int16 pairs on the stack (zero
  *     padded to a multiple of 4 channels); a key's 4 channels are one word, split by SXTB16
  *     (channels 0, 2) and SXTB16 ROR 8 (1, 3), each pair feeding one SMLAD per query; two
- *     keys per step. The k_offset term k_offset * sum(q') is the same for every key of a
- *     query and cancels in max - s_j, so it is left out.
+ *     keys x two blocks of 4 channels per step (1.16 instructions a MAC on the M7), the
+ *     query words read by LDRD. The k_offset term k_offset * sum(q') is the same for every
+ *     key of a query and cancels in max - s_j, so it is left out.
  *  2. The numerators e_j of both queries (tnn_softmax_exp_folded: the same values as the
  *     reference's tnn_softmax_q15_numerators), stored in place of the scores as int16 pairs
  *     of two keys. e_j = 32768 (u_j = 0: the maximum and its ties) reads as -32768 there;
  *     those keys are counted (and listed) and 65536 v_je is added back in step 4.
- *  3. AV: sum_j e_j * v_je over key pairs with SMLAD; the two keys' v channels come from one
- *     word per key (4 channels) and PKHBT / PKHTB make (key j, key j + 1) pairs of a
- *     channel; two queries x two channels per pass, int32 sums of at most 256 keys
+ *  3. AV: sum_j e_j * v_je over key pairs with SMLAD; per key pair the two bytes of channels
+ *     c, c + 1 of both keys go into one word (two halfword loads, PKHBT), SXTB16 and SXTB16
+ *     ROR 8 make the (key j, key j + 1) pairs of channel c and c + 1; two queries (one LDRD
+ *     of their numerator words) x two channels per pass, eight keys a step (1.34
+ *     instructions a MAC on the M7), int32 sums of at most 256 keys
  *     (|sum| <= 2^15 * 128 * 256 = 2^30), added up in int64 beyond.
  *  4. a_e = sum_j e_j (v_je + v_offset) = (step 3) + 65536 sum_{e_j = 32768} v_je +
  *     v_offset * E; r_e = round(256 a_e / E) without a 64-bit division when M <= 256.
- * Word loads may read past a head's channels (the padding multiplies by zero, the extra
- * channels are not written) but never past a tensor: keys whose padded read would, run a
- * per-channel path.
+ * Loads may read past a head's channels (K words up to the padded width, V halfwords up to
+ * the group of 4 channels: the padding multiplies by zero, the extra channels are not
+ * written) but never past a tensor: keys whose padded read would, run a per-channel path.
  *
  * Scratch (4-byte aligned): 2 * M int32, the two queries' scores, then their numerators.
  * Stack: the query pairs (TNN_ATT_MAX_DH4 words) and the tie lists. A head wider than
@@ -34,6 +37,18 @@
 #define TNN_ATT_TIES 8     /* keys with e_j = 32768 listed per query */
 
 #define TNN_ATT_STEP static __attribute__((noinline))
+
+/* Hides how a pointer was computed, so that GCC keeps one pointer stepped by a register
+ * instead of strength-reducing it into several induction variables (which spill). */
+#if defined(__GNUC__)
+#define TNN_ATT_OPAQUE(x) __asm__("" : "+r"(x))
+/* Keeps GCC from hoisting the next block's loads above this one (more live registers than
+ * the core has: spills). */
+#define TNN_ATT_FENCE() __asm__ volatile("" ::: "memory")
+#else
+#define TNN_ATT_OPAQUE(x) ((void)0)
+#define TNN_ATT_FENCE() ((void)0)
+#endif
 
 typedef struct {
   const int8_t *q, *k, *v;
@@ -74,26 +89,51 @@ static void tnn_att_query_pairs(const tnn_att* a, const int8_t* q0, const int8_t
   }
 }
 
+/* One block of 4 channels of two keys (words ka, kb) against both queries' words at w. */
+#define TNN_ATT_QK_BLOCK(w, ka, kb)                                         \
+  do {                                                                      \
+    const tnn_s32x2 w0 = tnn_read_s32x2(w), w1 = tnn_read_s32x2((w) + 2);   \
+    const int32_t ea = tnn_sxtb16(ka), oa = tnn_sxtb16_ror8(ka);            \
+    const int32_t eb = tnn_sxtb16(kb), ob = tnn_sxtb16_ror8(kb);            \
+    a0 = tnn_smlad(ea, w0.lo, a0), b0 = tnn_smlad(eb, w0.lo, b0);           \
+    a0 = tnn_smlad(oa, w0.hi, a0), b0 = tnn_smlad(ob, w0.hi, b0);           \
+    a1 = tnn_smlad(ea, w1.lo, a1), b1 = tnn_smlad(eb, w1.lo, b1);           \
+    a1 = tnn_smlad(oa, w1.hi, a1), b1 = tnn_smlad(ob, w1.hi, b1);           \
+  } while (0)
+
 /* s[2j], s[2j + 1]: sum_d q'_d k_jd of both queries for keys j in [0, n), kp at key 0's
  * head channels, keys kc bytes apart; blocks of 4 channels. Two keys per step share the
- * query words. */
-TNN_ATT_STEP void tnn_att_scores(const int32_t* qp, int32_t blocks, const int8_t* kp, int32_t kc,
-                                 int32_t n, int32_t* s) {
-  for (; n >= 2; n -= 2, kp += 2 * kc, s += 4) {
+ * query words; two blocks per inner step. */
+static inline __attribute__((always_inline)) void tnn_att_score_pairs(
+    const int32_t* qp, const int32_t* wend, int odd, const int8_t* kp, int32_t kc, int32_t* s,
+    const int32_t* send) {
+  for (; s != send; s += 4, kp += 2 * kc) {
     const int32_t* w = qp;
     const int8_t* x = kp;
-    int32_t a0 = 0, a1 = 0, b0 = 0, b1 = 0, b;
-    for (b = blocks; b > 0; --b, x += 4, w += 4) {
-      const int32_t ka = tnn_read_s8x4(x), kb = tnn_read_s8x4(x + kc);
-      const int32_t ea = tnn_sxtb16(ka), oa = tnn_sxtb16_ror8(ka);
-      const int32_t eb = tnn_sxtb16(kb), ob = tnn_sxtb16_ror8(kb);
-      a0 = tnn_smlad(ea, w[0], a0), b0 = tnn_smlad(eb, w[0], b0);
-      a0 = tnn_smlad(oa, w[1], a0), b0 = tnn_smlad(ob, w[1], b0);
-      a1 = tnn_smlad(ea, w[2], a1), b1 = tnn_smlad(eb, w[2], b1);
-      a1 = tnn_smlad(oa, w[3], a1), b1 = tnn_smlad(ob, w[3], b1);
+    int32_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+    for (; w != wend; w += 8) {
+      TNN_ATT_QK_BLOCK(w, tnn_read_s8x4(x), tnn_read_s8x4(x + kc));
+      x += 4;
+      TNN_ATT_OPAQUE(x);
+      TNN_ATT_FENCE();
+      TNN_ATT_QK_BLOCK(w + 4, tnn_read_s8x4(x), tnn_read_s8x4(x + kc));
+      x += 4;
+      TNN_ATT_OPAQUE(x);
     }
+    if (odd) TNN_ATT_QK_BLOCK(w, tnn_read_s8x4(x), tnn_read_s8x4(x + kc));
     s[0] = a0, s[1] = a1, s[2] = b0, s[3] = b1;
   }
+}
+
+TNN_ATT_STEP void tnn_att_scores(const int32_t* qp, int32_t blocks, const int8_t* kp, int32_t kc,
+                                 int32_t n, int32_t* s) {
+  const int32_t* wend = qp + 4 * (blocks & ~1);
+  int32_t* send = s + 4 * (n >> 1);
+  if (blocks & 1)
+    tnn_att_score_pairs(qp, wend, 1, kp, kc, s, send);
+  else
+    tnn_att_score_pairs(qp, wend, 0, kp, kc, s, send);
+  kp += (n & ~1) * kc, s = send, n &= 1;
   if (n) {
     const int32_t* w = qp;
     int32_t a0 = 0, a1 = 0, b;
@@ -137,18 +177,19 @@ static inline __attribute__((always_inline)) void tnn_att_exps(const int32_t* s,
                                                                const tnn_softmax_exp* c,
                                                                const tnn_quant* score,
                                                                tnn_att_num* nm) {
-  int32_t j, sum = 0, ties = 0;
-  for (j = 0; j + 2 <= m; j += 2, s += 4, f += 2) {
+  const int32_t* end = s + 2 * (m & ~1);
+  int32_t sum = 0, ties = 0;
+  for (; s != end; s += 4, f += 2) {
     const int32_t d0 = max - s[0], d1 = max - s[2];
     const int32_t e0 = plain ? tnn_softmax_exp_folded(d0, c)
                              : tnn_exp_neg_q15(tnn_requantize(d0, score->multiplier, score->shift));
     const int32_t e1 = plain ? tnn_softmax_exp_folded(d1, c)
                              : tnn_exp_neg_q15(tnn_requantize(d1, score->multiplier, score->shift));
-    sum += e0 + e1;
-    ties += (e0 >> 15) + (e1 >> 15);
+    sum += e0, sum += e1;
+    ties += e0 >> 15, ties += e1 >> 15;
     *f = tnn_pkhbt(e0, e1);
   }
-  if (j < m) {
+  if (m & 1) {
     const int32_t d0 = max - s[0];
     const int32_t e0 = plain ? tnn_softmax_exp_folded(d0, c)
                              : tnn_exp_neg_q15(tnn_requantize(d0, score->multiplier, score->shift));
@@ -164,11 +205,21 @@ static inline __attribute__((always_inline)) void tnn_att_exps(const int32_t* s,
  * pair p. nm->tie[0]: the first key of the maximum score (its e is 32768). */
 TNN_ATT_STEP void tnn_att_numerators(int32_t* s, int32_t m, const tnn_quant* score,
                                      tnn_att_num* nm) {
-  int32_t j, max0 = s[0], max1 = s[1], arg0 = 0, arg1 = 0;
+  /* the maxima, their first keys as pointers (no key counter); two keys a step */
+  const int32_t *p = s + 2, *end = s + 2 * m, *end2 = p + 4 * ((m - 1) >> 1);
+  const int32_t *at0 = s, *at1 = s;
+  int32_t max0 = s[0], max1 = s[1];
   tnn_softmax_exp c;
-  for (j = 1; j < m; ++j) {
-    if (s[2 * j] > max0) max0 = s[2 * j], arg0 = j;
-    if (s[2 * j + 1] > max1) max1 = s[2 * j + 1], arg1 = j;
+  for (; p != end2; p += 4) {
+    const tnn_s32x2 x = tnn_read_s32x2(p), y = tnn_read_s32x2(p + 2);
+    if (x.lo > max0) max0 = x.lo, at0 = p;
+    if (x.hi > max1) max1 = x.hi, at1 = p;
+    if (y.lo > max0) max0 = y.lo, at0 = p + 2;
+    if (y.hi > max1) max1 = y.hi, at1 = p + 2;
+  }
+  if (p != end) {
+    if (p[0] > max0) max0 = p[0], at0 = p;
+    if (p[1] > max1) max1 = p[1], at1 = p;
   }
   if (score->shift <= 0) {
     tnn_softmax_exp_init(&c, score);
@@ -178,49 +229,75 @@ TNN_ATT_STEP void tnn_att_numerators(int32_t* s, int32_t m, const tnn_quant* sco
     tnn_att_exps(s, s, m, max0, 0, &c, score, &nm[0]);
     tnn_att_exps(s + 1, s + 1, m, max1, 0, &c, score, &nm[1]);
   }
-  nm[0].tie[0] = arg0, nm[1].tie[0] = arg1;
+  nm[0].tie[0] = (int32_t)(at0 - s) / 2, nm[1].tie[0] = (int32_t)(at1 - s) / 2;
 }
 
-/* The tie lists of queries with more than one e_j = 32768 (rare: equal or near-equal
- * maximum scores). */
-static void tnn_att_list_ties(const int32_t* f, int32_t m, tnn_att_num* nm) {
-  int32_t qi, j, n;
+/* The tie lists of queries with more than one e_j = 32768 (equal or near-equal maximum
+ * scores: common when the scores are small). A lane has bit 15 set only for 32768 (e <=
+ * 32768; the missing key of an odd m is 0), so a word without 0x80008000 holds none; the
+ * scan stops at the last of the counted ties. */
+static void tnn_att_list_ties(const int32_t* f, tnn_att_num* nm) {
+  int32_t qi, p, n;
   for (qi = 0; qi < 2; ++qi) {
-    if (nm[qi].ties < 2 || nm[qi].ties > TNN_ATT_TIES) continue;
-    for (j = 0, n = 0; j < m; ++j)
-      if (tnn_att_h(f, qi, j) == -32768) nm[qi].tie[n++] = j;
+    const int32_t ties = nm[qi].ties;
+    if (ties < 2 || ties > TNN_ATT_TIES) continue;
+    for (p = 0, n = 0; n < ties; ++p) {
+      const uint32_t w = (uint32_t)f[2 * p + qi];
+      if (!(w & 0x80008000u)) continue;
+      if (w & 0x8000u) nm[qi].tie[n++] = 2 * p;
+      if (w & 0x80000000u) nm[qi].tie[n++] = 2 * p + 1;
+    }
   }
 }
 
 /* ---- 3. AV ---------------------------------------------------------------------------- */
 
-/* acc[2 * query + lane] = sum over key pairs [0, pairs) of e * v, for the channels c
- * (lane 0) and c + 2 (lane 1) of the word at vp (odd: c + 1 and c + 3); f: the pairs'
- * numerator words, vp at key 0, keys vc bytes apart. pairs <= TNN_ATT_CHUNK. */
-static inline __attribute__((always_inline)) void tnn_att_av_pairs(const int32_t* f,
-                                                                   const int8_t* vp, int32_t vc,
-                                                                   int32_t pairs, int odd,
-                                                                   int32_t* acc) {
+/* Channels c, c + 1 of a key as the two low bytes of a word (only those two are read). */
+static inline int32_t tnn_att_v2(const int8_t* p) {
+  uint16_t v;
+  memcpy(&v, p, 2);
+  return v;
+}
+
+/* The products of one key pair: x0 = (v_j, v_j+1) of channel c, x1 of channel c + 1, from
+ * the bytes (c, c + 1) of both keys packed in one word. */
+#define TNN_ATT_AV_PAIR(fw, pk)                                             \
+  do {                                                                      \
+    const int32_t x0 = tnn_sxtb16(pk), x1 = tnn_sxtb16_ror8(pk);            \
+    a00 = tnn_smlad(x0, (fw).lo, a00), a01 = tnn_smlad(x1, (fw).lo, a01);   \
+    a10 = tnn_smlad(x0, (fw).hi, a10), a11 = tnn_smlad(x1, (fw).hi, a11);   \
+  } while (0)
+
+/* The key pair at vp (numerator words fw), then vp to the next pair. */
+#define TNN_ATT_AV_STEP(fw)                                                 \
+  do {                                                                      \
+    const tnn_s32x2 fk = tnn_read_s32x2(fw);                                \
+    const int32_t pk = tnn_pkhbt(tnn_att_v2(vp), tnn_att_v2(vp + vc));      \
+    vp += 2 * vc;                                                           \
+    TNN_ATT_OPAQUE(vp);                                                     \
+    TNN_ATT_AV_PAIR(fk, pk);                                                \
+  } while (0)
+
+/* acc[4 * query + lane] = sum over key pairs [0, pairs) of e * v at channel c + lane, vp
+ * at key 0's channel c, keys vc bytes apart; f: the pairs' numerator words (query 0, query 1
+ * per pair). Eight keys a step; pairs <= TNN_ATT_CHUNK. */
+TNN_ATT_STEP void tnn_att_av(const int32_t* f, const int8_t* vp, int32_t vc, int32_t pairs,
+                             int32_t* acc) {
+  const int32_t* end = f + 2 * (pairs & ~3);
   int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
-  for (; pairs > 0; --pairs, f += 2, vp += 2 * vc) {
-    const int32_t va = tnn_read_s8x4(vp), vb = tnn_read_s8x4(vp + vc);
-    const int32_t xa = odd ? tnn_sxtb16_ror8(va) : tnn_sxtb16(va);
-    const int32_t xb = odd ? tnn_sxtb16_ror8(vb) : tnn_sxtb16(vb);
-    const int32_t lo = tnn_pkhbt(xa, xb), hi = tnn_pkhtb(xb, xa);
-    a00 = tnn_smlad(lo, f[0], a00), a01 = tnn_smlad(hi, f[0], a01);
-    a10 = tnn_smlad(lo, f[1], a10), a11 = tnn_smlad(hi, f[1], a11);
+  for (; f != end; f += 8) {
+    TNN_ATT_AV_STEP(f);
+    TNN_ATT_AV_STEP(f + 2);
+    TNN_ATT_AV_STEP(f + 4);
+    TNN_ATT_AV_STEP(f + 6);
   }
-  acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
-}
-
-TNN_ATT_STEP void tnn_att_av_even(const int32_t* f, const int8_t* vp, int32_t vc, int32_t pairs,
-                                  int32_t* acc) {
-  tnn_att_av_pairs(f, vp, vc, pairs, 0, acc);
-}
-
-TNN_ATT_STEP void tnn_att_av_odd(const int32_t* f, const int8_t* vp, int32_t vc, int32_t pairs,
-                                 int32_t* acc) {
-  tnn_att_av_pairs(f, vp, vc, pairs, 1, acc);
+  if (pairs & 2) {
+    TNN_ATT_AV_STEP(f);
+    TNN_ATT_AV_STEP(f + 2);
+    f += 4;
+  }
+  if (pairs & 1) TNN_ATT_AV_STEP(f);
+  acc[0] = a00, acc[1] = a01, acc[4] = a10, acc[5] = a11;
 }
 
 /* The int16 numerator of query qi (0, 1) for key j. */
@@ -233,7 +310,7 @@ static int32_t tnn_att_h(const int32_t* f, int32_t qi, int32_t j) {
 /* t[l] = sum over the keys with e_j = 32768 of v at channel l (< lanes) of v (key 0). */
 static void tnn_att_tie_sums(const tnn_att* a, const tnn_att_num* nm, const int32_t* f,
                              int32_t qi, const int8_t* v, int32_t lanes, int32_t* t) {
-  int32_t j, l;
+  int32_t j, l, n;
   t[0] = t[1] = t[2] = t[3] = 0;
   if (nm->ties <= TNN_ATT_TIES) {
     for (j = 0; j < nm->ties; ++j) {
@@ -242,22 +319,28 @@ static void tnn_att_tie_sums(const tnn_att* a, const tnn_att_num* nm, const int3
     }
     return;
   }
-  for (j = 0; j < a->m; ++j)
-    if (tnn_att_h(f, qi, j) == -32768)
-      for (l = 0; l < lanes; ++l) t[l] += v[j * a->v_c + l];
+  /* many ties: scan the numerator words as tnn_att_list_ties does */
+  for (j = 0, n = 0; n < nm->ties; j += 2) {
+    const uint32_t w = (uint32_t)f[j + qi];
+    if (!(w & 0x80008000u)) continue;
+    if (w & 0x8000u)
+      for (++n, l = 0; l < lanes; ++l) t[l] += v[j * a->v_c + l];
+    if (w & 0x80000000u)
+      for (++n, l = 0; l < lanes; ++l) t[l] += v[(j + 1) * a->v_c + l];
+  }
 }
 
 /* The outputs y[0..lanes) of one query, M <= 256: a = sum + 65536 * ties + v_offset * E
  * (|a| <= 2^15 * 255 * M < 2^31; the terms wrap in uint32 at most), r = round(256 a / E)
  * with ties away from zero (the reference's tnn_div_round64) from |a| = q E + r':
  * 256 q + floor((256 r' + E / 2) / E), in 32 bits (E <= 2^23 keeps q <= 255 and
- * 256 r' + E / 2 < 2^32). Lane l's sum is sums[4 * (l & 1) + (l >> 1)]. */
+ * 256 r' + E / 2 < 2^32). Lane l's sum is sums[l]. */
 static inline __attribute__((always_inline)) void tnn_att_emit_loop(
     const int32_t* sums, const int32_t* ties, uint32_t e, uint32_t base, int32_t lanes,
     int8_t* y, int narrow, tnn_quant q, int32_t off, tnn_activation act) {
   int32_t l;
   for (l = 0; l < lanes; ++l) {
-    const uint32_t sum = (uint32_t)sums[4 * (l & 1) + (l >> 1)] + base + 65536u * (uint32_t)ties[l];
+    const uint32_t sum = (uint32_t)sums[l] + base + 65536u * (uint32_t)ties[l];
     const uint32_t mag = (int32_t)sum < 0 ? 0u - sum : sum;
     const uint32_t quo = mag / e, t = quo * 256u + ((mag - quo * e) * 256u + e / 2u) / e;
     const int32_t r = (int32_t)sum < 0 ? -(int32_t)t : (int32_t)t;
@@ -278,25 +361,28 @@ TNN_ATT_STEP void tnn_att_emit(const tnn_attention_params* p, const int32_t* sum
                       p->activation);
 }
 
-/* sums[4 * pass + 2 * query + lane] = sum over keys [j0, j1) (at most 2 * TNN_ATT_CHUNK)
- * of the int16 numerator times v of channel c + 2 * lane + pass; pairs of keys below
+/* sums[4 * query + l] = sum over keys [j0, j1) (at most 2 * TNN_ATT_CHUNK) of the int16
+ * numerator times v of channel c + l; pairs of keys below
  * `safe` by SMLAD, the rest channel by channel (lanes: the channels below dv). */
 static void tnn_att_sums(const tnn_att* a, const int32_t* f, const int8_t* v, int32_t j0,
                          int32_t j1, int32_t safe, int32_t lanes, int32_t* sums) {
   const int32_t pairs = ((safe < j1 ? safe : j1) - j0) / 2, vc = a->v_c;
   int32_t j, l;
   if (pairs > 0) {
-    tnn_att_av_even(f + j0, v + j0 * vc, vc, pairs, sums);
-    tnn_att_av_odd(f + j0, v + j0 * vc, vc, pairs, sums + 4);
+    tnn_att_av(f + j0, v + j0 * vc, vc, pairs, sums);
+    if (lanes > 2)
+      tnn_att_av(f + j0, v + 2 + j0 * vc, vc, pairs, sums + 2);
+    else
+      sums[2] = sums[3] = sums[6] = sums[7] = 0;
   } else {
     for (l = 0; l < 8; ++l) sums[l] = 0;
   }
   for (j = j0 + 2 * (pairs > 0 ? pairs : 0); j < j1; ++j) {
     const int32_t h0 = tnn_att_h(f, 0, j), h1 = tnn_att_h(f, 1, j);
     for (l = 0; l < lanes; ++l) {
-      const int32_t x = v[j * vc + l], i = 4 * (l & 1) + (l >> 1);
-      sums[i] += h0 * x;
-      sums[i + 2] += h1 * x;
+      const int32_t x = v[j * vc + l];
+      sums[l] += h0 * x;
+      sums[l + 4] += h1 * x;
     }
   }
 }
@@ -326,10 +412,10 @@ static void tnn_att_group(const tnn_att* a, int32_t h, int32_t c, const int32_t*
     int32_t ties[4];
     tnn_att_tie_sums(a, &nm[qi], f, qi, v, lanes, ties);
     if (a->m <= 2 * TNN_ATT_CHUNK) {
-      tnn_att_emit(p, sums + 2 * qi, ties, e, lanes, y);
+      tnn_att_emit(p, sums + 4 * qi, ties, e, lanes, y);
     } else {
       for (l = 0; l < lanes; ++l) {
-        const int64_t sum = wide[4 * (l & 1) + 2 * qi + (l >> 1)] + (int64_t)p->v_offset * e +
+        const int64_t sum = wide[4 * qi + l] + (int64_t)p->v_offset * e +
                             65536 * (int64_t)ties[l];
         y[l] = tnn_output_s8_wide((int32_t)tnn_div_round64(sum * 256, e), &p->output,
                                   p->output_offset, &p->activation);
@@ -352,7 +438,7 @@ static void tnn_att_pair(const tnn_att* a, int32_t h, int32_t i0, int32_t i1, in
   tnn_att_scores(qp, a->dh4 / 4, k, a->qk_c, safe, s);
   for (j = safe; j < a->m; ++j) tnn_att_score_tail(a, qp, k + j * a->qk_c, s + 2 * j);
   tnn_att_numerators(s, a->m, &a->p->score, nm);
-  tnn_att_list_ties(s, a->m, nm);
+  tnn_att_list_ties(s, nm);
   for (c = 0; c < a->dv; c += 4) tnn_att_group(a, h, c, s, nm, i0, i1);
 }
 

@@ -436,6 +436,19 @@ TEST(FastAttention, KeyCountsAcrossThe32BitAnd64BitPaths) {
   }
 }
 
+TEST(FastAttention, ChannelBlockAndKeyRemainders) {
+  // QK runs two blocks of 4 channels a step (dh 4, 12, 20: an odd last block), AV eight keys
+  // a step (then 4, 2 keys) on channel pairs (dv mod 4 = 1, 2: no second pair), its halfword
+  // reads of the last head ending at the tensor's end
+  unsigned seed = 500;
+  for (int dh : {4, 8, 12, 20, 24})
+    for (int dv : {1, 2, 3, 5, 6, 8})
+      for (int m : {1, 2, 3, 5, 7, 8, 9, 14, 15, 16, 17, 19}) {
+        AttentionTester().heads(2).dims(dh, dv).tokens(3, m).seed(seed++).test();
+        if (::testing::Test::HasFailure()) return;
+      }
+}
+
 TEST(FastAttention, TiedScores) {
   // every key equal: all numerators 32768 (the scan path); a few distinct rows: short tie
   // lists; one row: ties of the maximum everywhere
