@@ -24,6 +24,22 @@ int32_t tnn_attention_s8_get_buffer_size(const tnn_dims* k_dims) {
   return 2 * m * (int32_t)sizeof(int32_t); /* the fast kernel's two queries (M int32 each) */
 }
 
+tnn_status tnn_attention_softmax_check(const tnn_context* ctx, const tnn_attention_params* p,
+                                       const tnn_dims* q_d, const int8_t* q, const tnn_dims* k_d,
+                                       const int8_t* k, const tnn_dims* v_d, const int8_t* v,
+                                       const tnn_dims* out_d, const int8_t* output,
+                                       tnn_attention_shape* s) {
+  tnn_status st;
+  if (!p || !q || !k || !v || !output || p->heads < 1 || !tnn_activation_ok(&p->activation) ||
+      !tnn_input_offset_ok(p->q_offset) || !tnn_input_offset_ok(p->k_offset) ||
+      !tnn_input_offset_ok(p->v_offset) || !tnn_output_offset_ok(p->output_offset) ||
+      !tnn_quant_ok(&p->score) || !tnn_quant_ok(&p->output))
+    return TNN_ERR_ARG;
+  if ((st = tnn_attention_check(p->heads, q_d, k_d, v_d, out_d, s)) != TNN_OK) return st;
+  if (!tnn_scratch_ok(ctx, tnn_attention_s8_get_buffer_size(k_d))) return TNN_ERR_BUFFER;
+  return TNN_OK;
+}
+
 tnn_status tnn_attention_softmax_s8_ref(const tnn_context* ctx, const tnn_attention_params* p,
                                     const tnn_dims* q_d, const int8_t* q, const tnn_dims* k_d,
                                     const int8_t* k, const tnn_dims* v_d, const int8_t* v,
@@ -31,13 +47,9 @@ tnn_status tnn_attention_softmax_s8_ref(const tnn_context* ctx, const tnn_attent
   tnn_attention_shape s;
   tnn_status st;
   int32_t h, i, j, d, e;
-  if (!p || !q || !k || !v || !output || p->heads < 1 || !tnn_activation_ok(&p->activation) ||
-      !tnn_input_offset_ok(p->q_offset) || !tnn_input_offset_ok(p->k_offset) ||
-      !tnn_input_offset_ok(p->v_offset) || !tnn_output_offset_ok(p->output_offset) ||
-      !tnn_quant_ok(&p->score) || !tnn_quant_ok(&p->output))
-    return TNN_ERR_ARG;
-  if ((st = tnn_attention_check(p->heads, q_d, k_d, v_d, out_d, &s)) != TNN_OK) return st;
-  if (!tnn_scratch_ok(ctx, tnn_attention_s8_get_buffer_size(k_d))) return TNN_ERR_BUFFER;
+  if ((st = tnn_attention_softmax_check(ctx, p, q_d, q, k_d, k, v_d, v, out_d, output, &s)) !=
+      TNN_OK)
+    return st;
   {
     int32_t* ex = (int32_t*)ctx->buf; /* scores, then exp numerators, of one query */
     const int32_t qk_c = q_d->c, v_c = v_d->c;

@@ -455,13 +455,9 @@ tnn_status tnn_attention_softmax_s8(const tnn_context* ctx, const tnn_attention_
   tnn_status st;
   tnn_att a;
   int32_t h, i;
-  if (!p || !q || !k || !v || !output || p->heads < 1 || !tnn_activation_ok(&p->activation) ||
-      !tnn_input_offset_ok(p->q_offset) || !tnn_input_offset_ok(p->k_offset) ||
-      !tnn_input_offset_ok(p->v_offset) || !tnn_output_offset_ok(p->output_offset) ||
-      !tnn_quant_ok(&p->score) || !tnn_quant_ok(&p->output))
-    return TNN_ERR_ARG;
-  if ((st = tnn_attention_check(p->heads, q_d, k_d, v_d, out_d, &s)) != TNN_OK) return st;
-  if (!tnn_scratch_ok(ctx, tnn_attention_s8_get_buffer_size(k_d))) return TNN_ERR_BUFFER;
+  if ((st = tnn_attention_softmax_check(ctx, p, q_d, q, k_d, k, v_d, v, out_d, output, &s)) !=
+      TNN_OK)
+    return st;
   if (s.dh > TNN_ATT_MAX_DH4)
     return tnn_attention_softmax_s8_ref(ctx, p, q_d, q, k_d, k, v_d, v, out_d, output);
   a.q = q, a.k = k, a.v = v, a.out = output;

@@ -72,8 +72,9 @@ static inline void tnn_softmax_exp_init(tnn_softmax_exp* c, const tnn_quant* sco
 
 /* tnn_exp_neg_q15 of u >= 0 (4096 and beyond give 0; the clamp can compile to a USAT). */
 static inline int32_t tnn_exp_neg_q15_nonneg(int32_t u) {
-  u = u < 0 ? 0 : (u > 4095 ? 4095 : u);
-  return ((int32_t)tnn_exp_hi[u >> 6] * (int32_t)tnn_exp_lo[u & 63] + 16384) >> 15;
+  /* one unsigned compare: GCC 12 makes the two-sided clamp four instructions in a loop */
+  const uint32_t v = (uint32_t)u > 4095u ? 4095u : (uint32_t)u;
+  return ((int32_t)tnn_exp_hi[v >> 6] * (int32_t)tnn_exp_lo[v & 63] + 16384) >> 15;
 }
 
 /* (high >> e < 2^31: for e = 0, high(P) <= 2^31 - 2 as d < 2^31.) */
@@ -91,5 +92,13 @@ typedef struct {
 
 tnn_status tnn_attention_check(int32_t heads, const tnn_dims* q_d, const tnn_dims* k_d,
                                const tnn_dims* v_d, const tnn_dims* out_d, tnn_attention_shape* s);
+
+/* Every argument check of the softmax attention (both kernels): parameters, shapes (into
+ * *s) and the scratch. */
+tnn_status tnn_attention_softmax_check(const tnn_context* ctx, const tnn_attention_params* p,
+                                       const tnn_dims* q_d, const int8_t* q, const tnn_dims* k_d,
+                                       const int8_t* k, const tnn_dims* v_d, const int8_t* v,
+                                       const tnn_dims* out_d, const int8_t* output,
+                                       tnn_attention_shape* s);
 
 #endif /* TNN_TRANSFORMER_INTERNAL_H */

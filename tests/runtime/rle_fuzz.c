@@ -50,8 +50,11 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const tnn_per_channel_quant q = {mult, shift};
       const tnn_linear_params p = {3, -1, {-128, 127}};
       const tnn_dims in_d = {1, 2, 1, row_len}, f_d = {rows, 1, 1, row_len}, out_d = {1, 2, 1, rows};
+      int32_t scratch[2 * 40]; /* the sparse kernel's 8 * row_len bytes */
+      const tnn_context ctx = {scratch, tnn_linear_sparse_s8_get_buffer_size(&f_d)};
+      if (ctx.size > (int32_t)sizeof scratch) abort();
       if (tnn_linear_s8_ref(0, &p, &q, &in_d, x, &f_d, dense_w, 0, &out_d, out_dense) != TNN_OK ||
-          tnn_linear_sparse_s8(0, &p, &q, &in_d, x, &f_d, &w, 0, &out_d, out_sparse) != TNN_OK ||
+          tnn_linear_sparse_s8(&ctx, &p, &q, &in_d, x, &f_d, &w, 0, &out_d, out_sparse) != TNN_OK ||
           memcmp(out_dense, out_sparse, (size_t)(2 * rows)) != 0)
         abort();
     }
