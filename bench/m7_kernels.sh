@@ -25,8 +25,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 case $cpu in
-  m7) board=mps2-an500; script=mps2_an500.ld ;;
-  m4) board=mps2-an386; script=mps2_an386.ld ;;
+  m7) board=mps2-an500; script=mps2.ld ;;
+  m4) board=mps2-an386; script=mps2.ld ;;
   *) usage ;;
 esac
 for tool in arm-none-eabi-gcc qemu-system-arm; do

@@ -254,9 +254,7 @@ core::Json profile_json(const VerifyReport::Profile& p) {
   j["tolerance"] = p.tolerance;
   j["mcu_mhz"] = p.mcu_mhz;
   j["milliseconds"] = p.milliseconds;
-  j["clock_assumption"] =
-      "one instruction per cycle (an estimate: QEMU counts instructions; calibrate with the same "
-      "build on the board, DWT->CYCCNT around tnn_model_invoke)";
+  j["clock_assumption"] = VerifyReport::kClockAssumption;
   core::Json ops = core::Json::array();
   for (const auto& o : p.ops) {
     core::Json e = core::Json::object();

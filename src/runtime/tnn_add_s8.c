@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tnn_check.h"
+#include "tnn_dsp.h"
 #include "tnn_nn.h"
 
 #if !defined(TNN_REFERENCE_KERNELS)
@@ -25,7 +26,7 @@ static void tnn_add_table(int32_t* t, int32_t offset, int32_t left_shift, const 
 
 /* The elements from the tables' sums (t1, t2 as tnn_add_table made them), the output
  * requantization's shift known to be negative or not where the loop is inlined. */
-static inline __attribute__((always_inline)) void tnn_add_loop(const int32_t* t1, const int32_t* t2,
+TNN_HOT void tnn_add_loop(const int32_t* t1, const int32_t* t2,
                                                                const int8_t* in1, const int8_t* in2,
                                                                int32_t size, int8_t* out, int32_t m,
                                                                int32_t s, int32_t off,
@@ -46,7 +47,7 @@ static inline __attribute__((always_inline)) void tnn_add_loop(const int32_t* t1
     out[i] = tnn_output_s8(t1[(uint8_t)in1[i]] + t2[(uint8_t)in2[i]], m, s, off, &act);
 }
 
-static __attribute__((noinline)) void tnn_add_tabled(const tnn_add_params* p, const int32_t* t1,
+TNN_SHARED void tnn_add_tabled(const tnn_add_params* p, const int32_t* t1,
                                                      const int32_t* t2, const int8_t* in1,
                                                      const int8_t* in2, int32_t size,
                                                      int8_t* out) {

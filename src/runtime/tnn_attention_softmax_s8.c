@@ -36,18 +36,13 @@
 #define TNN_ATT_CHUNK 128  /* key pairs per int32 partial sum */
 #define TNN_ATT_TIES 8     /* keys with e_j = 32768 listed per query */
 
-#define TNN_ATT_STEP static __attribute__((noinline))
 
 /* Hides how a pointer was computed, so that GCC keeps one pointer stepped by a register
  * instead of strength-reducing it into several induction variables (which spill). */
 #if defined(__GNUC__)
 #define TNN_ATT_OPAQUE(x) __asm__("" : "+r"(x))
-/* Keeps GCC from hoisting the next block's loads above this one (more live registers than
- * the core has: spills). */
-#define TNN_ATT_FENCE() __asm__ volatile("" ::: "memory")
 #else
 #define TNN_ATT_OPAQUE(x) ((void)0)
-#define TNN_ATT_FENCE() ((void)0)
 #endif
 
 typedef struct {
@@ -104,7 +99,7 @@ static void tnn_att_query_pairs(const tnn_att* a, const int8_t* q0, const int8_t
 /* s[2j], s[2j + 1]: sum_d q'_d k_jd of both queries for keys j in [0, n), kp at key 0's
  * head channels, keys kc bytes apart; blocks of 4 channels. Two keys per step share the
  * query words; two blocks per inner step. */
-static inline __attribute__((always_inline)) void tnn_att_score_pairs(
+TNN_HOT void tnn_att_score_pairs(
     const int32_t* qp, const int32_t* wend, int odd, const int8_t* kp, int32_t kc, int32_t* s,
     const int32_t* send) {
   for (; s != send; s += 4, kp += 2 * kc) {
@@ -115,7 +110,7 @@ static inline __attribute__((always_inline)) void tnn_att_score_pairs(
       TNN_ATT_QK_BLOCK(w, tnn_read_s8x4(x), tnn_read_s8x4(x + kc));
       x += 4;
       TNN_ATT_OPAQUE(x);
-      TNN_ATT_FENCE();
+      TNN_SCHED_FENCE();
       TNN_ATT_QK_BLOCK(w + 4, tnn_read_s8x4(x), tnn_read_s8x4(x + kc));
       x += 4;
       TNN_ATT_OPAQUE(x);
@@ -125,7 +120,7 @@ static inline __attribute__((always_inline)) void tnn_att_score_pairs(
   }
 }
 
-TNN_ATT_STEP void tnn_att_scores(const int32_t* qp, int32_t blocks, const int8_t* kp, int32_t kc,
+TNN_SHARED void tnn_att_scores(const int32_t* qp, int32_t blocks, const int8_t* kp, int32_t kc,
                                  int32_t n, int32_t* s) {
   const int32_t* wend = qp + 4 * (blocks & ~1);
   int32_t* send = s + 4 * (n >> 1);
@@ -172,7 +167,7 @@ static int32_t tnn_att_h(const int32_t* f, int32_t qi, int32_t j);
  * 0 for a missing key m (odd m); nm: E and how many e are 32768. In place: query 0's words
  * overwrite query 0 scores of keys p <= 2p read already, query 1's those of query 1; the
  * other query's scores lie between. plain: score->shift <= 0, c initialized. */
-static inline __attribute__((always_inline)) void tnn_att_exps(const int32_t* s, int32_t* f,
+TNN_HOT void tnn_att_exps(const int32_t* s, int32_t* f,
                                                                int32_t m, int32_t max, int plain,
                                                                const tnn_softmax_exp* c,
                                                                const tnn_quant* score,
@@ -203,7 +198,7 @@ static inline __attribute__((always_inline)) void tnn_att_exps(const int32_t* s,
 /* The numerators of both queries from the scores s (2 * m int32, queries interleaved), into
  * the first ceil(m / 2) * 2 words: (e 2p, e 2p+1) of query 0, then of query 1, per key
  * pair p. nm->tie[0]: the first key of the maximum score (its e is 32768). */
-TNN_ATT_STEP void tnn_att_numerators(int32_t* s, int32_t m, const tnn_quant* score,
+TNN_SHARED void tnn_att_numerators(int32_t* s, int32_t m, const tnn_quant* score,
                                      tnn_att_num* nm) {
   /* the maxima, their first keys as pointers (no key counter); two keys a step */
   const int32_t *p = s + 2, *end = s + 2 * m, *end2 = p + 4 * ((m - 1) >> 1);
@@ -281,7 +276,7 @@ static inline int32_t tnn_att_v2(const int8_t* p) {
 /* acc[4 * query + lane] = sum over key pairs [0, pairs) of e * v at channel c + lane, vp
  * at key 0's channel c, keys vc bytes apart; f: the pairs' numerator words (query 0, query 1
  * per pair). Eight keys a step; pairs <= TNN_ATT_CHUNK. */
-TNN_ATT_STEP void tnn_att_av(const int32_t* f, const int8_t* vp, int32_t vc, int32_t pairs,
+TNN_SHARED void tnn_att_av(const int32_t* f, const int8_t* vp, int32_t vc, int32_t pairs,
                              int32_t* acc) {
   const int32_t* end = f + 2 * (pairs & ~3);
   int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
@@ -335,7 +330,7 @@ static void tnn_att_tie_sums(const tnn_att* a, const tnn_att_num* nm, const int3
  * with ties away from zero (the reference's tnn_div_round64) from |a| = q E + r':
  * 256 q + floor((256 r' + E / 2) / E), in 32 bits (E <= 2^23 keeps q <= 255 and
  * 256 r' + E / 2 < 2^32). Lane l's sum is sums[l]. */
-static inline __attribute__((always_inline)) void tnn_att_emit_loop(
+TNN_HOT void tnn_att_emit_loop(
     const int32_t* sums, const int32_t* ties, uint32_t e, uint32_t base, int32_t lanes,
     int8_t* y, int narrow, tnn_quant q, int32_t off, tnn_activation act) {
   int32_t l;
@@ -350,7 +345,7 @@ static inline __attribute__((always_inline)) void tnn_att_emit_loop(
   }
 }
 
-TNN_ATT_STEP void tnn_att_emit(const tnn_attention_params* p, const int32_t* sums,
+TNN_SHARED void tnn_att_emit(const tnn_attention_params* p, const int32_t* sums,
                                const int32_t* ties, int32_t e, int32_t lanes, int8_t* y) {
   const uint32_t base = (uint32_t)p->v_offset * (uint32_t)e;
   if (p->output.shift < 0)

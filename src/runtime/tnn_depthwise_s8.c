@@ -31,7 +31,6 @@
 
 /* The row-level steps stay functions of their own: inlined into one body they would share
  * (and spill) one register set. */
-#define TNN_DW_STEP static __attribute__((noinline))
 
 /* One channel's view of the layer. */
 typedef struct {
@@ -74,7 +73,7 @@ static void tnn_dw_fill_words(int8_t* dst, int32_t words, uint32_t v) {
 
 /* n in-map bytes of an input row, xs apart, to d0 and d1 (the padding around them is
  * already in the staged rows). */
-TNN_DW_STEP void tnn_dw_gather(int8_t* d0, int8_t* d1, const int8_t* src, int32_t n, int32_t xs) {
+TNN_SHARED void tnn_dw_gather(int8_t* d0, int8_t* d1, const int8_t* src, int32_t n, int32_t xs) {
   for (; n >= 4; n -= 4, src += 4 * xs, d0 += 4, d1 += 4) {
     const uint32_t v = (uint8_t)src[0] | (uint32_t)(uint8_t)src[xs] << 8 |
                        (uint32_t)(uint8_t)src[2 * xs] << 16 | (uint32_t)(uint8_t)src[3 * xs] << 24;
@@ -90,7 +89,7 @@ TNN_DW_STEP void tnn_dw_gather(int8_t* d0, int8_t* d1, const int8_t* src, int32_
  * Per row, one word x0..x3 gives the pairs (x0, x2) and (x1, x3): output 0 takes
  * (x0, x2) . (w0, w2) + x1 * w1, output 1 (x1, x3) . (w0, w2) + x2 * w1. The middle taps
  * of rows 0 and 1 share one register (SMLA<x><y> picks the halves). */
-TNN_DW_STEP void tnn_dw_k3s1(const int8_t* x, int32_t n, const int8_t* w, int32_t base,
+TNN_SHARED void tnn_dw_k3s1(const int8_t* x, int32_t n, const int8_t* w, int32_t base,
                              int32_t* acc) {
   const int32_t r0 = tnn_pkhbt(w[0], w[2]), r1 = tnn_pkhbt(w[3], w[5]), r2 = tnn_pkhbt(w[6], w[8]);
   const int32_t mid = tnn_pkhbt(w[1], w[4]), m2 = w[7];
@@ -112,7 +111,7 @@ TNN_DW_STEP void tnn_dw_k3s1(const int8_t* x, int32_t n, const int8_t* w, int32_
 }
 
 /* 3x3 stride 2: one word per row and output, (x0, x2) . (w0, w2) + x1 * w1. */
-TNN_DW_STEP void tnn_dw_k3s2(const int8_t* x, int32_t n, const int8_t* w, int32_t base,
+TNN_SHARED void tnn_dw_k3s2(const int8_t* x, int32_t n, const int8_t* w, int32_t base,
                              int32_t* acc) {
   const int32_t r0 = tnn_pkhbt(w[0], w[2]), r1 = tnn_pkhbt(w[3], w[5]), r2 = tnn_pkhbt(w[6], w[8]);
   const int32_t mid = tnn_pkhbt(w[1], w[4]), m2 = w[7];
@@ -127,7 +126,7 @@ TNN_DW_STEP void tnn_dw_k3s2(const int8_t* x, int32_t n, const int8_t* w, int32_
 
 /* Any kh x kw (kw <= TNN_DW_MAX_KW), any stride: wp holds each kernel row's weights padded
  * with zeros to kw4 (a multiple of 4) bytes, so four taps take one word of each. */
-TNN_DW_STEP void tnn_dw_kgen(const int8_t* x, int32_t n, const int8_t* wp, int32_t kh, int32_t kw4,
+TNN_SHARED void tnn_dw_kgen(const int8_t* x, int32_t n, const int8_t* wp, int32_t kh, int32_t kw4,
                         int32_t step, int32_t base, int32_t* acc) {
   for (; n > 0; --n, x += step, ++acc) {
     int32_t y = base, ky, k;
@@ -145,7 +144,7 @@ TNN_DW_STEP void tnn_dw_kgen(const int8_t* x, int32_t n, const int8_t* wp, int32
 }
 
 /* acc[0..n) to the outputs y, oxs bytes apart. */
-TNN_DW_STEP void tnn_dw_requant(const tnn_dw_channel* ch, const int32_t* acc, int32_t n,
+TNN_SHARED void tnn_dw_requant(const tnn_dw_channel* ch, const int32_t* acc, int32_t n,
                                 int8_t* y) {
   const int32_t m = ch->mult, s = ch->shift, off = ch->out_offset, oxs = ch->oxs;
   const tnn_activation act = ch->act;

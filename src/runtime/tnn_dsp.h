@@ -39,6 +39,30 @@
 #define TNN_DSP 0
 #endif
 
+/* Inlining control of the fast kernels: TNN_HOT for a hot loop written once with
+ * parameters that become constants where it is inlined (block sizes, a shift's sign),
+ * TNN_SHARED for a step kept out of line (shared by those instances, or given a register
+ * set of its own). GCC and Clang (also for Arm) honour the attributes; elsewhere they are
+ * ordinary static functions, still correct. */
+#if defined(__GNUC__)
+#define TNN_HOT static inline __attribute__((always_inline))
+#define TNN_SHARED static __attribute__((noinline))
+#else
+#define TNN_HOT static inline
+#define TNN_SHARED static
+#endif
+
+/* A scheduling fence for the DSP loops: an empty asm that clobbers memory, so no load
+ * moves across it. GCC 12's scheduler otherwise gathers the loads of a whole step (or two)
+ * ahead of their arithmetic, which takes more registers than a Cortex-M has, and the loop
+ * spills (e.g. the mat-mult tile on the M4: 94 instructions per 64 multiply-accumulates
+ * instead of 79). Nothing elsewhere. */
+#if TNN_DSP && defined(__GNUC__)
+#define TNN_SCHED_FENCE() __asm__ volatile("" ::: "memory")
+#else
+#define TNN_SCHED_FENCE() ((void)0)
+#endif
+
 static inline int32_t tnn_read_s8x4(const int8_t* p) {
   int32_t v;
   memcpy(&v, p, 4);

@@ -64,7 +64,7 @@ tnn_status tnn_layer_norm_s8_ref(const tnn_layer_norm_params* p, const tnn_per_c
  * `wide` (a bias within 2^22 of the int32 limits, |n * w| < 2^22); the output offset is
  * applied after clamping to [min - offset, max - offset], which is exact and cannot
  * overflow. */
-static inline __attribute__((always_inline)) int8_t tnn_ln_channel(
+TNN_HOT int8_t tnn_ln_channel(
     int32_t d, uint32_t std_d, int32_t w, int32_t b, int32_t mult, int32_t shift, int32_t lo,
     int32_t hi, int32_t off, int wide) {
   const uint32_t mag = (d < 0 ? 0u - (uint32_t)d : (uint32_t)d) * 2048u;

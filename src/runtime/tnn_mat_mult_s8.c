@@ -44,17 +44,6 @@ static inline int8_t tnn_mm_out(const tnn_mat_mult_args* m, int32_t c, int32_t a
   return tnn_output_s8(acc, m->multiplier[c], m->shift[c], m->output_offset, &m->activation);
 }
 
-/* A scheduling fence: an empty asm that clobbers memory, so no load moves across it. With
- * -mcpu=cortex-m4, GCC 12's first scheduling pass would gather the loads of a whole step
- * (or two) ahead of their arithmetic, which takes more registers than the M4 has: the
- * tile then spills, 94 instructions for 64 multiply-accumulates instead of 79 (the M7's
- * figure, with or without the fence). */
-#if TNN_DSP
-#define TNN_MM_BARRIER() __asm__ volatile("" ::: "memory")
-#else
-#define TNN_MM_BARRIER() ((void)0)
-#endif
-
 /* Four k of rows a0, a1 times channels c, c + 1 (filter rows w0, w1): four loads, four
  * SXTB16 and eight SMLAD for sixteen multiply-accumulates. */
 #define TNN_MM_2X2_STEP(a0, a1, w0, w1)      \
@@ -71,14 +60,14 @@ static inline int8_t tnn_mm_out(const tnn_mat_mult_args* m, int32_t c, int32_t a
     x = tnn_read_s16x2((a0) + 2);            \
     acc00 = tnn_smlad(x, y0o, acc00);        \
     acc01 = tnn_smlad(x, y1o, acc01);        \
-    TNN_MM_BARRIER();                        \
+    TNN_SCHED_FENCE();                        \
     x = tnn_read_s16x2(a1);                  \
     acc10 = tnn_smlad(x, y0e, acc10);        \
     acc11 = tnn_smlad(x, y1e, acc11);        \
     x = tnn_read_s16x2((a1) + 2);            \
     acc10 = tnn_smlad(x, y0o, acc10);        \
     acc11 = tnn_smlad(x, y1o, acc11);        \
-    TNN_MM_BARRIER();                        \
+    TNN_SCHED_FENCE();                        \
   } while (0)
 
 /* Rows a0, a1 times channels c, c + 1, sixteen k a turn: on the M7 about 79 instructions

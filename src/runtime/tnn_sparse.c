@@ -7,15 +7,7 @@
  * one instance per common block size, where B is a constant: the per-value work unrolls
  * and no entry tests the block size. What does not depend on B (filling the columns, the
  * stream's extent) stays out of line, shared by the instances, to keep the code small.
- * GCC and Clang (also for Arm) honour the attributes; elsewhere the instances are
- * ordinary inline functions, still correct. */
-#if defined(__GNUC__)
-#define TNN_HOT static inline __attribute__((always_inline))
-#define TNN_SHARED static __attribute__((noinline))
-#else
-#define TNN_HOT static inline
-#define TNN_SHARED static
-#endif
+ * (TNN_HOT and TNN_SHARED: tnn_dsp.h.) */
 
 static uint32_t tnn_read_u32(const uint8_t* p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);

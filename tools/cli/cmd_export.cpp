@@ -30,6 +30,15 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 std::string run_dir_of(const config::Recipe& r) { return r.run.dir + "/" + r.run.name; }
 
 
+// --target's value (a wrong one is a usage error).
+exporter::McuTarget target_arg(const std::string& value) {
+  try {
+    return exporter::parse_mcu_target(value);
+  } catch (const core::Error& e) {
+    throw UsageError(std::string("--target: ") + e.what());
+  }
+}
+
 int run_export(const std::vector<std::string>& args) {
   const auto a = parse_args(args,
                             {{"--set", true, true}, {"-o", true, false}, {"--out", true, false},
@@ -68,11 +77,7 @@ int run_export(const std::vector<std::string>& args) {
   storage = a.get("--storage", storage);
   exporter::ProjectOptions o;
   o.name = a.get("--name", name);
-  try {
-    o.target = exporter::parse_mcu_target(a.get("--target", target));
-  } catch (const core::Error& e) {
-    throw UsageError(std::string("--target: ") + e.what());
-  }
+  o.target = target_arg(a.get("--target", target));
   o.data.storage = cost::parse_storage_policy(storage);
   if (sram_kb > 0 || flash_kb > 0 || params_k > 0) o.limits = cost::Limits::from_kb(sram_kb, flash_kb, params_k);
   o.enforce_limits = !a.has("--ignore-limits") && !ignore_limits;
@@ -165,8 +170,7 @@ void print_profile(const exporter::VerifyReport::Profile& p, const char* cpu, co
   std::printf("total: %lld instructions (the ops: %lld, the rest is the interpreter's loop) = "
               "%.2f ms at %g MHz\n",
               (long long)p.total_instructions, (long long)p.op_instructions, p.milliseconds, p.mcu_mhz);
-  std::printf("  (an estimate: one instruction taken as one cycle. QEMU counts instructions, not cycles; to "
-              "calibrate, run the same build on the board and read DWT->CYCCNT around tnn_model_invoke)\n");
+  std::printf("  (%s)\n", exporter::VerifyReport::kClockAssumption);
 }
 
 int run_verify(const std::vector<std::string>& args) {
@@ -205,13 +209,7 @@ int run_verify(const std::vector<std::string>& args) {
   o.qemu_images = int(a.get_int("--qemu-images", -1, -1, 1000000));
   o.profile = a.has("--profile");
   o.mcu_mhz = a.get_double("--mhz", mhz, 1, 10000);
-  if (a.has("--target")) {
-    try {
-      o.target = exporter::parse_mcu_target(a.get("--target"));
-    } catch (const core::Error& e) {
-      throw UsageError(std::string("--target: ") + e.what());
-    }
-  }
+  if (a.has("--target")) o.target = target_arg(a.get("--target"));
   o.log = [](const std::string& s) { std::fprintf(stderr, "verify: %s\n", s.c_str()); };
   const auto r = exporter::verify_project(dir, o);
 

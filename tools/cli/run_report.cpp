@@ -168,10 +168,7 @@ void latency_section(Report& r, const Json& prof, const std::string& target, con
   r.t(rows);
   r.p("One inference: " + fmt("%.0f", num(prof, "total_instructions", 0)) + " instructions on the " + cpu +
       " (QEMU, image 0) = " + fmt("%.2f", num(prof, "milliseconds", 0)) + " ms at " + fmt("%g", mhz) +
-      " MHz (verify's clock: export.mcu_mhz or --mhz). The milliseconds take one instruction per cycle, an estimate: QEMU counts "
-      "instructions, while a real core dual-issues some and waits on flash and memory for others. To "
-      "calibrate, run the same build on the board with DWT->CYCCNT read around tnn_model_invoke (or each op, "
-      "through tnn_model_invoke_ops's hook) and compare with these counts.");
+      " MHz (verify's clock: export.mcu_mhz or --mhz): " + str(prof, "clock_assumption") + ".");
 }
 
 }  // namespace

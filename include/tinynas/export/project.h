@@ -6,7 +6,7 @@
 //                        section), its sizes and input quantization as macros
 //   runtime/             the runtime's sources, verbatim
 //   main_host.c          host program: classifies int8 images from a file
-//   main_m7.c, startup_m7.c, mps2_an500.ld, mps2_an386.ld
+//   main_m7.c, startup_m7.c, mps2.ld
 //                        the same program for a Cortex-M7 (QEMU's mps2-an500 board) and a
 //                        Cortex-M4 (mps2-an386), output through semihosting
 //   Makefile, README.md  builds the host program and both cores (-std=c99 -Wall -Wextra
@@ -35,8 +35,8 @@ namespace tinynas::exporter {
 /// "target", and the build `verify` runs under QEMU. Both builds are always in the project
 /// (`make m7`, `make m4`).
 enum class McuTarget {
-  m7,  ///< Cortex-M7, QEMU mps2-an500, mps2_an500.ld
-  m4   ///< Cortex-M4, QEMU mps2-an386, mps2_an386.ld
+  m7,  ///< Cortex-M7, QEMU mps2-an500
+  m4   ///< Cortex-M4, QEMU mps2-an386
 };
 const char* to_string(McuTarget target);   ///< "m7", "m4" (the Makefile's goal names)
 const char* mcu_cpu(McuTarget target);     ///< "cortex-m7", "cortex-m4"

@@ -124,6 +124,13 @@ struct VerifyReport {
     std::vector<KindProfile> kinds;
   } profile;
   static constexpr std::int64_t kProfileSlackPerOp = 30, kProfileSlack = 100;
+  /// How `milliseconds` is estimated and how to calibrate it: recorded with the profile
+  /// (report.json's clock_assumption) and printed wherever the milliseconds are.
+  static constexpr const char* kClockAssumption =
+      "an estimate: one instruction taken as one cycle. QEMU counts instructions, not cycles (a "
+      "real core dual-issues some and waits on flash and memory for others); to calibrate, run "
+      "the same build on the board and read DWT->CYCCNT around tnn_model_invoke (or each op, "
+      "through tnn_model_invoke_ops's hook)";
 
   std::vector<std::string> failures;  ///< one line per failed check
 

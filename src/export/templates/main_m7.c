@@ -1,5 +1,5 @@
 /* Cortex-M program of an exported model, for QEMU's MPS2 boards: the Cortex-M7 build
- * (mps2-an500, mps2_an500.ld) and the Cortex-M4 build (mps2-an386, mps2_an386.ld), both
+ * (mps2-an500) and the Cortex-M4 build (mps2-an386), both linked with mps2.ld, both
  * with startup_m7.c. main_host.c's program, with its files, output and exit status through
  * semihosting.
  *
@@ -147,7 +147,7 @@ static const char* op_kind_name(int32_t kind) {
 
 /* ---- stack depth ---------------------------------------------------------------------- */
 
-extern uint32_t __stack_limit[];  /* mps2_an500.ld */
+extern uint32_t __stack_limit[];  /* mps2.ld */
 #define STACK_PATTERN 0x5a17c0deu
 
 static uintptr_t stack_pointer(void) {

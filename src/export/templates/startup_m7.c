@@ -1,5 +1,5 @@
-/* Startup code for a Cortex-M7 under QEMU's mps2-an500 board (mps2_an500.ld), with newlib
- * and librdimon (ARM semihosting: stdio, files, the command line and exit go to the host).
+/* Startup code for the Cortex-M7 (QEMU's mps2-an500) and M4 (mps2-an386) builds (mps2.ld),
+ * with newlib and librdimon (ARM semihosting: stdio, files, the command line and exit go to the host).
  * Linked with -nostartfiles: this file replaces crt0, crti/crtn and crtbegin/crtend.
  *
  * Reset_Handler: copies .data from flash, zeroes .tnn_arena and .bss, enables the FPU
@@ -151,7 +151,7 @@ void Default_Handler(void) { semihosting_abort("fatal: unexpected interrupt\n");
 
 /* The vector table: the initial stack pointer, then the handlers (16 system exceptions,
  * 32 external interrupts; QEMU's mps2-an500 has 32). VTOR resets to 0, where
- * mps2_an500.ld puts .isr_vector. */
+ * mps2.ld puts .isr_vector. */
 typedef void (*tnn_handler)(void);
 typedef struct {
   char* initial_sp;
