@@ -1,6 +1,7 @@
 #include "tinynas/cost/cost.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "tinynas/core/error.h"
@@ -461,6 +462,19 @@ Cost evaluate(const Graph& g, const CostOptions& options) {
   }
   cost.flash = align_up(blob, kModelAlignment);
   cost.effective_params = cost.params - cost.pruned_weights;
+  if (!options.latency) return cost;
+  const LatencyTable& table =
+      options.latency_table ? *options.latency_table : builtin_latency_table(options.target);
+  double instructions = table.per_op * double(g.ops.size());
+  for (std::size_t i = 0; i < g.ops.size(); ++i) {
+    OpCost& c = cost.ops[i];
+    const auto* mask = i < options.block_nonzero.size() && !options.block_nonzero[i].empty()
+                           ? &options.block_nonzero[i] : nullptr;
+    c.instructions = predict_op_instructions(table, latency_features(g, g.ops[i], c, mask));
+    instructions += c.instructions;
+  }
+  cost.instructions = std::int64_t(std::llround(instructions));
+  cost.latency_target = table.target;
   return cost;
 }
 

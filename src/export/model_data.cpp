@@ -63,6 +63,8 @@ ModelData build_model_data(const compress::QuantizedModel& m, const ModelDataOpt
 
   cost::CostOptions co;
   co.storage = options.storage;
+  co.target = options.target;
+  co.latency = options.latency;
   co.block_nonzero.resize(n_ops);
   for (std::size_t i = 0; i < n_ops; ++i) co.block_nonzero[i] = weight_block_mask(m, i);
   ModelData out;

@@ -10,6 +10,7 @@
 #include "embedded_files.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
+#include "tinynas/core/text.h"
 
 namespace tinynas::exporter {
 namespace fs = std::filesystem;
@@ -161,13 +162,20 @@ std::vector<std::string> limits_exceeded(const cost::Cost& c, const cost::Limits
   check(c.flash, l.flash_bytes, "model data (flash)", "run.flash_kb", " B");
   check(c.peak_sram, l.sram_bytes, "arena (peak SRAM)", "run.sram_kb", " B");
   check(c.effective_params, l.effective_params, "effective parameters", "run.params_k", "");
+  if (l.instructions > 0 && c.instructions > l.instructions)
+    over.push_back("predicted latency " + core::format_number("%.2f", c.latency_ms(l.mcu_mhz)) + " ms (" +
+                   std::to_string(c.instructions) + " instructions at " + core::format_number("%g", l.mcu_mhz) +
+                   " MHz) exceeds run.latency_ms (" +
+                   core::format_number("%.2f", cost::instructions_to_ms(double(l.instructions), l.mcu_mhz)) + " ms)");
   return over;
 }
 
 ExportResult export_project(const compress::QuantizedModel& model, const std::string& dir,
                             const ProjectOptions& options) {
   ExportResult r;
-  r.data = build_model_data(model, options.data);
+  ModelDataOptions data_options = options.data;
+  data_options.target = to_string(options.target);
+  r.data = build_model_data(model, data_options);
   const ModelData& d = r.data;
   const auto& g = model.graph;
   std::vector<std::string>& over = r.limits_exceeded;
@@ -191,6 +199,7 @@ ExportResult export_project(const compress::QuantizedModel& model, const std::st
   man["model_data_bytes"] = std::int64_t(d.bytes.size());
   man["flash"] = d.cost.flash;
   man["peak_sram"] = d.cost.peak_sram;
+  man["predicted_instructions"] = d.cost.instructions;  // the latency model's, on `target`
   man["sram_lower_bound"] = d.plan.lower_bound;
   man["sram_strategy"] = cost::to_string(d.plan.strategy);
   man["greedy_arena"] = d.plan.greedy_arena;

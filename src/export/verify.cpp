@@ -1,7 +1,6 @@
 #include "tinynas/export/verify.h"
 
-#include <sys/wait.h>
-
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -10,114 +9,18 @@
 #include <random>
 #include <sstream>
 
+#include "program_runs.h"
 #include "tinynas/compress/int8_runner.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
+#include "tinynas/core/text.h"
 #include "tinynas/cost/cost.h"
+#include "tinynas/cost/latency.h"
 #include "tinynas/export/model_data.h"
 
 namespace tinynas::exporter {
 namespace fs = std::filesystem;
 namespace {
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-struct CommandResult {
-  int status = -1;  // exit status; 124 = timed out
-  std::string output;
-};
-
-// Runs `cmd` through sh with stderr folded into stdout and a time limit.
-CommandResult run_command(const std::string& cmd, int timeout_s) {
-  const std::string full = "timeout " + std::to_string(timeout_s) + " sh -c " + quote(cmd) + " 2>&1";
-  CommandResult r;
-  FILE* p = ::popen(full.c_str(), "r");
-  if (!p) throw core::Error("cannot run: " + cmd);
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-  return r;
-}
-
-bool have_program(const std::string& name) {
-  return run_command("command -v " + name + " >/dev/null", 10).status == 0;
-}
-
-std::string tail(const std::string& s, std::size_t n = 3000) {
-  return s.size() <= n ? s : "..." + s.substr(s.size() - n);
-}
-
-struct OpLine {
-  std::string kind;
-  std::int64_t icount = 0;
-};
-
-struct RunLine {
-  int cls = -1;
-  std::vector<int> logits;
-  std::int64_t icount = -1;
-  std::map<int, OpLine> ops;  // --profile
-};
-
-// Lines "image <i>: class <c> logits <l0> <l1> ..."; an "icount <n>" line and the
-// "op <k> <kind> icount <n>" lines belong to the image line before them,
-// "invoke_stack <bytes>" and "profile_overhead <n>" to the run; other lines are ignored.
-struct Run {
-  std::map<int, RunLine> images;
-  std::int64_t invoke_stack = -1;
-  std::int64_t profile_overhead = -1;
-};
-
-Run parse_run(const std::string& out) {
-  Run run;
-  std::istringstream in(out);
-  std::string line;
-  int last = -1;
-  while (std::getline(in, line)) {
-    std::istringstream ls(line);
-    std::string word;
-    if (!(ls >> word)) continue;
-    if (word == "icount") {
-      if (last >= 0) ls >> run.images[last].icount;
-      continue;
-    }
-    if (word == "op") {
-      int k = -1;
-      OpLine op;
-      if (last >= 0 && ls >> k >> op.kind >> word >> op.icount && word == "icount") run.images[last].ops[k] = op;
-      continue;
-    }
-    if (word == "invoke_stack") {
-      ls >> run.invoke_stack;
-      continue;
-    }
-    if (word == "profile_overhead") {
-      ls >> run.profile_overhead;
-      continue;
-    }
-    if (word != "image") continue;
-    std::string idx;
-    ls >> idx;
-    if (idx.empty() || idx.back() != ':') continue;
-    RunLine r;
-    const int i = std::atoi(idx.c_str());
-    bool logits = false;
-    while (ls >> word) {
-      if (word == "class") ls >> r.cls, logits = false;
-      else if (word == "logits") logits = true;
-      else if (logits) r.logits.push_back(std::atoi(word.c_str()));
-    }
-    run.images[i] = r;
-    last = i;
-  }
-  return run;
-}
 
 // Symbols of an ELF (arm-none-eabi-nm -S): sizes of sized symbols, and values of the
 // linker script's absolute symbols (e.g. __stack_size), which have no size.
@@ -176,17 +79,6 @@ std::int64_t runtime_code_bytes(const std::string& map_file) {
   return total;
 }
 
-// The kernel family an op runs (OpProfile::kernel).
-std::string kernel_of(const space::Graph& g, const space::Op& op, cost::Storage storage) {
-  std::string k = space::to_string(op.kind);
-  if (op.kind == space::OpKind::conv) {
-    if (op.groups > 1 && op.groups == g.shape(op.output).c) k += " depthwise";
-    else if (op.kernel_h == 1 && op.kernel_w == 1) k += " 1x1";
-  }
-  if (storage == cost::Storage::sparse) k += " sparse";
-  return k;
-}
-
 double ratio(std::int64_t a, std::int64_t b) { return b > 0 ? double(a) / double(b) : 0.0; }
 
 // The profile of one image: the program's `op` lines next to the cost model's MACs.
@@ -200,6 +92,7 @@ VerifyReport::Profile make_profile(const compress::QuantizedModel& model, const 
   p.overhead = overhead;
   p.mcu_mhz = mhz;
   p.milliseconds = double(run.icount) / (mhz * 1e3);
+  p.predicted_instructions = cost.instructions;
   p.tolerance = VerifyReport::kProfileSlackPerOp * std::int64_t(g.ops.size()) + VerifyReport::kProfileSlack;
   std::map<std::string, std::size_t> kind_at;
   for (std::size_t i = 0; i < g.ops.size(); ++i) {
@@ -214,7 +107,7 @@ VerifyReport::Profile make_profile(const compress::QuantizedModel& model, const 
     o.index = int(i);
     o.name = g.ops[i].name;
     o.kind = kind;
-    o.kernel = kernel_of(g, g.ops[i], cost.ops[i].storage);
+    o.kernel = cost::kernel_family(g, g.ops[i], cost.ops[i].storage);
     o.output = space::to_string(g.shape(g.ops[i].output));
     o.instructions = it->second.icount;
     o.macs = cost.ops[i].macs;
@@ -254,6 +147,7 @@ core::Json profile_json(const VerifyReport::Profile& p) {
   j["tolerance"] = p.tolerance;
   j["mcu_mhz"] = p.mcu_mhz;
   j["milliseconds"] = p.milliseconds;
+  j["predicted_instructions"] = p.predicted_instructions;
   j["clock_assumption"] = VerifyReport::kClockAssumption;
   core::Json ops = core::Json::array();
   for (const auto& o : p.ops) {
@@ -444,6 +338,14 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
         rep.qemu_icount.push_back(a->second.icount);
       }
     }
+    if (o.latency_limit_ms > 0 && !rep.qemu_icount.empty()) {
+      const auto worst = *std::max_element(rep.qemu_icount.begin(), rep.qemu_icount.end());
+      const double ms = cost::instructions_to_ms(double(worst), o.mcu_mhz);
+      if (ms > o.latency_limit_ms)
+        rep.failures.push_back("the slowest " + cpu + " inference takes " + std::to_string(worst) + " instructions = " +
+                               core::format_number("%.2f", ms) + " ms at " + core::format_number("%g", o.mcu_mhz) +
+                               " MHz, over run.latency_ms (" + core::format_number("%g", o.latency_limit_ms) + " ms)");
+    }
     if (rep.qemu_mismatches)
       rep.failures.push_back(std::to_string(rep.qemu_mismatches) + " of " + std::to_string(n) + " " + cpu +
                              " runs differ from the host run (first: " + first + ")");
@@ -453,6 +355,7 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
     cost::CostOptions co;
     const core::Json* policy = man.find("storage_policy");
     co.storage = cost::parse_storage_policy(policy ? policy->as_string() : "auto");
+    co.target = tn;
     for (std::size_t i = 0; i < model.graph.ops.size(); ++i) co.block_nonzero.push_back(weight_block_mask(model, i));
     const cost::Cost predicted = cost::evaluate(model.graph, co);
 

@@ -16,13 +16,6 @@
 namespace tinynas::nas {
 namespace {
 
-// Algorithm 1's ResourceEval as printed: the memory limits; a parameter budget only sets
-// the λ bounds (ParamBound::params).
-cost::Limits memory_only(cost::Limits l) {
-  l.effective_params = 0;
-  return l;
-}
-
 constexpr std::uint64_t kAnalysisStream = 0x5a1a'0001;
 
 std::string fmt(const char* f, double v) { return core::format_number(f, v); }
@@ -110,7 +103,9 @@ struct Classifier {
     s.macs = c.macs;
     s.peak_sram = c.peak_sram;
     s.flash = c.flash;
-    s.fits = cost::fits(c, memory_only(opt.limits));
+    // Algorithm 1's ResourceEval as printed: the memory limits; a parameter budget only
+    // sets the λ bounds (ParamBound::params).
+    s.fits = cost::fits(c, opt.limits.memory_only());
     s.accepted = s.fits && double(c.params) >= lo && double(c.params) <= hi;
     s.weight = weight;
     return s;

@@ -15,6 +15,7 @@
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/core/text.h"
+#include "tinynas/cost/recipe_cost.h"
 #include "tinynas/train/checkpoint.h"
 #include "tinynas/train/trainer.h"
 
@@ -178,12 +179,10 @@ Candidate candidate_from_json(const core::Json& j, const std::string& where) {
 SearchResult search_supernets(const SearchOptions& opt, const data::Datasets& sets,
                               const space::SpaceDef& def, train::DistributedGroup& group) {
   const auto& sn = opt.recipe.supernas;
-  const auto limits = cost::Limits::from_kb(opt.recipe.run.sram_kb, opt.recipe.run.flash_kb,
-                                            opt.recipe.run.params_k);
+  const auto limits = cost::limits_of(opt.recipe);
   const auto choices =
       space::sparse_choices(opt.recipe.sparsenas.sparsity, opt.recipe.sparsenas.block);
-  cost::CostOptions co;
-  co.storage = cost::parse_storage_policy(opt.recipe.export_.storage);
+  const cost::CostOptions co = cost::cost_options_of(opt.recipe);
   const space::Shape input{sets.train.channels, sets.train.height, sets.train.width};
   const std::uint64_t seed = std::uint64_t(sn.seed);
   const bool main = group.is_main();

@@ -45,11 +45,12 @@ int run_export(const std::vector<std::string>& args) {
                              {"--storage", true, false}, {"--name", true, false},
                              {"--sram-kb", true, false}, {"--flash-kb", true, false},
                              {"--params-k", true, false}, {"--ignore-limits", false, false},
-                             {"--target", true, false}},
+                             {"--target", true, false}, {"--latency-ms", true, false}, {"--mhz", true, false}},
                             1, 1);
   const std::string& src = a.positional[0];
   std::string model_file, out_dir, name, storage = "auto", target = "m7";
-  double sram_kb = 0, flash_kb = 0, params_k = 0;  // a model file has no limits unless given
+  double sram_kb = 0, flash_kb = 0, params_k = 0, latency_ms = 0;  // a model file has no limits unless given
+  double mhz = 216;
   bool ignore_limits = false;
   if (ends_with(src, ".tnnq")) {
     if (a.has("--set")) throw UsageError("--set needs a recipe, not a model file");
@@ -68,18 +69,23 @@ int run_export(const std::vector<std::string>& args) {
     sram_kb = ctx.recipe.run.sram_kb;
     flash_kb = ctx.recipe.run.flash_kb;
     params_k = ctx.recipe.run.params_k;
+    latency_ms = ctx.recipe.run.latency_ms;
+    mhz = ctx.recipe.export_.mcu_mhz;
     ignore_limits = ctx.recipe.export_.ignore_limits;
     target = ctx.recipe.export_.target;
   }
   sram_kb = a.get_double("--sram-kb", sram_kb, 0, 1048576);
   flash_kb = a.get_double("--flash-kb", flash_kb, 0, 1048576);
   params_k = a.get_double("--params-k", params_k, 0, 1e9);
+  latency_ms = a.get_double("--latency-ms", latency_ms, 0, 1e9);
+  mhz = a.get_double("--mhz", mhz, 1, 10000);
   storage = a.get("--storage", storage);
   exporter::ProjectOptions o;
   o.name = a.get("--name", name);
   o.target = target_arg(a.get("--target", target));
   o.data.storage = cost::parse_storage_policy(storage);
-  if (sram_kb > 0 || flash_kb > 0 || params_k > 0) o.limits = cost::Limits::from_kb(sram_kb, flash_kb, params_k);
+  if (sram_kb > 0 || flash_kb > 0 || params_k > 0 || latency_ms > 0)
+    o.limits = cost::Limits::from_kb(sram_kb, flash_kb, params_k, latency_ms, mhz);
   o.enforce_limits = !a.has("--ignore-limits") && !ignore_limits;
   const compress::QuantizedModel model = compress::load_quantized(model_file);
   exporter::ExportResult r;
@@ -171,6 +177,10 @@ void print_profile(const exporter::VerifyReport::Profile& p, const char* cpu, co
               "%.2f ms at %g MHz\n",
               (long long)p.total_instructions, (long long)p.op_instructions, p.milliseconds, p.mcu_mhz);
   std::printf("  (%s)\n", exporter::VerifyReport::kClockAssumption);
+  if (p.predicted_instructions > 0 && p.total_instructions > 0)
+    std::printf("latency model: %lld instructions predicted, %+.1f%% off the measured\n",
+                (long long)p.predicted_instructions,
+                100.0 * double(p.predicted_instructions - p.total_instructions) / double(p.total_instructions));
 }
 
 int run_verify(const std::vector<std::string>& args) {
@@ -201,6 +211,7 @@ int run_verify(const std::vector<std::string>& args) {
     count = int(a.get_int("--images", ctx.recipe.export_.verify_images, 1, 1000000));
     o.qemu = ctx.recipe.export_.qemu;
     mhz = ctx.recipe.export_.mcu_mhz;
+    o.latency_limit_ms = ctx.recipe.run.latency_ms;
     const compress::QuantizedModel model = compress::load_quantized(dir + "/model.tnnq");
     load_images(ctx.recipe, model, count, o);
   }
@@ -269,6 +280,10 @@ const char* kExportHelp =
     "                    the target's limits (default: the recipe's run.sram_kb,\n"
     "                    run.flash_kb, run.params_k; none for a model file), checked\n"
     "                    against the exact arena, model data and effective parameters\n"
+    "  --latency-ms F, --mhz F\n"
+    "                    a latency limit at a clock (default: run.latency_ms at\n"
+    "                    export.mcu_mhz), checked against the latency model's\n"
+    "                    prediction for --target ('verify --profile' measures it)\n"
     "  --ignore-limits   export a model over the limits anyway (with a warning;\n"
     "                    recipe key export.ignore_limits)\n"
     "  --target T        the Cortex-M build the project defaults to and verify runs:\n"

@@ -10,6 +10,7 @@
 #include "space_context.h"
 #include "tinynas/core/error.h"
 #include "tinynas/cost/cost.h"
+#include "tinynas/cost/recipe_cost.h"
 #include "tinynas/cost/sparse_coding.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/core/json.h"
@@ -80,8 +81,7 @@ int run_quantize(const std::vector<std::string>& args) {
     if (const core::Json* v = s.info.find(key)) q[key] = *v;
   // The cost model on the graph being exported, with the int8 weights' real zero blocks
   // (export.storage picks the weight storage): the flash `tinynas export` will link.
-  cost::CostOptions co;
-  co.storage = cost::parse_storage_policy(recipe.export_.storage);
+  cost::CostOptions co = cost::cost_options_of(recipe);
   for (std::size_t i = 0; i < r.model.graph.ops.size(); ++i)
     co.block_nonzero.push_back(exporter::weight_block_mask(r.model, i));
   const cost::Cost c = cost::evaluate(r.model.graph, co);
@@ -89,6 +89,7 @@ int run_quantize(const std::vector<std::string>& args) {
   q["effective_params"] = c.effective_params;
   q["flash"] = c.flash;
   q["peak_sram"] = c.peak_sram;
+  q["predicted_instructions"] = c.instructions;  // on export.target (cost/latency.h)
   q["macs"] = c.macs;
   q["effective_macs"] = c.effective_macs;
   q["payload_bytes"] = r.model.payload_bytes();

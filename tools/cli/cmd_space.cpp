@@ -14,6 +14,7 @@
 #include "tinynas/core/fs.h"
 #include "tinynas/core/text.h"
 #include "tinynas/cost/path_cost.h"
+#include "tinynas/cost/recipe_cost.h"
 #include "tinynas/data/dataset.h"
 #include "tinynas/space/arch.h"
 #include "tinynas/space/layout.h"
@@ -46,9 +47,11 @@ std::string kib(std::int64_t bytes) {
 void print_header(const SpaceContext& ctx) {
   std::printf("space %s (%s): %s\n", ctx.def.id.c_str(), ctx.def.name.c_str(),
               ctx.def.source.c_str());
-  std::printf("input %dx%dx%d, %d classes; limits: SRAM %s KiB, flash %s KiB\n", ctx.input.h,
-              ctx.input.w, ctx.input.c, ctx.classes, kib(ctx.limits.sram_bytes).c_str(),
-              kib(ctx.limits.flash_bytes).c_str());
+  std::printf("input %dx%dx%d, %d classes; limits: SRAM %s KiB, flash %s KiB", ctx.input.h, ctx.input.w,
+              ctx.input.c, ctx.classes, kib(ctx.limits.sram_bytes).c_str(), kib(ctx.limits.flash_bytes).c_str());
+  if (ctx.recipe.run.latency_ms > 0)
+    std::printf(", latency %g ms at %g MHz", ctx.recipe.run.latency_ms, ctx.recipe.export_.mcu_mhz);
+  std::printf("\n");
 }
 
 std::uint64_t seed_of(const SpaceContext& ctx, const ParsedArgs& a) {
@@ -78,8 +81,11 @@ int run_sample(const std::vector<std::string>& args) {
   }
   std::printf("%s\n", dense ? "dense paths" :
                               "sparse configs drawn from sparsenas.sparsity x sparsenas.block");
-  std::printf("\n%4s %9s %9s %9s %9s %9s %4s  %s\n", "#", "params", "eff.par", "MACs",
-              "SRAM KiB", "flash KiB", "fits", any ? "supernet / arch / sparse" : "arch / sparse");
+  const cost::CostOptions co = cost::cost_options_of(ctx.recipe);
+  const double mhz = ctx.recipe.export_.mcu_mhz;
+  std::printf("latency: predicted on the %s at %g MHz (cost/latency.h)\n", co.target.c_str(), mhz);
+  std::printf("\n%4s %9s %9s %9s %9s %9s %8s %4s  %s\n", "#", "params", "eff.par", "MACs", "SRAM KiB",
+              "flash KiB", "ms", "fits", any ? "supernet / arch / sparse" : "arch / sparse");
   int fitting = 0;
   for (long long i = 0; i < n; ++i) {
     std::optional<space::SupernetLayout> sampled;
@@ -87,13 +93,13 @@ int run_sample(const std::vector<std::string>& args) {
     const space::SupernetLayout& l = any ? *sampled : *fixed;
     const space::Arch arch = space::sample_arch(l, rng);
     const space::SparseConfig sp = dense ? space::dense_config(l) : space::sample_sparse(l, choices, rng);
-    const cost::Cost c = cost::evaluate_path(l, arch, &sp);
+    const cost::Cost c = cost::evaluate_path(l, arch, &sp, co);
     const bool ok = cost::fits(c, ctx.limits);
     fitting += ok;
-    std::printf("%4lld %9s %9s %9s %9s %9s %4s  ", i + 1, core::human_count(double(c.params)).c_str(),
+    std::printf("%4lld %9s %9s %9s %9s %9s %8.2f %4s  ", i + 1, core::human_count(double(c.params)).c_str(),
                 core::human_count(double(c.effective_params)).c_str(),
                 core::human_count(double(c.macs)).c_str(), kib(c.peak_sram).c_str(),
-                kib(c.flash).c_str(), ok ? "yes" : "no");
+                kib(c.flash).c_str(), c.latency_ms(mhz), ok ? "yes" : "no");
     if (any) std::printf("%s ", space::to_string(l.config, ctx.def).c_str());
     std::printf("%s", space::to_string(arch, l).c_str());
     if (!dense) std::printf(" %s", space::to_string(sp, l).c_str());
@@ -148,16 +154,20 @@ int run_stats(const std::vector<std::string>& args) {
     if (cb.candidates.size() > 12) std::printf("      ... %zu more\n", cb.candidates.size() - 12);
   }
 
-  Distribution params, eff, macs, flash, sram_d, flash_d;
+  Distribution params, eff, macs, flash, sram_d, flash_d, ms_d, ms;
   long long fit_dense = 0, fit_sparse = 0;
+  const cost::CostOptions co = cost::cost_options_of(ctx.recipe);
+  const double mhz = ctx.recipe.export_.mcu_mhz;
   for (long long i = 0; i < samples; ++i) {
     std::optional<space::SupernetLayout> sampled;
     if (any) sampled = layout_of(ctx, space::sample_supernet(ctx.def, rng));
     const space::SupernetLayout& pl = any ? *sampled : l;
     const space::Arch arch = space::sample_arch(pl, rng);
     const space::SparseConfig sp = space::sample_sparse(pl, choices, rng);
-    const cost::Cost d = cost::evaluate_path(pl, arch);
-    const cost::Cost c = cost::evaluate_path(pl, arch, &sp);
+    const cost::Cost d = cost::evaluate_path(pl, arch, nullptr, co);
+    const cost::Cost c = cost::evaluate_path(pl, arch, &sp, co);
+    ms_d.v.push_back(d.latency_ms(mhz));
+    ms.v.push_back(c.latency_ms(mhz));
     params.v.push_back(double(d.params));
     eff.v.push_back(double(c.effective_params));
     macs.v.push_back(double(d.macs));
@@ -167,7 +177,7 @@ int run_stats(const std::vector<std::string>& args) {
     fit_dense += cost::fits(d, ctx.limits);
     fit_sparse += cost::fits(c, ctx.limits);
   }
-  for (auto* d : {&params, &eff, &macs, &flash, &sram_d, &flash_d}) d->sort();
+  for (auto* d : {&params, &eff, &macs, &flash, &sram_d, &flash_d, &ms_d, &ms}) d->sort();
   std::printf("\ncosts of %lld sampled paths (%s):\n", samples,
               any ? "supernets sampled too" : "this supernet");
   std::printf("  %-24s %9s %9s %9s %9s %9s\n", "", "min", "p10", "median", "p90", "max");
@@ -187,6 +197,9 @@ int run_stats(const std::vector<std::string>& args) {
   row("peak SRAM KiB", sram_d, false);
   row("flash KiB (dense)", flash_d, false);
   row("flash KiB (sparse)", flash, false);
+  const std::string at = "ms on " + co.target + " @" + core::format_number("%g", mhz);
+  row((at + " (dense)").c_str(), ms_d, false);
+  row((at + " (sparse)").c_str(), ms, false);
   std::printf("\nwithin the limits: %.1f%% dense, %.1f%% with sampled sparse configs\n",
               100.0 * double(fit_dense) / double(samples),
               100.0 * double(fit_sparse) / double(samples));

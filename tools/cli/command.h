@@ -30,10 +30,14 @@ Command supernas_search_command();
 Command sparsenas_search_command();
 Command sparsenas_finetune_command();
 Command sparsenas_quantize_command();
+Command sparsenas_compare_command();
 std::vector<Command> sparsenas_commands();
 Command sweep_command();
 Command export_command();
 Command verify_command();
 Command run_command();
+Command latency_measure_command();
+Command latency_check_command();
+Command latency_show_command();
 
 }  // namespace tinynas::cli

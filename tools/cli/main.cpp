@@ -28,6 +28,9 @@ std::vector<Command> all_commands() {
   all.push_back(tinynas::cli::export_command());
   all.push_back(tinynas::cli::verify_command());
   all.push_back(tinynas::cli::run_command());
+  all.push_back(tinynas::cli::latency_measure_command());
+  all.push_back(tinynas::cli::latency_check_command());
+  all.push_back(tinynas::cli::latency_show_command());
   return all;
 }
 

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "tinynas/config/load.h"
+#include "tinynas/cost/recipe_cost.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/core/text.h"
 #include "tinynas/data/dataset.h"
@@ -53,14 +54,15 @@ void resolve_input(SpaceContext& ctx, const ParsedArgs& a) {
 
 }  // namespace
 
-SpaceContext load_space_context(const ParsedArgs& a) {
+SpaceContext load_space_context(const ParsedArgs& a) { return load_space_context(a.positional[0], a); }
+
+SpaceContext load_space_context(const std::string& recipe_path, const ParsedArgs& a) {
   SpaceContext ctx;
-  ctx.recipe = config::load_recipe(a.positional[0], a.all("--set"));
+  ctx.recipe = config::load_recipe(recipe_path, a.all("--set"));
   const std::string file = core::resolve_relative_to(ctx.recipe.source, ctx.recipe.space.file);
   ctx.def = space::load_space(file);
   resolve_input(ctx, a);
-  ctx.limits = cost::Limits::from_kb(ctx.recipe.run.sram_kb, ctx.recipe.run.flash_kb,
-                                     ctx.recipe.run.params_k);
+  ctx.limits = cost::limits_of(ctx.recipe);
   return ctx;
 }
 

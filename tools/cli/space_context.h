@@ -23,5 +23,7 @@ struct SpaceContext {
 /// shape and class count come from --input HxWxC / --classes K when given, else are known
 /// for the built-in datasets, else (image folders) are read from the dataset itself.
 SpaceContext load_space_context(const ParsedArgs& a);
+/// The same for the recipe at `recipe_path` (commands that take several).
+SpaceContext load_space_context(const std::string& recipe_path, const ParsedArgs& a);
 
 }  // namespace tinynas::cli

@@ -224,6 +224,20 @@ struct SparseNasConfig {
   int agp_frequency = 50;            // Δt in steps
   std::int64_t seed = 0;             // seed of the stage-1 (path, sparse config) samples
   std::string sparse;                // a fixed sparse config line; "" = sample one per candidate
+  // Stage-1 strategy (nas/strategy.h). random: Algorithm 3 (candidates drawn at random, each
+  // trained `epochs` with AGP). evolution / nsga2: a search scored one-shot (block pruning +
+  // BatchNorm recalibration, no training) over `evaluations` candidates, then `pick`.
+  std::string strategy = "random";
+  int evaluations = 3000;            // one-shot evaluation budget (evolution, nsga2)
+  int population = 100;              // MCUNet's numbers: 100, top 20, p = 0.1, 50 + 50, 30
+  int parents = 20;
+  double mutation_prob = 0.1;
+  double crossover_share = 0.5;
+  int generations = 30;
+  std::string objectives = "accuracy,latency";  // nsga2's objectives (the rest are limits)
+  std::string pick = "best";         // which point of the search stage 2 fine-tunes
+  double pick_accuracy = 0;          // pick: fastest: the fastest point at least this accurate
+  int fitness_images = 0;            // validation images of a one-shot score; 0 = all
 
   template <class V>
   void visit(V& v) {
@@ -246,6 +260,38 @@ struct SparseNasConfig {
     v.field("sparse", sparse,
             "a fixed sparse config line (as 'tinynas space sample' prints) used by every "
             "stage-1 candidate instead of drawing one; empty = draw from sparsity x block");
+    v.field("strategy", strategy,
+            "stage-1 search: random = Algorithm 3 (each drawn candidate trained `epochs` with AGP); "
+            "evolution / nsga2 = candidates scored one-shot (block pruning + BatchNorm "
+            "recalibration) over `evaluations`, then `pick` goes to stage 2",
+            Choices{{"random", "evolution", "nsga2"}});
+    v.field("evaluations", evaluations, "one-shot evaluation budget of evolution / nsga2",
+            Range{1, 10000000});
+    v.field("population", population, "evolution / nsga2 population size", Range{2, 100000});
+    v.field("parents", parents, "evolution: the top candidates children are bred from",
+            Range{1, 100000});
+    v.field("mutation_prob", mutation_prob,
+            "probability that a mutation redraws each choice block's candidate and sparsity",
+            Range{0, 1});
+    v.field("crossover_share", crossover_share,
+            "share of each generation's children made by crossover (the rest by mutation)",
+            Range{0, 1});
+    v.field("generations", generations, "evolution / nsga2 generations (the budget may stop first)",
+            Range{1, 1000000});
+    v.field("objectives", objectives,
+            "nsga2 objectives (accuracy up, the others down); resources not named stay limits",
+            Choices{{"accuracy,latency", "accuracy,flash", "accuracy,latency,flash",
+                     "accuracy,latency,flash,sram"}});
+    v.field("pick", pick,
+            "the searched point stage 2 fine-tunes: best = most accurate within the limits, knee "
+            "= the accuracy/latency front's knee, fastest = lowest latency with accuracy >= "
+            "pick_accuracy",
+            Choices{{"best", "knee", "fastest"}});
+    v.field("pick_accuracy", pick_accuracy, "pick: fastest: minimum one-shot accuracy in [0, 1]",
+            Range{0, 1});
+    v.field("fitness_images", fitness_images,
+            "validation images per one-shot score (the first ones of the split); 0 = all",
+            Range{0, 100000000});
   }
 };
 
@@ -306,6 +352,7 @@ struct RunConfig {
   double sram_kb = 64;    // peak activation memory limit of the target MCU (L_m)
   double flash_kb = 256;  // storage limit of the target MCU (L_s)
   double params_k = 0;    // effective-parameter budget in thousands; 0 = none
+  double latency_ms = 0;  // latency limit at export.mcu_mhz on export.target; 0 = none
 
   template <class V>
   void visit(V& v) {
@@ -317,6 +364,11 @@ struct RunConfig {
             "budget of effective parameters (after pruning) in thousands; 0 = none. SparseNAS, "
             "the supernet search, sweeps and 'space sample' reject paths over it; the space "
             "analysis (Algorithm 1) tests the memory limits only",
+            Range{0, 1e9});
+    v.field("latency_ms", latency_ms,
+            "inference latency limit in milliseconds on export.target at export.mcu_mhz, from "
+            "the cost model's latency tables (cost/latency.h); 0 = none. Checked wherever "
+            "sram_kb / flash_kb are",
             Range{0, 1e9});
   }
 };

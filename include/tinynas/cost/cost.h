@@ -37,6 +37,10 @@
 //    step (no plan of these buffers can do better); sram_lower_bound_step is the first step
 //    reaching it and live_at_lower_bound names the buffers live then (tensor names; scratch
 //    as "<op name>.scratch").
+//  - instructions: predicted instructions of one inference on the latency table's target
+//    (cost/latency.h): per op predict_op_instructions() of its latency_features(), plus the
+//    table's per-op interpreter cost; OpCost::instructions excludes the latter. The
+//    storage chosen for flash picks the kernel variant.
 //  - flash: bytes of the model data blob of src/runtime/tnn_model.h (format version 1),
 //    the exporter's output to the byte:
 //      flash = round_up(kModelHeaderBytes + kTensorRecordBytes * graph.tensors.size()
@@ -108,6 +112,7 @@
 #include <string>
 #include <vector>
 
+#include "tinynas/cost/latency.h"
 #include "tinynas/cost/memory_plan.h"
 #include "tinynas/cost/sparse_coding.h"
 #include "tinynas/space/graph.h"
@@ -163,6 +168,13 @@ struct CostOptions {
   /// block_count(rows, row_len, op.sparsity.block) flags (weight_layout). Anything else
   /// throws core::Error naming the op.
   std::vector<std::vector<std::uint8_t>> block_nonzero;
+  /// Predict instructions (false: Cost::instructions stays 0, as when measuring the
+  /// tables themselves).
+  bool latency = true;
+  /// The latency table the instructions come from; null: the built-in table of `target`.
+  const LatencyTable* latency_table = nullptr;
+  /// The Cortex-M target of the built-in table (recipe export.target): "m7" or "m4".
+  std::string target = "m7";
 };
 
 /// One buffer of the graph's arena.
@@ -221,6 +233,7 @@ struct OpCost {
   std::int64_t macs = 0;
   std::int64_t effective_macs = 0;
   std::int64_t scratch_bytes = 0;        ///< the scratch contract, for `storage`
+  double instructions = 0;               ///< predicted on the target (latency.h)
 };
 
 /// Whole-path figures (definitions in the header comment).
@@ -237,6 +250,10 @@ struct Cost {
   std::vector<std::string> live_at_lower_bound;
   PlanStrategy sram_strategy = PlanStrategy::greedy_by_size;
   std::int64_t flash = 0;                ///< bytes: the model data blob, a multiple of 4
+  std::int64_t instructions = 0;         ///< predicted per inference (header comment)
+  std::string latency_target;            ///< the table's target ("m7", "m4")
+  /// Milliseconds at `mhz`, one instruction per cycle (cost/latency.h).
+  double latency_ms(double mhz) const { return double(instructions) / (mhz * 1e3); }
   std::vector<OpCost> ops;               ///< in execution order
 };
 

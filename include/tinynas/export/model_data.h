@@ -18,6 +18,8 @@ namespace tinynas::exporter {
 
 struct ModelDataOptions {
   cost::StoragePolicy storage = cost::StoragePolicy::automatic;
+  std::string target = "m7";  ///< whose latency table ModelData::cost's instructions use
+  bool latency = true;        ///< predict them (false while measuring the tables)
 };
 
 /// A labelled byte range of the blob, for the comments of the generated model.c.

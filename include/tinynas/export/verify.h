@@ -50,6 +50,9 @@ struct VerifyOptions {
   std::optional<McuTarget> target;
   bool profile = false;        ///< also profile the first image per op (4. above; needs QEMU)
   double mcu_mhz = 216;        ///< clock for the profile's milliseconds (recipe export.mcu_mhz)
+  /// When > 0 (recipe run.latency_ms): the slowest Cortex-M inference, in milliseconds at
+  /// mcu_mhz, must be within it (a failure otherwise).
+  double latency_limit_ms = 0;
   std::function<void(const std::string&)> log;  ///< progress lines (may be empty)
 };
 
@@ -120,6 +123,8 @@ struct VerifyReport {
     std::int64_t tolerance = 0;
     double mcu_mhz = 0;
     double milliseconds = 0;              ///< total_instructions at mcu_mhz, one per cycle
+    /// The latency model's prediction for this model (cost/latency.h), to compare.
+    std::int64_t predicted_instructions = 0;
     std::vector<OpProfile> ops;
     std::vector<KindProfile> kinds;
   } profile;
