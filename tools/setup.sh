@@ -12,6 +12,7 @@ PACKAGES=(
   libopencv-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev
+  libpagmo-dev   # NSGA-II: non-dominated sorting, crowding, hypervolume (nas/pareto.cpp)
   zlib1g-dev
   dataset-fashion-mnist   # real data under /usr/share/datasets/fashion-mnist
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm   # MCU target

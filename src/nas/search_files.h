@@ -18,7 +18,20 @@
 #include "tinynas/train/distributed.h"
 #include "tinynas/train/trainer.h"
 
+namespace tinynas::nas {
+struct SparseCandidate;
+struct ChosenSupernet;
+}  // namespace tinynas::nas
+
 namespace tinynas::nas::detail {
+
+/// SparseNAS stage 1's winner files as finetune_sparse() reads them (sparse_search.cpp),
+/// shared by every stage-1 search (Algorithm 3 and the one-shot strategies,
+/// oneshot_search.cpp): best.json (`best` null while there is none; `count` candidates so
+/// far) and the extra figures of best/'s subnet.json.
+core::Json stage1_best_json(const SparseCandidate* best, int count, const ChosenSupernet& chosen,
+                            const std::string& out_dir);
+core::Json stage1_subnet_extra(const SparseCandidate& c, const std::string& stage);
 
 /// The complete lines of a JSON Lines file, parsed, each with its "path:line" for errors.
 /// A missing file has none; a last line without its newline (the torn tail of a killed

@@ -14,6 +14,8 @@
 #include "tinynas/core/fs.h"
 #include "tinynas/core/rng.h"
 #include "tinynas/cost/path_cost.h"
+#include "tinynas/cost/recipe_cost.h"
+#include "tinynas/nas/oneshot_search.h"
 #include "tinynas/nas/pruned_training.h"
 #include "tinynas/nas/saved_subnet.h"
 #include "tinynas/train/checkpoint.h"
@@ -121,8 +123,28 @@ Draw draw_candidate(const space::SupernetLayout& layout, const space::SparseChoi
   return d;
 }
 
-core::Json best_json(const SparseCandidate* best, int count, const ChosenSupernet& chosen,
-                     const std::string& out_dir) {
+void fill_cost(SparseCandidate& c, const cost::Cost& cost) {
+  c.effective_params = cost.effective_params;
+  c.flash = cost.flash;
+  c.peak_sram = cost.peak_sram;
+  c.macs = cost.macs;
+}
+
+template <class F>
+auto member(const core::Json& j, const char* key, const std::string& where, F&& get) {
+  try {
+    return get(j.at(key));
+  } catch (const core::Error& e) {
+    core::fail_file(where, std::string("key '") + key + "': " + e.what());
+  }
+}
+
+}  // namespace
+
+namespace detail {
+
+core::Json stage1_best_json(const SparseCandidate* best, int count, const ChosenSupernet& chosen,
+                            const std::string& out_dir) {
   core::Json j = core::Json::object();
   if (!best) {
     j["arch"] = nullptr;
@@ -149,7 +171,7 @@ core::Json best_json(const SparseCandidate* best, int count, const ChosenSuperne
 }
 
 // The figures a saved subnet carries besides what save_subnet computes.
-core::Json subnet_extra(const SparseCandidate& c, const std::string& stage) {
+core::Json stage1_subnet_extra(const SparseCandidate& c, const std::string& stage) {
   core::Json j = core::Json::object();
   j["stage"] = stage;
   j["candidate"] = c.index;
@@ -162,23 +184,7 @@ core::Json subnet_extra(const SparseCandidate& c, const std::string& stage) {
   return j;
 }
 
-void fill_cost(SparseCandidate& c, const cost::Cost& cost) {
-  c.effective_params = cost.effective_params;
-  c.flash = cost.flash;
-  c.peak_sram = cost.peak_sram;
-  c.macs = cost.macs;
-}
-
-template <class F>
-auto member(const core::Json& j, const char* key, const std::string& where, F&& get) {
-  try {
-    return get(j.at(key));
-  } catch (const core::Error& e) {
-    core::fail_file(where, std::string("key '") + key + "': " + e.what());
-  }
-}
-
-}  // namespace
+}  // namespace detail
 
 ChosenSupernet find_supernet(const config::Recipe& recipe, const space::SpaceDef& def) {
   const std::string run = run_dir(recipe);
@@ -278,14 +284,37 @@ SparseCandidate sparse_candidate_from_json(const core::Json& j, const std::strin
   return c;
 }
 
+namespace {
+
+// Stage 1 by a one-shot strategy (nas/oneshot_search.h), its evaluations as candidates:
+// pruned_accuracy is the one-shot accuracy, dense_accuracy not measured, nothing trained.
+SparseSearchResult search_sparse_oneshot(const SparseSearchOptions& opt, const data::Datasets& sets,
+                                         const space::SpaceDef& def, train::DistributedGroup& group) {
+  OneShotSearchOptions o;
+  o.recipe = opt.recipe;
+  o.out_dir = opt.out_dir;
+  o.resume = opt.resume;
+  o.progress = true;  // a line per generation; opt.progress is about training bars
+  o.device = opt.device;
+  o.local_world_size = opt.local_world_size;
+  const auto r = search_oneshot(o, sets, def, group);
+  SparseSearchResult out;
+  out.supernet = r.supernet;
+  for (const auto& e : r.evaluations) out.candidates.push_back(to_sparse_candidate(e));
+  out.best = r.best;
+  out.resumed = r.resumed;
+  return out;
+}
+
+}  // namespace
+
 SparseSearchResult search_sparse(const SparseSearchOptions& opt, const data::Datasets& sets,
                                  const space::SpaceDef& def, train::DistributedGroup& group) {
   const auto& sp = opt.recipe.sparsenas;
-  const auto limits = cost::Limits::from_kb(opt.recipe.run.sram_kb, opt.recipe.run.flash_kb,
-                                            opt.recipe.run.params_k);
+  if (sp.strategy != "random") return search_sparse_oneshot(opt, sets, def, group);
+  const auto limits = cost::limits_of(opt.recipe);
   const auto choices = space::sparse_choices(sp.sparsity, sp.block);
-  cost::CostOptions co;
-  co.storage = cost::parse_storage_policy(opt.recipe.export_.storage);
+  const cost::CostOptions co = cost::cost_options_of(opt.recipe);
   const std::uint64_t seed = std::uint64_t(sp.seed);
   const bool main = group.is_main();
   auto say = [&](const std::string& s) {
@@ -324,7 +353,7 @@ SparseSearchResult search_sparse(const SparseSearchOptions& opt, const data::Dat
        },
        [](const SparseCandidate& c) { return c.status == "evaluated" ? c.pruned_accuracy : -1.0; },
        [&](const SparseCandidate* best, int count) {
-         return best_json(best, count, chosen, opt.out_dir);
+         return detail::stage1_best_json(best, count, chosen, opt.out_dir);
        }});
   // Rank 0 checks what is on disk; every rank learns the outcome through the broadcast.
   log.open(opt.resume, [&] {
@@ -407,7 +436,7 @@ SparseSearchResult search_sparse(const SparseSearchOptions& opt, const data::Dat
       // candidate (and write best/ again), so best/ never trails best.json.
       if (new_best)
         save_subnet(best_dir, def, chosen.supernet, layout, run->trainer.model(), d.sparse,
-                    subnet_extra(c, "search"));
+                    detail::stage1_subnet_extra(c, "search"));
     });
     if (new_best) say(head + ": best so far");
   }
@@ -437,7 +466,7 @@ SparseSearchResult search_sparse(const SparseSearchOptions& opt, const data::Dat
           train::read_module(archive, *sub, "model/", b.checkpoint);
         }
         save_subnet(best_dir, def, chosen.supernet, layout, sub, space::parse_sparse(b.sparse, layout),
-                    subnet_extra(b, "search"));
+                    detail::stage1_subnet_extra(b, "search"));
       }
     } catch (const std::exception& e) {
       refusal = e.what();
@@ -523,10 +552,9 @@ FinetuneResult finetune_sparse(const SparseSearchOptions& opt, const data::Datas
       c.index = int(member(best, "candidate", best_path, [](const core::Json& v) { return v.as_int(); }));
       c.dense_accuracy = r.dense_accuracy;
       c.pruned_accuracy = r.pruned_accuracy;
-      cost::CostOptions co;
-      co.storage = cost::parse_storage_policy(opt.recipe.export_.storage);
+      const cost::CostOptions co = cost::cost_options_of(opt.recipe);
       fill_cost(c, cost::evaluate_path(layout, arch, &sparse, co));
-      core::Json extra = subnet_extra(c, "finetune");
+      core::Json extra = detail::stage1_subnet_extra(c, "finetune");
       extra["stage1_accuracy"] = r.stage1_accuracy;
       extra["finetune_epochs"] = sp.finetune_epochs;
       extra["checkpoint"] = tr.checkpoint;

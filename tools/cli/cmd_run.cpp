@@ -59,7 +59,12 @@ std::string hex(std::uint64_t v) {
 // fingerprints as they were, so finished stages stay finished across an upgrade.
 bool added_at_default(const std::string& key, const std::string& value) {
   static const std::vector<std::pair<std::string, std::string>> kAdded = {
-      {"run.params_k", "0"}, {"export.ignore_limits", "false"}, {"export.target", "m7"}, {"export.mcu_mhz", "216"}};
+      {"run.params_k", "0"}, {"export.ignore_limits", "false"}, {"export.target", "m7"}, {"export.mcu_mhz", "216"},
+      {"run.latency_ms", "0"}, {"sparsenas.strategy", "random"}, {"sparsenas.evaluations", "3000"},
+      {"sparsenas.population", "100"}, {"sparsenas.parents", "20"}, {"sparsenas.mutation_prob", "0.1"},
+      {"sparsenas.crossover_share", "0.5"}, {"sparsenas.generations", "30"},
+      {"sparsenas.objectives", "accuracy,latency"}, {"sparsenas.pick", "best"}, {"sparsenas.pick_accuracy", "0"},
+      {"sparsenas.fitness_images", "0"}};
   for (const auto& [k, v] : kAdded)
     if (key == k && value == v) return true;
   return false;
@@ -81,8 +86,8 @@ std::vector<Stage> stages_of(const config::Recipe& r, const std::vector<std::pai
     s.push_back({"search", "SuperNAS supernet search (Algorithm 2)",
                  {"data", "space", "train", "distributed", "supernas.seed", "supernas.supernets",
                   "supernas.test_paths", "supernas.epochs", "supernas.paths", "supernas.sparse_configs",
-                  "run.sram_kb", "run.flash_kb", "run.params_k", "sparsenas.sparsity", "sparsenas.block",
-                  "export.storage"},
+                  "run.sram_kb", "run.flash_kb", "run.params_k", "run.latency_ms", "sparsenas.sparsity",
+                  "sparsenas.block", "export.storage", "export.target", "export.mcu_mhz"},
                  {}, true, true, supernas_search_command, {"--quiet"}, "supernas/best.json",
                  {"supernas/candidates.jsonl", "supernas/candidates", "supernas/best.json", "supernas/search.json"}});
   else
@@ -90,7 +95,8 @@ std::vector<Stage> stages_of(const config::Recipe& r, const std::vector<std::pai
                  train_command, {"--quiet"}, "supernet/recipe.resolved.yaml", {"supernet"}});
   const std::string supernet = s.back().name;
   // A longer fine-tuning keeps stage 1's candidates.
-  std::vector<std::string> stage1_keys = {"run.sram_kb", "run.flash_kb", "run.params_k", "export.storage"};
+  std::vector<std::string> stage1_keys = {"run.sram_kb",    "run.flash_kb",  "run.params_k",  "run.latency_ms",
+                                          "export.storage", "export.target", "export.mcu_mhz"};
   for (const auto& kv : flat)
     if (kv.first.rfind("sparsenas.", 0) == 0 && kv.first != "sparsenas.finetune_epochs") stage1_keys.push_back(kv.first);
   s.push_back({"sparsenas", "SparseNAS stage 1 (Algorithm 3)", stage1_keys, {supernet}, true, true,
@@ -100,7 +106,8 @@ std::vector<Stage> stages_of(const config::Recipe& r, const std::vector<std::pai
                {"sparsenas/finetune", "sparsenas/final"}});
   s.push_back({"quantize", "INT8 post-training quantization", {"quant"}, {"finetune"}, false, false,
                sparsenas_quantize_command, {}, "quant/model.tnnq", {"quant"}});
-  s.push_back({"export", "C project for the MCU runtime", {"export.storage", "export.ignore_limits", "export.target"},
+  s.push_back({"export", "C project for the MCU runtime",
+               {"export.storage", "export.ignore_limits", "export.target", "export.mcu_mhz", "run.latency_ms"},
                {"quantize"},
                false, false, export_command, {}, "export/" + name + "/export.json", {"export/" + name}});
   // The profile costs two more inferences under QEMU (image 0, plain and hooked): on.

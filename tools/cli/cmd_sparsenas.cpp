@@ -50,6 +50,22 @@ int run_search(const std::vector<std::string>& args) {
   const auto opt = options_of(a, job);
   const auto r = nas::search_sparse(opt, job.sets, job.def, *job.group);
   if (!job.group->is_main()) return 0;
+  if (job.recipe.sparsenas.strategy != "random") {
+    // One-shot search: thousands of evaluations; the files hold them (oneshot_search.h).
+    if (r.best < 0) {
+      std::printf("\nno candidate scored: raise sparsenas.evaluations or the limits\n");
+      return 1;
+    }
+    const auto& b = r.candidates[std::size_t(r.best)];
+    std::printf("\n%zu candidate(s) scored one-shot (%s)\npick (%s): %s %s (one-shot accuracy %s, "
+                "flash %s KB, SRAM %s KB)\nwrote %s/evaluations.jsonl, population.json, hv.jsonl, "
+                "pareto.csv, best.json, best/\n",
+                r.candidates.size(), job.recipe.sparsenas.strategy.c_str(),
+                job.recipe.sparsenas.pick.c_str(), b.arch.c_str(), b.sparse.c_str(),
+                pct(b.pruned_accuracy).c_str(), kib(b.flash).c_str(), kib(b.peak_sram).c_str(),
+                opt.out_dir.c_str());
+    return 0;
+  }
   std::printf("\n%-4s %-9s %8s %8s %9s %9s %9s  %s\n", "#", "status", "dense", "pruned",
               "sparsity", "flash KB", "SRAM KB", "path");
   for (const auto& c : r.candidates)
@@ -103,6 +119,12 @@ const char* kSearchHelp =
     "best.json, best/ (the winner as a saved subnet: subnet.json, model.pt, masks.pt),\n"
     "search.json (what a resume must keep).\n"
     "\n"
+    "sparsenas.strategy evolution or nsga2 replaces the training of drawn candidates by a\n"
+    "search scored one-shot (block pruning + BatchNorm recalibration, no training) over\n"
+    "sparsenas.evaluations candidates; sparsenas.pick (best, knee, fastest) chooses best.json.\n"
+    "It writes evaluations.jsonl, population.json, hv.jsonl, pareto.csv, search.json,\n"
+    "best.json and best/ instead.\n"
+    "\n"
     "options:\n"
     "  --set KEY=VALUE  override a recipe key (repeatable), e.g. --set sparsenas.epochs=1\n"
     "  --resume         continue a search: finished candidates are not redone, an\n"
@@ -148,7 +170,8 @@ Command sparsenas_finetune_command() {
 
 std::vector<Command> sparsenas_commands() {
   // One line per subcommand, in the order --help lists them.
-  return {sparsenas_search_command(), sparsenas_finetune_command(), sparsenas_quantize_command()};
+  return {sparsenas_search_command(), sparsenas_finetune_command(), sparsenas_quantize_command(),
+          sparsenas_compare_command()};
 }
 
 }  // namespace tinynas::cli

@@ -133,7 +133,8 @@ std::string render_html(const Report& r) {
 
 // The verify report's per-op profile: a bar per op (its milliseconds at the profile's
 // clock, coloured by kernel family), the per-family table and the total.
-void latency_section(Report& r, const Json& prof, const std::string& target, const std::string& out) {
+void latency_section(Report& r, const Json& prof, const std::string& target, double run_limit_ms,
+                     const std::string& out) {
   static const char* const kPalette[] = {"#3b73b9", "#e67e22", "#27ae60", "#c0392b", "#8e44ad", "#16a085",
                                          "#d35400", "#7f8c8d", "#2c3e50", "#f1c40f", "#e84393", "#00b894",
                                          "#6c5ce7", "#a0522d", "#74b9ff", "#55efc4"};
@@ -169,9 +170,53 @@ void latency_section(Report& r, const Json& prof, const std::string& target, con
   r.p("One inference: " + fmt("%.0f", num(prof, "total_instructions", 0)) + " instructions on the " + cpu +
       " (QEMU, image 0) = " + fmt("%.2f", num(prof, "milliseconds", 0)) + " ms at " + fmt("%g", mhz) +
       " MHz (verify's clock: export.mcu_mhz or --mhz): " + str(prof, "clock_assumption") + ".");
+  const double predicted = num(prof, "predicted_instructions", 0), measured = num(prof, "total_instructions", 0);
+  if (predicted > 0 && measured > 0)
+    r.p("The search's latency model (cost/latency.h) predicted " + fmt("%.0f", predicted) + " instructions (" +
+        fmt("%+.1f%%", 100 * (predicted - measured) / measured) + "): " + fmt("%.2f", predicted / (mhz * 1e3)) +
+        " ms" + (run_limit_ms > 0 ? " against run.latency_ms = " + fmt("%g", run_limit_ms) + " ms" : "") + ".");
 }
 
 }  // namespace
+
+// A one-shot search (sparsenas.strategy evolution / nsga2; oneshot_search.h): the front of
+// accuracy against latency and flash, the pick, and the hypervolume over evaluations.
+void oneshot_section(Report& r, const config::Recipe& recipe, const std::string& dir, const std::string& out) {
+  const auto evals = load_jsonl(dir + "/evaluations.jsonl");
+  const auto best = load_json(dir + "/best.json");
+  const std::string pick_arch = best ? str(*best, "arch") : "", pick_sparse = best ? str(*best, "sparse") : "";
+  r.p(fmt("%.0f", double(evals.size())) + " candidates scored one-shot by " + recipe.sparsenas.strategy +
+      " (objectives " + recipe.sparsenas.objectives + "); the pick (sparsenas.pick: " + recipe.sparsenas.pick +
+      ") is highlighted" + (best ? ": " + pick_arch + " " + pick_sparse : std::string()) + ".");
+  const double mhz = recipe.export_.mcu_mhz;
+  for (const bool by_latency : {true, false}) {
+    std::vector<core::ScatterPoint> pts;
+    for (const auto& e : evals) {
+      const bool is_pick = str(e, "arch") == pick_arch && str(e, "sparse") == pick_sparse;
+      pts.push_back({by_latency ? num(e, "latency_ms") : num(e, "flash") / 1024.0, num(e, "accuracy"),
+                     str(e, "arch") + " " + str(e, "sparse"), is_pick});
+    }
+    core::ScatterOptions so;
+    so.title = std::string("One-shot accuracy vs ") + (by_latency ? "latency (" + fmt("%g", mhz) + " MHz)" : "flash");
+    so.x_label = by_latency ? "predicted latency (ms)" : "flash (KB)";
+    so.y_label = "one-shot accuracy";
+    if (by_latency && recipe.run.latency_ms > 0) so.markers.push_back({recipe.run.latency_ms, "latency limit"});
+    if (!by_latency) so.markers.push_back({double(recipe.run.flash_kb), "flash limit"});
+    const std::string file = by_latency ? "front_latency.svg" : "front_flash.svg";
+    const auto svg = core::scatter_svg(pts, so);
+    core::write_file_atomic(out + "/" + file, svg);
+    r.plot(file, svg);
+  }
+  const auto hv = load_jsonl(dir + "/hv.jsonl");
+  if (!hv.empty()) {
+    core::LineSeries s{"hypervolume", {}, {}};
+    for (const auto& h : hv) s.x.push_back(num(h, "evaluations")), s.y.push_back(num(h, "normalised"));
+    const auto svg = core::line_svg({s}, {"Hypervolume over evaluations", "one-shot evaluations",
+                                          "hypervolume / reference box"});
+    core::write_file_atomic(out + "/hypervolume.svg", svg);
+    r.plot("hypervolume.svg", svg);
+  }
+}
 
 std::string write_run_report(const config::Recipe& recipe, const std::string& recipe_path) {
   const std::string run = recipe.run.dir + "/" + recipe.run.name;
@@ -260,7 +305,9 @@ std::string write_run_report(const config::Recipe& recipe, const std::string& re
 
   // SparseNAS candidates.
   r.h("SparseNAS candidates");
-  {
+  if (core::is_regular_file(run + "/sparsenas/evaluations.jsonl")) {
+    oneshot_section(r, recipe, run + "/sparsenas", out);
+  } else {
     const auto cands = load_jsonl(run + "/sparsenas/candidates.jsonl");
     if (cands.empty()) {
       r.p("No sparsenas/candidates.jsonl.");
@@ -390,7 +437,7 @@ std::string write_run_report(const config::Recipe& recipe, const std::string& re
         line += ", " + fmt("%.0f", ic->elements().front().as_double()) + " instructions per inference";
       r.p(line + ".");
     }
-    if (const Json* prof = v ? v->find("profile") : nullptr) latency_section(r, *prof, str(*v, "target"), out);
+    if (const Json* prof = v ? v->find("profile") : nullptr) latency_section(r, *prof, str(*v, "target"), recipe.run.latency_ms, out);
   } else {
     r.p("Not exported.");
   }
