@@ -9,6 +9,7 @@
 
 #include <torch/torch.h>
 
+#include "oneshot_files.h"
 #include "search_files.h"
 #include "tinynas/compress/mask_set.h"
 #include "tinynas/compress/prunable.h"
@@ -153,24 +154,6 @@ double latency_reference(const config::Recipe& r, const space::SupernetLayout& l
   return slowest > 0 ? 1.1 * slowest : 1.0;
 }
 
-core::Json genome_json(const Scored& s, const space::SupernetLayout& layout) {
-  core::Json j = core::Json::object();
-  j["arch"] = space::to_string(s.genome.arch, layout);
-  j["sparse"] = space::to_string(s.genome.sparse, layout);
-  j["accuracy"] = s.objectives.accuracy;
-  j["latency_ms"] = s.objectives.latency_ms;
-  j["flash"] = s.objectives.flash;
-  j["peak_sram"] = s.objectives.peak_sram;
-  return j;
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
-
 }  // namespace
 
 Objectives objectives_of(const cost::Cost& cost, double accuracy, double mcu_mhz) {
@@ -291,266 +274,354 @@ OneShotEvaluation oneshot_evaluation_from_json(const core::Json& j, const std::s
   return e;
 }
 
-OneShotSearchResult search_oneshot(const OneShotSearchOptions& opt, const data::Datasets& sets,
-                                   const space::SpaceDef& def, train::DistributedGroup& group) {
+namespace {
+
+// The options' refusals come before the objectives are parsed and the supernet is looked for.
+ObjectiveSet checked_objectives(const OneShotSearchOptions& opt, const data::Datasets& sets) {
   const auto& sp = opt.recipe.sparsenas;
-  const auto limits = cost::limits_of(opt.recipe);
-  const auto choices = space::sparse_choices(sp.sparsity, sp.block);
-  const cost::CostOptions co = cost::cost_options_of(opt.recipe);
-  const bool main = group.is_main();
-  auto say = [&](const std::string& s) {
-    if (main && opt.progress) std::printf("%s\n", s.c_str()), std::fflush(stdout);
-  };
   if (sets.val.size() == 0)
     throw core::Error("sparsenas search scores candidates on the validation split, but it is "
                       "empty: set data.val_fraction above 0");
   if (!sp.sparse.empty())
     throw core::Error("sparsenas.sparse (a fixed sparse config) works with sparsenas.strategy random "
                       "only; " + sp.strategy + " searches the sparse config too");
-  const ObjectiveSet objectives(sp.objectives);
-  const ChosenSupernet chosen = find_supernet(opt.recipe, def);
-  space::SupernetLayout layout;
+  return ObjectiveSet(sp.objectives);
+}
+
+space::SupernetLayout layout_of(const ChosenSupernet& chosen, const space::SpaceDef& def,
+                                const data::Datasets& sets) {
   try {
-    layout = space::make_layout(def, space::parse_supernet(chosen.supernet, def),
-                                {sets.train.channels, sets.train.height, sets.train.width},
-                                sets.train.num_classes);
+    return space::make_layout(def, space::parse_supernet(chosen.supernet, def),
+                              {sets.train.channels, sets.train.height, sets.train.width},
+                              sets.train.num_classes);
   } catch (const core::Error& e) {
     core::rethrow_with_context("supernet " + chosen.supernet, e);
   }
-  auto cost_of = [&](const Genome& g) { return cost::evaluate_path(layout, g.arch, &g.sparse, co); };
+}
+
+// What one search holds from its start to its pick. Every rank holds all of it; rank 0 alone
+// reads and writes the files. Neither copied nor moved: the strategy and the scorer keep
+// pointers into it.
+struct Search {
+  Search(const OneShotSearchOptions& o, const data::Datasets& s, const space::SpaceDef& d,
+         train::DistributedGroup& g);
+  Search(const Search&) = delete;
+  Search& operator=(const Search&) = delete;
+
+  void say(const std::string& line) const {
+    if (main && opt.progress) std::printf("%s\n", line.c_str()), std::fflush(stdout);
+  }
+  cost::Cost cost_of(const Genome& g) const { return cost::evaluate_path(layout, g.arch, &g.sparse, co); }
+  StrategyContext strategy_context() const;
+
+  const OneShotSearchOptions& opt;
+  const config::SparseNasConfig& sp;
+  const data::Datasets& sets;
+  const space::SpaceDef& def;
+  train::DistributedGroup& group;
+  const bool main;
+  const cost::Limits limits;
+  const space::SparseChoices choices;
+  const cost::CostOptions co;
+  const ObjectiveSet objectives;
+  const ChosenSupernet chosen;
+  const space::SupernetLayout layout;
+  const std::unique_ptr<SearchStrategy> strategy;
+  const double latency_ref;
+  const std::vector<double> reference;  // of the hypervolume
+  const std::string log_path, settings_path, best_dir;
+  detail::GenerationFiles files;  // rank 0
+
+  std::vector<OneShotEvaluation> logged;  // rank 0: evaluations.jsonl as read back
+  std::vector<double> logged_accuracy;    // every rank: their accuracies, to replay them
+  int resumed = 0;
+  std::string refusal;  // rank 0: why it stops; agree_written() stops every rank with it
+  std::unique_ptr<OneShotScorer> scorer;
+  std::vector<Scored> all;  // every scored candidate (result.evaluations' objectives)
+  OneShotSearchResult result;
+};
+
+Search::Search(const OneShotSearchOptions& o, const data::Datasets& s, const space::SpaceDef& d,
+               train::DistributedGroup& g)
+    : opt(o),
+      sp(o.recipe.sparsenas),
+      sets(s),
+      def(d),
+      group(g),
+      main(g.is_main()),
+      limits(cost::limits_of(o.recipe)),
+      choices(space::sparse_choices(sp.sparsity, sp.block)),
+      co(cost::cost_options_of(o.recipe)),
+      objectives(checked_objectives(o, s)),
+      chosen(find_supernet(o.recipe, d)),
+      layout(layout_of(chosen, d, s)),
+      strategy(make_strategy(sp, strategy_context())),
+      latency_ref(latency_reference(o.recipe, layout, choices, limits, co)),
+      reference(objectives.reference(latency_ref, limits.flash_bytes, limits.sram_bytes)),
+      log_path(o.out_dir + "/evaluations.jsonl"),
+      settings_path(o.out_dir + "/search.json"),
+      best_dir(o.out_dir + "/best"),
+      files(o.out_dir, objectives, reference) {}
+
+StrategyContext Search::strategy_context() const {
   StrategyContext ctx;
   ctx.layout = &layout;
   ctx.choices = choices;
-  ctx.fits = [&](const Genome& g) { return cost::fits(cost_of(g), limits); };
-  auto strategy = make_strategy(sp, ctx);
+  ctx.fits = [this](const Genome& g) { return cost::fits(cost_of(g), limits); };
+  return ctx;
+}
 
-  const double latency_ref = latency_reference(opt.recipe, layout, choices, limits, co);
-  const auto reference = objectives.reference(latency_ref, limits.flash_bytes, limits.sram_bytes);
-  const double box = box_volume(objectives.ideal(), reference);
+// --- Start: search.json and evaluations.jsonl ---------------------------------------------
 
-  const std::string log_path = opt.out_dir + "/evaluations.jsonl";
-  const std::string settings_path = opt.out_dir + "/search.json";
-  const std::string best_dir = opt.out_dir + "/best";
+// Rank 0, on resume: the recorded search ran on the supernet chosen now.
+void check_same_supernet(const Search& s) {
+  const auto saved = detail::read_settings(s.settings_path);
+  if (!saved.is_object()) return;
+  for (const char* key : {"supernet", "supernet_checkpoint"}) {
+    const std::string was =
+        member(saved, key, s.settings_path, [](const core::Json& v) { return v.as_string(); });
+    const std::string now = std::string(key) == "supernet" ? s.chosen.supernet : s.chosen.checkpoint;
+    if (was != now)
+      core::fail_file(s.settings_path, "the search ran on " + std::string(key) + " " + was + ", now " +
+                                           s.chosen.chosen_by + " gives " + now +
+                                           "; start a new search (another run.name)");
+  }
+}
 
-  // Rank 0 checks what is on disk and reads the log back; every rank learns the outcome.
+// What search.json records besides the recipe.
+core::Json settings_extra(const Search& s) {
+  core::Json extra = core::Json::object();
+  extra["supernet"] = s.chosen.supernet;
+  extra["supernet_checkpoint"] = s.chosen.checkpoint;
+  extra["chosen_by"] = s.chosen.chosen_by;
+  extra["strategy"] = s.strategy->name();
+  extra["objectives"] = s.objectives.to_string();
+  extra["latency_reference_ms"] = s.latency_ref;
+  core::Json ref = core::Json::array();
+  for (double v : s.reference) ref.push_back(v);
+  extra["hypervolume_reference"] = ref;
+  return extra;
+}
+
+// evaluations.jsonl read back (a torn last line dropped); lines out of order are errors.
+std::vector<OneShotEvaluation> read_log(const std::string& log_path) {
   std::vector<OneShotEvaluation> logged;
-  std::string refusal;
-  if (main) {
+  for (const auto& [json, where] : detail::read_json_lines(log_path)) {
+    logged.push_back(oneshot_evaluation_from_json(json, where));
+    if (logged.back().evaluation != int(logged.size()) - 1)
+      throw core::Error(where + ": is evaluation " + std::to_string(logged.back().evaluation) +
+                        ", expected " + std::to_string(logged.size() - 1));
+  }
+  return logged;
+}
+
+// The other ranks need the recorded accuracies to replay (the rest they compute).
+void share_logged_accuracy(Search& s) {
+  s.logged_accuracy.assign(std::size_t(s.resumed), 0.0);
+  if (s.resumed == 0) return;
+  auto t = torch::zeros({s.resumed}, torch::kDouble);
+  if (s.main)
+    for (int i = 0; i < s.resumed; ++i) t[i] = s.logged[std::size_t(i)].objectives.accuracy;
+  std::vector<torch::Tensor> ts{t};
+  s.group.broadcast(ts, 0, "recorded accuracies");
+  const auto* p = ts[0].data_ptr<double>();
+  for (int i = 0; i < s.resumed; ++i) s.logged_accuracy[std::size_t(i)] = p[i];
+}
+
+// Rank 0 checks what is on disk, (re)writes search.json and reads the log back; every rank
+// learns how many evaluations are on record, or throws rank 0's refusal.
+void open_log(Search& s) {
+  if (s.main) {
     try {
-      if (opt.resume) {
-        const auto saved = detail::read_settings(settings_path);
-        if (saved.is_object())
-          for (const char* key : {"supernet", "supernet_checkpoint"}) {
-            const std::string was = member(saved, key, settings_path, [](const core::Json& v) { return v.as_string(); });
-            const std::string now = std::string(key) == "supernet" ? chosen.supernet : chosen.checkpoint;
-            if (was != now)
-              core::fail_file(settings_path, "the search ran on " + std::string(key) + " " + was +
-                                                 ", now " + chosen.chosen_by + " gives " + now +
-                                                 "; start a new search (another run.name)");
-          }
-      }
-      core::Json extra = core::Json::object();
-      extra["supernet"] = chosen.supernet;
-      extra["supernet_checkpoint"] = chosen.checkpoint;
-      extra["chosen_by"] = chosen.chosen_by;
-      extra["strategy"] = strategy->name();
-      extra["objectives"] = objectives.to_string();
-      extra["latency_reference_ms"] = latency_ref;
-      core::Json ref = core::Json::array();
-      for (double v : reference) ref.push_back(v);
-      extra["hypervolume_reference"] = ref;
-      detail::start_search_files(opt.out_dir, log_path, settings_path, opt.resume,
-                                 config::flat_values(opt.recipe), kOneShotResumableKeys, def.source,
-                                 extra);
-      if (opt.resume)
-        for (const auto& [json, where] : detail::read_json_lines(log_path)) {
-          logged.push_back(oneshot_evaluation_from_json(json, where));
-          if (logged.back().evaluation != int(logged.size()) - 1)
-            throw core::Error(where + ": is evaluation " + std::to_string(logged.back().evaluation) +
-                              ", expected " + std::to_string(logged.size() - 1));
-        }
+      if (s.opt.resume) check_same_supernet(s);
+      detail::start_search_files(s.opt.out_dir, s.log_path, s.settings_path, s.opt.resume,
+                                 config::flat_values(s.opt.recipe), kOneShotResumableKeys,
+                                 s.def.source, settings_extra(s));
+      if (s.opt.resume) s.logged = read_log(s.log_path);
       std::string text;
-      for (const auto& e : logged) text += to_json(e).dump() + "\n";
-      core::write_file_atomic(log_path, text);  // without a torn tail
+      for (const auto& e : s.logged) text += to_json(e).dump() + "\n";
+      core::write_file_atomic(s.log_path, text);  // without a torn tail
     } catch (const std::exception& e) {
-      refusal = e.what();
+      s.refusal = e.what();
     }
   }
-  const int resumed = int(detail::broadcast_outcome(group, refusal, double(logged.size()), "search resume point"));
-  // The other ranks need the recorded accuracies to replay (the rest they compute).
-  std::vector<double> logged_accuracy(std::size_t(resumed), 0.0);
-  if (resumed > 0) {
-    auto t = torch::zeros({resumed}, torch::kDouble);
-    if (main)
-      for (int i = 0; i < resumed; ++i) t[i] = logged[std::size_t(i)].objectives.accuracy;
-    std::vector<torch::Tensor> ts{t};
-    group.broadcast(ts, 0, "recorded accuracies");
-    const auto* p = ts[0].data_ptr<double>();
-    for (int i = 0; i < resumed; ++i) logged_accuracy[std::size_t(i)] = p[i];
+  s.resumed = int(detail::broadcast_outcome(s.group, s.refusal, double(s.logged.size()), "search resume point"));
+  share_logged_accuracy(s);
+}
+
+void set_torch_threads(const OneShotSearchOptions& opt) {
+  int threads = opt.recipe.train.threads;
+  if (threads == 0)
+    threads = std::max(1, int(std::max(1u, std::thread::hardware_concurrency())) /
+                              std::max(1, opt.local_world_size));
+  if (opt.device.is_cpu()) torch::set_num_threads(threads);
+}
+
+// --- Generations ---------------------------------------------------------------------------
+
+std::string log_mismatch(const Search& s, const OneShotEvaluation& l, const OneShotEvaluation& e) {
+  const int n = e.evaluation;
+  return s.log_path + ":" + std::to_string(n + 1) + ": evaluation " + std::to_string(n) + " is generation " +
+         std::to_string(l.generation) + " #" + std::to_string(l.index) + " " + l.arch + " " + l.sparse +
+         ", but this search proposes generation " + std::to_string(e.generation) + " #" +
+         std::to_string(e.index) + " " + e.arch + " " + e.sparse +
+         " there (space, seed or strategy changed?); start a new search";
+}
+
+// A proposal on record: its recorded accuracy (every rank), achieved sparsity and time (rank
+// 0, the one that writes them). Rank 0 refuses a log that recorded another proposal there.
+void replay(Search& s, OneShotEvaluation& e, const cost::Cost& cost) {
+  const auto n = std::size_t(e.evaluation);
+  e.objectives = objectives_of(cost, s.logged_accuracy[n], s.limits.mcu_mhz);
+  if (!s.main) return;
+  const auto& l = s.logged[n];
+  if (s.refusal.empty() &&
+      (l.generation != e.generation || l.index != e.index || l.arch != e.arch || l.sparse != e.sparse))
+    s.refusal = log_mismatch(s, l, e);
+  e.achieved_sparsity = l.achieved_sparsity;
+  e.seconds = l.seconds;
+}
+
+// A proposal not on record: scored on the supernet (every rank), appended by rank 0.
+void score_new(Search& s, OneShotEvaluation& e, const cost::Cost& cost, const Genome& genome,
+               Clock::time_point t0) {
+  const auto r = s.scorer->score(genome.arch, genome.sparse);
+  e.objectives = objectives_of(cost, r.accuracy, s.limits.mcu_mhz);
+  e.achieved_sparsity = r.achieved_sparsity;
+  e.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (!s.main || !s.refusal.empty()) return;
+  try {
+    detail::append_line(s.log_path, to_json(e).dump());
+  } catch (const std::exception& ex) {
+    s.refusal = ex.what();
   }
+}
 
-  say("sparsenas search (" + strategy->name() + ", one-shot) on supernet " + chosen.supernet + " (from " +
-      chosen.chosen_by + ", " + chosen.checkpoint + ")" +
-      (resumed > 0 ? ", " + std::to_string(resumed) + " evaluation(s) on record" : ""));
-  {
-    int threads = opt.recipe.train.threads;
-    if (threads == 0)
-      threads = std::max(1, int(std::max(1u, std::thread::hardware_concurrency())) /
-                                std::max(1, opt.local_world_size));
-    if (opt.device.is_cpu()) torch::set_num_threads(threads);
+// Proposal `index` of generation `generation`, the next evaluation of the search.
+OneShotEvaluation evaluate_proposal(Search& s, int generation, int index, const Genome& genome) {
+  const auto t0 = Clock::now();
+  const auto cost = s.cost_of(genome);
+  OneShotEvaluation e;
+  e.evaluation = int(s.all.size());
+  e.generation = generation;
+  e.index = index;
+  e.arch = space::to_string(genome.arch, s.layout);
+  e.sparse = space::to_string(genome.sparse, s.layout);
+  e.effective_params = cost.effective_params;
+  e.macs = cost.macs;
+  if (e.evaluation < s.resumed)
+    replay(s, e, cost);
+  else
+    score_new(s, e, cost, genome, t0);
+  return e;
+}
+
+// Rank 0: the generation's files (also while replaying: they are the same then).
+void write_generation_files(Search& s, int g, bool whole) {
+  try {
+    s.result.hypervolume = s.files.write_front(g, s.all, s.result.evaluations);
+    if (whole)
+      s.files.write_population(g, int(s.all.size()), s.strategy->name(), s.strategy->population(), s.layout);
+  } catch (const std::exception& ex) {
+    s.refusal = ex.what();
   }
-  OneShotScorer scorer(load_supernet(chosen.checkpoint, layout, chosen.supernet), layout, opt.recipe,
-                       sets, opt.device, group);
+}
 
-  OneShotSearchResult result;
-  result.supernet = chosen.supernet;
-  result.strategy = strategy->name();
-  result.resumed = resumed;
-  result.latency_reference_ms = latency_ref;
-  std::vector<Scored> all;                // every scored candidate, every rank
-  std::vector<core::Json> hv_records;     // rank 0
-  auto& evals = result.evaluations;
-  for (int g = 0; g < sp.generations && int(all.size()) < sp.evaluations; ++g) {
-    core::Rng rng(core::derive_seed(std::uint64_t(sp.seed), kStrategyStream, std::uint64_t(g)));
-    const auto proposals = strategy->propose(g, rng);
-    if (proposals.empty()) {
-      say("generation " + std::to_string(g) + ": the strategy proposes nothing more");
-      break;
-    }
-    result.generations = g + 1;
-    std::vector<Scored> scored;
-    for (std::size_t i = 0; i < proposals.size() && int(all.size()) < sp.evaluations; ++i) {
-      const auto t0 = Clock::now();
-      const int n = int(all.size());
-      const Genome& genome = proposals[i];
-      const auto cost = cost_of(genome);
-      OneShotEvaluation e;
-      e.evaluation = n;
-      e.generation = g;
-      e.index = int(i);
-      e.arch = space::to_string(genome.arch, layout);
-      e.sparse = space::to_string(genome.sparse, layout);
-      e.effective_params = cost.effective_params;
-      e.macs = cost.macs;
-      if (n < resumed) {
-        e.objectives = objectives_of(cost, logged_accuracy[std::size_t(n)], limits.mcu_mhz);
-        if (main) {
-          const auto& l = logged[std::size_t(n)];
-          if (refusal.empty() && (l.generation != g || l.index != int(i) || l.arch != e.arch || l.sparse != e.sparse))
-            refusal = log_path + ":" + std::to_string(n + 1) + ": evaluation " + std::to_string(n) +
-                      " is generation " + std::to_string(l.generation) + " #" + std::to_string(l.index) +
-                      " " + l.arch + " " + l.sparse + ", but this search proposes generation " +
-                      std::to_string(g) + " #" + std::to_string(i) + " " + e.arch + " " + e.sparse +
-                      " there (space, seed or strategy changed?); start a new search";
-          e.achieved_sparsity = l.achieved_sparsity;
-          e.seconds = l.seconds;
-        }
-      } else {
-        const auto s = scorer.score(genome.arch, genome.sparse);
-        e.objectives = objectives_of(cost, s.accuracy, limits.mcu_mhz);
-        e.achieved_sparsity = s.achieved_sparsity;
-        e.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-        if (main && refusal.empty()) {
-          try {
-            detail::append_line(log_path, to_json(e).dump());
-          } catch (const std::exception& ex) {
-            refusal = ex.what();
-          }
-        }
-      }
-      scored.push_back({genome, e.objectives});
-      all.push_back(scored.back());
-      evals.push_back(std::move(e));
-    }
-    const bool whole = scored.size() == proposals.size();
-    if (whole) strategy->tell(g, scored);
+void report_generation(const Search& s, int g, const std::vector<Scored>& scored) {
+  if (int(s.all.size()) <= s.resumed) return;  // replayed only: nothing new to say
+  double top = 0;
+  for (const auto& c : scored) top = std::max(top, c.objectives.accuracy);
+  s.say("generation " + std::to_string(g) + ": " + std::to_string(scored.size()) + " scored (" +
+        std::to_string(s.all.size()) + "/" + std::to_string(s.sp.evaluations) + "), best of the generation " +
+        pct(top));
+}
 
-    // Rank 0: the generation's files (also while replaying: they are the same then).
-    if (main && refusal.empty()) {
-      try {
-        const Points points = objectives.minimised(all);
-        const double hv = hypervolume(points, reference);
-        core::Json h = core::Json::object();
-        h["generation"] = g;
-        h["evaluations"] = int(all.size());
-        h["hypervolume"] = hv;
-        h["normalised"] = box > 0 ? hv / box : 0.0;
-        hv_records.push_back(h);
-        std::string text;
-        for (const auto& r : hv_records) text += r.dump() + "\n";
-        core::write_file_atomic(opt.out_dir + "/hv.jsonl", text);
-        result.hypervolume = hv;
-
-        std::string csv = "evaluation,generation,index,arch,sparse,accuracy,latency_ms,flash,peak_sram,"
-                          "effective_params,macs\n";
-        for (std::size_t k : pareto_front(points)) {
-          const auto& e = evals[k];
-          csv += std::to_string(e.evaluation) + "," + std::to_string(e.generation) + "," +
-                 std::to_string(e.index) + "," + csv_field(e.arch) + "," + csv_field(e.sparse) + "," +
-                 core::Json(e.objectives.accuracy).dump() + "," + core::Json(e.objectives.latency_ms).dump() +
-                 "," + std::to_string(e.objectives.flash) + "," + std::to_string(e.objectives.peak_sram) +
-                 "," + std::to_string(e.effective_params) + "," + std::to_string(e.macs) + "\n";
-        }
-        core::write_file_atomic(opt.out_dir + "/pareto.csv", csv);
-
-        if (whole) {
-          core::Json pop = core::Json::object();
-          pop["strategy"] = strategy->name();
-          pop["generation"] = g;
-          pop["evaluations"] = int(all.size());
-          core::Json list = core::Json::array();
-          for (const auto& s : strategy->population()) list.push_back(genome_json(s, layout));
-          pop["population"] = list;
-          core::write_file_atomic(opt.out_dir + "/population.json", pop.dump_pretty() + "\n");
-        }
-      } catch (const std::exception& ex) {
-        refusal = ex.what();
-      }
-    }
-    // Every rank stops here when rank 0 could not record, or the log disagrees.
-    detail::agree_written(group, refusal, "generation " + std::to_string(g));
-    if (int(all.size()) > resumed) {
-      double top = 0;
-      for (const auto& s : scored) top = std::max(top, s.objectives.accuracy);
-      say("generation " + std::to_string(g) + ": " + std::to_string(scored.size()) + " scored (" +
-          std::to_string(all.size()) + "/" + std::to_string(sp.evaluations) + "), best of the generation " +
-          pct(top));
-    }
+// Generation g (header comment); false when the strategy proposes nothing more.
+bool run_generation(Search& s, int g) {
+  core::Rng rng(core::derive_seed(std::uint64_t(s.sp.seed), kStrategyStream, std::uint64_t(g)));
+  const auto proposals = s.strategy->propose(g, rng);
+  if (proposals.empty()) {
+    s.say("generation " + std::to_string(g) + ": the strategy proposes nothing more");
+    return false;
   }
-  result.population = strategy->population();
+  s.result.generations = g + 1;
+  std::vector<Scored> scored;
+  for (std::size_t i = 0; i < proposals.size() && int(s.all.size()) < s.sp.evaluations; ++i) {
+    auto e = evaluate_proposal(s, g, int(i), proposals[i]);
+    scored.push_back({proposals[i], e.objectives});
+    s.all.push_back(scored.back());
+    s.result.evaluations.push_back(std::move(e));
+  }
+  const bool whole = scored.size() == proposals.size();
+  if (whole) s.strategy->tell(g, scored);
+  if (s.main && s.refusal.empty()) write_generation_files(s, g, whole);
+  // Every rank stops here when rank 0 could not record, or the log disagrees.
+  detail::agree_written(s.group, s.refusal, "generation " + std::to_string(g));
+  report_generation(s, g, scored);
+  return true;
+}
 
-  // The pick, as stage 1 of Algorithm 3 leaves its winner: best/ then best.json.
-  result.best = pick_point(all, sp.pick, sp.pick_accuracy);
-  if (result.best >= 0) {
-    const auto& g = all[std::size_t(result.best)].genome;
-    space::Subnet picked{nullptr};
-    scorer.score(g.arch, g.sparse, &picked);
-    if (main) {
-      try {
-        auto c = to_sparse_candidate(evals[std::size_t(result.best)]);
-        core::Json extra = detail::stage1_subnet_extra(c, "search");
-        extra["latency_ms"] = evals[std::size_t(result.best)].objectives.latency_ms;
-        extra["strategy"] = strategy->name();
-        extra["pick"] = sp.pick;
-        save_subnet(best_dir, def, chosen.supernet, layout, picked, g.sparse, extra);
-        core::Json best = detail::stage1_best_json(&c, int(all.size()), chosen, opt.out_dir);
-        best["run_dir"] = opt.out_dir;
-        best["latency_ms"] = evals[std::size_t(result.best)].objectives.latency_ms;
-        best["strategy"] = strategy->name();
-        best["pick"] = sp.pick;
-        best["pick_accuracy"] = sp.pick_accuracy;
-        core::write_file_atomic(opt.out_dir + "/best.json", best.dump_pretty() + "\n");
-      } catch (const std::exception& ex) {
-        refusal = ex.what();
-      }
-    }
-    detail::agree_written(group, refusal, best_dir);
-    const auto& b = evals[std::size_t(result.best)];
-    say("pick (" + sp.pick + "): " + b.arch + " " + b.sparse + ", one-shot accuracy " +
+// --- The pick ------------------------------------------------------------------------------
+
+// Rank 0: best/ then best.json, as stage 1 of Algorithm 3 leaves its winner.
+void write_best(Search& s, space::Subnet& picked) {
+  const auto& b = s.result.evaluations[std::size_t(s.result.best)];
+  const auto& sparse = s.all[std::size_t(s.result.best)].genome.sparse;
+  try {
+    auto c = to_sparse_candidate(b);
+    core::Json extra = detail::stage1_subnet_extra(c, "search");
+    extra["latency_ms"] = b.objectives.latency_ms;
+    extra["strategy"] = s.strategy->name();
+    extra["pick"] = s.sp.pick;
+    save_subnet(s.best_dir, s.def, s.chosen.supernet, s.layout, picked, sparse, extra);
+    core::Json best = detail::stage1_best_json(&c, int(s.all.size()), s.chosen, s.opt.out_dir);
+    best["run_dir"] = s.opt.out_dir;
+    best["latency_ms"] = b.objectives.latency_ms;
+    best["strategy"] = s.strategy->name();
+    best["pick"] = s.sp.pick;
+    best["pick_accuracy"] = s.sp.pick_accuracy;
+    core::write_file_atomic(s.opt.out_dir + "/best.json", best.dump_pretty() + "\n");
+  } catch (const std::exception& ex) {
+    s.refusal = ex.what();
+  }
+}
+
+// The pick (header comment), pruned and recalibrated again on every rank to save it.
+void pick_and_save(Search& s) {
+  s.result.best = pick_point(s.all, s.sp.pick, s.sp.pick_accuracy);
+  if (s.result.best < 0) return;
+  const auto& g = s.all[std::size_t(s.result.best)].genome;
+  space::Subnet picked{nullptr};
+  s.scorer->score(g.arch, g.sparse, &picked);
+  if (s.main) write_best(s, picked);
+  detail::agree_written(s.group, s.refusal, s.best_dir);
+  const auto& b = s.result.evaluations[std::size_t(s.result.best)];
+  s.say("pick (" + s.sp.pick + "): " + b.arch + " " + b.sparse + ", one-shot accuracy " +
         pct(b.objectives.accuracy) + ", flash " + std::to_string(b.objectives.flash) + " B, peak SRAM " +
         std::to_string(b.objectives.peak_sram) + " B");
-  }
-  return result;
+}
+
+}  // namespace
+
+OneShotSearchResult search_oneshot(const OneShotSearchOptions& opt, const data::Datasets& sets,
+                                   const space::SpaceDef& def, train::DistributedGroup& group) {
+  Search s(opt, sets, def, group);
+  open_log(s);
+  s.say("sparsenas search (" + s.strategy->name() + ", one-shot) on supernet " + s.chosen.supernet +
+        " (from " + s.chosen.chosen_by + ", " + s.chosen.checkpoint + ")" +
+        (s.resumed > 0 ? ", " + std::to_string(s.resumed) + " evaluation(s) on record" : ""));
+  set_torch_threads(opt);
+  s.scorer = std::make_unique<OneShotScorer>(load_supernet(s.chosen.checkpoint, s.layout, s.chosen.supernet),
+                                             s.layout, opt.recipe, sets, opt.device, group);
+  s.result.supernet = s.chosen.supernet;
+  s.result.strategy = s.strategy->name();
+  s.result.resumed = s.resumed;
+  s.result.latency_reference_ms = s.latency_ref;
+  for (int g = 0; g < s.sp.generations && int(s.all.size()) < s.sp.evaluations; ++g)
+    if (!run_generation(s, g)) break;
+  s.result.population = s.strategy->population();
+  pick_and_save(s);
+  return std::move(s.result);
 }
 
 }  // namespace tinynas::nas

@@ -99,7 +99,10 @@ std::vector<Stage> stages_of(const config::Recipe& r, const std::vector<std::pai
                                           "export.storage", "export.target", "export.mcu_mhz"};
   for (const auto& kv : flat)
     if (kv.first.rfind("sparsenas.", 0) == 0 && kv.first != "sparsenas.finetune_epochs") stage1_keys.push_back(kv.first);
-  s.push_back({"sparsenas", "SparseNAS stage 1 (Algorithm 3)", stage1_keys, {supernet}, true, true,
+  const std::string stage1 = r.sparsenas.strategy == "random"
+                                 ? "SparseNAS stage 1 (Algorithm 3)"
+                                 : "SparseNAS stage 1 (" + r.sparsenas.strategy + ", scored one-shot)";
+  s.push_back({"sparsenas", stage1, stage1_keys, {supernet}, true, true,
                sparsenas_search_command, {"--quiet"}, "sparsenas/best.json", {"sparsenas"}});
   s.push_back({"finetune", "SparseNAS stage 2 (AGP fine-tuning)", {"sparsenas.finetune_epochs"}, {"sparsenas"}, true, true,
                sparsenas_finetune_command, {"--quiet"}, "sparsenas/final/subnet.json",
