@@ -142,27 +142,29 @@ StrategyComparison compare_strategies(const StrategyComparisonOptions& o, const 
     const auto it = o.evaluations.find(strategy);
     c.budget = it != o.evaluations.end() ? it->second : o.recipe.sparsenas.evaluations;
     c.evaluations = grid(c.budget, o.step);
-    for (int s = 0; s < o.seeds; ++s) {
+    cmp.curves.push_back(std::move(c));
+  }
+  // Seed by seed, every strategy at each: a comparison stopped early still compares.
+  for (int s = 0; s < o.seeds; ++s)
+    for (auto& c : cmp.curves) {
       OneShotSearchOptions so;
       so.recipe = o.recipe;
-      so.recipe.sparsenas.strategy = strategy;
+      so.recipe.sparsenas.strategy = c.strategy;
       so.recipe.sparsenas.seed = o.recipe.sparsenas.seed + s;
       so.recipe.sparsenas.evaluations = c.budget;
-      so.out_dir = o.out_dir + "/" + strategy + "-s" + std::to_string(s);
+      so.out_dir = o.out_dir + "/" + c.strategy + "-s" + std::to_string(s);
       so.resume = core::is_regular_file(so.out_dir + "/search.json");
       so.progress = o.progress;
       so.device = o.device;
       so.local_world_size = o.local_world_size;
       if (main && o.progress)
-        std::printf("compare: %s, seed %d of %d, %d evaluations -> %s\n", strategy.c_str(), s + 1, o.seeds, c.budget,
-                    so.out_dir.c_str()),
+        std::printf("compare: %s, seed %d of %d, %d evaluations -> %s\n", c.strategy.c_str(), s + 1, o.seeds,
+                    c.budget, so.out_dir.c_str()),
             std::fflush(stdout);
       const auto r = search_oneshot(so, sets, def, group);
       if (main) add_run(c, r, so.recipe);
     }
-    finish_medians(c);
-    cmp.curves.push_back(std::move(c));
-  }
+  for (auto& c : cmp.curves) finish_medians(c);
   if (main) write_files(cmp, o.out_dir);
   return cmp;
 }

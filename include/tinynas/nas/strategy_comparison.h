@@ -1,7 +1,8 @@
 // Search strategies side by side on one trained supernet (`tinynas sparsenas compare`):
 // each strategy runs search_oneshot (nas/oneshot_search.h) once per seed
 // (sparsenas.seed + s) with its own evaluation budget, in <out>/<strategy>-s<seed>/ (a
-// rerun resumes them), and every run's evaluations are turned into curves over the number
+// rerun resumes them; seed by seed, every strategy at each, so that a comparison stopped
+// early still compares), and every run's evaluations are turned into curves over the number
 // of evaluations: the normalised hypervolume of the first k evaluations (the run's
 // reference point, which is the same for every run on one supernet and limits) and the
 // best one-shot accuracy among them. A strategy's curve is the median over its seeds.
