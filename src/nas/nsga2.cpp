@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <numeric>
 #include <optional>
-#include <set>
 #include <string>
 
+#include "genome_draws.h"
 #include "tinynas/core/error.h"
 
 namespace tinynas::nas {
@@ -23,11 +23,11 @@ class Nsga2Strategy : public SearchStrategy {
     std::vector<Genome> out;
     if (population_.empty()) {
       for (int c = 0; c < options_.population; ++c)
-        if (auto g = draw([&] { return random_genome(rng); })) out.push_back(std::move(*g));
+        if (auto g = draws_.draw([&](int) { return draws_.random(rng); })) out.push_back(std::move(*g));
     } else {
       rank_population();
       for (int c = 0; c < options_.population; ++c)
-        if (auto g = draw([&] { return child(rng); })) out.push_back(std::move(*g));
+        if (auto g = draws_.draw([&](int) { return child(rng); })) out.push_back(std::move(*g));
     }
     proposed_generation_ = generation;
     proposed_count_ = out.size();
@@ -41,7 +41,7 @@ class Nsga2Strategy : public SearchStrategy {
                         std::to_string(scored.size()) + " scores");
     std::vector<Scored> merged = population_;
     for (const auto& s : scored) {
-      seen_.insert(key(s.genome));
+      draws_.remember(s.genome);
       merged.push_back(s);
     }
     const auto keep = select_best(options_.objectives.minimised(merged),
@@ -65,29 +65,6 @@ class Nsga2Strategy : public SearchStrategy {
   }
 
  private:
-  std::string key(const Genome& g) const {
-    return space::to_string(g.arch, *ctx_.layout) + " " + space::to_string(g.sparse, *ctx_.layout);
-  }
-
-  // Up to kMaxChildDraws candidates from `make` until one fits and is new.
-  template <class Make>
-  std::optional<Genome> draw(Make make) {
-    for (int d = 0; d < kMaxChildDraws; ++d) {
-      Genome g = make();
-      if (ctx_.fits && !ctx_.fits(g)) continue;
-      if (!seen_.insert(key(g)).second) continue;
-      return g;
-    }
-    return std::nullopt;
-  }
-
-  Genome random_genome(core::Rng& rng) const {
-    Genome g;
-    g.arch = space::sample_arch(*ctx_.layout, rng);
-    g.sparse = space::sample_sparse(*ctx_.layout, ctx_.choices, rng);
-    return g;
-  }
-
   // Front rank and crowding distance of every population member, for the tournaments.
   void rank_population() {
     const Points pts = options_.objectives.minimised(population_);
@@ -134,7 +111,7 @@ class Nsga2Strategy : public SearchStrategy {
   std::vector<Scored> population_;  // select_best order
   std::vector<std::size_t> rank_;   // of population_, set by rank_population()
   std::vector<double> crowding_;
-  std::set<std::string> seen_;      // keys of every genome proposed or told
+  detail::GenomeDraws draws_{ctx_};  // every genome proposed or told
   int proposed_generation_ = -1;
   std::size_t proposed_count_ = 0;
 };

@@ -57,14 +57,7 @@ std::string pct(double v) {
   return buf;
 }
 
-template <class F>
-auto member(const core::Json& j, const char* key, const std::string& where, F&& get) {
-  try {
-    return get(j.at(key));
-  } catch (const core::Error& e) {
-    core::fail_file(where, std::string("key '") + key + "': " + e.what());
-  }
-}
+using detail::member;
 
 // One-shot accuracy of (path, sparse config) on the supernet (header comment): prune,
 // recalibrate, evaluate, restore. Collective: every rank scores the same candidate.

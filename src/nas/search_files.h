@@ -25,6 +25,17 @@ struct ChosenSupernet;
 
 namespace tinynas::nas::detail {
 
+/// `get(j[key])` for one member of a record read from `where` (file:line); a missing key
+/// or a value of the wrong type throws core::Error naming both.
+template <class F>
+auto member(const core::Json& j, const char* key, const std::string& where, F&& get) {
+  try {
+    return get(j.at(key));
+  } catch (const core::Error& e) {
+    core::fail_file(where, std::string("key '") + key + "': " + e.what());
+  }
+}
+
 /// SparseNAS stage 1's winner files as finetune_sparse() reads them (sparse_search.cpp),
 /// shared by every stage-1 search (Algorithm 3 and the one-shot strategies,
 /// oneshot_search.cpp): best.json (`best` null while there is none; `count` candidates so

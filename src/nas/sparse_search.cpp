@@ -130,14 +130,7 @@ void fill_cost(SparseCandidate& c, const cost::Cost& cost) {
   c.macs = cost.macs;
 }
 
-template <class F>
-auto member(const core::Json& j, const char* key, const std::string& where, F&& get) {
-  try {
-    return get(j.at(key));
-  } catch (const core::Error& e) {
-    core::fail_file(where, std::string("key '") + key + "': " + e.what());
-  }
-}
+using detail::member;
 
 }  // namespace
 

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <functional>
 #include <optional>
-#include <set>
 
+#include "genome_draws.h"
 #include "tinynas/core/error.h"
 #include "tinynas/nas/nsga2.h"
 
@@ -58,36 +58,8 @@ class StrategyBase : public SearchStrategy {
     return idx;
   }
 
-  // The flat form of a genome: its identity for the no-duplicates rule.
-  std::vector<int> key(const Genome& g) const {
-    std::vector<int> k = g.arch.flat();
-    const int n = ctx_.layout->num_choice_blocks();
-    for (int i = 0; i < n; ++i) {
-      k.push_back(g.sparse.at(i).percent);
-      k.push_back(g.sparse.at(i).block);
-    }
-    return k;
-  }
-
-  // `make` called until its genome fits and is new (at most kMaxChildDraws times); the
-  // genome is then remembered as proposed.
-  std::optional<Genome> draw(const std::function<Genome(int attempt)>& make) {
-    for (int d = 0; d < kMaxChildDraws; ++d) {
-      Genome g = make(d);
-      auto k = key(g);
-      if (seen_.count(k) || !ctx_.fits(g)) continue;
-      seen_.insert(std::move(k));
-      return g;
-    }
-    return std::nullopt;
-  }
-
-  Genome random_genome(core::Rng& rng) const {
-    Genome g;
-    g.arch = space::sample_arch(*ctx_.layout, rng);
-    g.sparse = space::sample_sparse(*ctx_.layout, ctx_.choices, rng);
-    return g;
-  }
+  std::optional<Genome> draw(const std::function<Genome(int attempt)>& make) { return draws_.draw(make); }
+  Genome random_genome(core::Rng& rng) const { return draws_.random(rng); }
 
   std::vector<Genome> random_generation(core::Rng& rng) {
     std::vector<Genome> out;
@@ -107,7 +79,7 @@ class StrategyBase : public SearchStrategy {
   std::vector<Scored> evaluated_;
 
  private:
-  std::set<std::vector<int>> seen_;
+  detail::GenomeDraws draws_{ctx_};
   std::vector<Genome> proposed_;
   int proposed_generation_ = -1;
 };
