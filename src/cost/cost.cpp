@@ -339,6 +339,63 @@ void check_masks(const Graph& g, const CostOptions& options) {
   }
 }
 
+// The figures that follow from an op's storage.
+void set_storage(const Graph& g, const Op& op, OpCost& c, Storage storage) {
+  c.storage = storage;
+  c.weight_bytes = storage == Storage::sparse ? c.sparse_weight_bytes : c.dense_weight_bytes;
+  c.scratch_bytes = scratch_bytes(g, op, storage);
+}
+
+// The model data's size (cost.h header comment) with the ops' current storage.
+std::int64_t model_flash(const Graph& g, const std::vector<OpCost>& ops) {
+  std::int64_t blob = kModelHeaderBytes + kTensorRecordBytes * std::int64_t(g.tensors.size());
+  for (const OpCost& c : ops) blob += c.weight_bytes + c.other_bytes;
+  return align_up(blob, kModelAlignment);
+}
+
+const LatencyTable& latency_table_of(const CostOptions& o, const std::string& target) {
+  return o.latency_table ? *o.latency_table : builtin_latency_table(target);
+}
+
+double predicted_instructions(const Graph& g, std::size_t i, const OpCost& c, const CostOptions& o,
+                              const LatencyTable& table) {
+  const auto* mask = i < o.block_nonzero.size() && !o.block_nonzero[i].empty() ? &o.block_nonzero[i] : nullptr;
+  return predict_op_instructions(table, latency_features(g, g.ops[i], c, mask));
+}
+
+// StoragePolicy::fastest (sparse_coding.h) on costs made with the smaller form: each
+// prunable op takes its faster form; then, over the flash budget, the ops whose faster form
+// is the larger go back, fewest instructions lost per byte saved first (op order on ties).
+void choose_fastest(const Graph& g, const CostOptions& o, std::vector<OpCost>& ops) {
+  const LatencyTable& table = latency_table_of(o, o.storage_target.empty() ? o.target : o.storage_target);
+  struct Back {
+    double loss_per_byte;
+    std::size_t op;
+    Storage smaller;
+  };
+  std::vector<Back> back;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    OpCost& c = ops[i];
+    if (!c.prunable) continue;
+    const Storage smaller = c.storage, larger = smaller == Storage::sparse ? Storage::dense : Storage::sparse;
+    const double t_small = predicted_instructions(g, i, c, o, table);
+    set_storage(g, g.ops[i], c, larger);
+    const double t_large = predicted_instructions(g, i, c, o, table);
+    const std::int64_t saved = c.weight_bytes - (smaller == Storage::sparse ? c.sparse_weight_bytes : c.dense_weight_bytes);
+    if (!(t_large < t_small))
+      set_storage(g, g.ops[i], c, smaller);
+    else if (saved > 0)
+      back.push_back({(t_small - t_large) / double(saved), i, smaller});
+  }
+  if (o.flash_budget <= 0) return;
+  std::stable_sort(back.begin(), back.end(),
+                   [](const Back& a, const Back& b) { return a.loss_per_byte < b.loss_per_byte; });
+  for (const Back& b : back) {
+    if (model_flash(g, ops) <= o.flash_budget) break;
+    set_storage(g, g.ops[b.op], ops[b.op], b.smaller);
+  }
+}
+
 // Every per-op figure of a valid graph (storage, flash, scratch, MACs).
 std::vector<OpCost> op_costs(const Graph& g, const CostOptions& options) {
   check_masks(g, options);
@@ -373,7 +430,6 @@ std::vector<OpCost> op_costs(const Graph& g, const CostOptions& options) {
         c.sparse_weight_bytes = mask ? rle_size(*mask, c.block)
                                      : rle_size_estimate(c.blocks, c.pruned_blocks, c.block);
         c.storage = choose_storage(c.dense_weight_bytes, c.sparse_weight_bytes, options.storage);
-        if (c.storage == Storage::sparse) c.weight_bytes = c.sparse_weight_bytes;
         // Every conv weight is used once per output pixel, every linear weight once per token.
         const Shape& out = g.shape(op.output);
         const std::int64_t uses =
@@ -383,9 +439,10 @@ std::vector<OpCost> op_costs(const Graph& g, const CostOptions& options) {
     }
     c.int32_values = op_int32_values(g, op);
     c.other_bytes = kOpRecordBytes + kInt32Bytes * c.int32_values + int8_param_bytes(g, op);
-    c.scratch_bytes = scratch_bytes(g, op, c.storage);
+    set_storage(g, op, c, c.storage);
     costs.push_back(std::move(c));
   }
+  if (options.storage == StoragePolicy::fastest) choose_fastest(g, options, costs);
   return costs;
 }
 
@@ -451,26 +508,21 @@ Cost evaluate(const Graph& g, const CostOptions& options) {
   cost.sram_lower_bound_step = memory.lower_bound_step;
   cost.live_at_lower_bound = memory.live_at_lower_bound;
   cost.sram_strategy = memory.strategy;
-  std::int64_t blob = kModelHeaderBytes + kTensorRecordBytes * std::int64_t(g.tensors.size());
   for (const OpCost& c : cost.ops) {
     cost.params += c.params;
     cost.weights += c.weights;
     cost.pruned_weights += c.pruned_weights;
     cost.macs += c.macs;
     cost.effective_macs += c.effective_macs;
-    blob += c.weight_bytes + c.other_bytes;
   }
-  cost.flash = align_up(blob, kModelAlignment);
+  cost.flash = model_flash(g, cost.ops);
   cost.effective_params = cost.params - cost.pruned_weights;
   if (!options.latency) return cost;
-  const LatencyTable& table =
-      options.latency_table ? *options.latency_table : builtin_latency_table(options.target);
+  const LatencyTable& table = latency_table_of(options, options.target);
   double instructions = table.per_op * double(g.ops.size());
   for (std::size_t i = 0; i < g.ops.size(); ++i) {
     OpCost& c = cost.ops[i];
-    const auto* mask = i < options.block_nonzero.size() && !options.block_nonzero[i].empty()
-                           ? &options.block_nonzero[i] : nullptr;
-    c.instructions = predict_op_instructions(table, latency_features(g, g.ops[i], c, mask));
+    c.instructions = predicted_instructions(g, i, c, options, table);
     instructions += c.instructions;
   }
   cost.instructions = std::int64_t(std::llround(instructions));

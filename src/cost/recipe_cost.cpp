@@ -10,6 +10,7 @@ CostOptions cost_options_of(const config::Recipe& r) {
   CostOptions co;
   co.storage = parse_storage_policy(r.export_.storage);
   co.target = r.export_.target;
+  co.flash_budget = limits_of(r).flash_bytes;
   return co;
 }
 

@@ -182,6 +182,7 @@ const char* to_string(StoragePolicy policy) {
     case StoragePolicy::automatic: return "auto";
     case StoragePolicy::dense: return "dense";
     case StoragePolicy::sparse: return "sparse";
+    case StoragePolicy::fastest: return "fast";
   }
   return "?";
 }
@@ -190,14 +191,16 @@ StoragePolicy parse_storage_policy(const std::string& text) {
   if (text == "auto") return StoragePolicy::automatic;
   if (text == "dense") return StoragePolicy::dense;
   if (text == "sparse") return StoragePolicy::sparse;
-  throw core::Error("weight storage '" + text + "' is not one of: auto, dense, sparse");
+  if (text == "fast") return StoragePolicy::fastest;
+  throw core::Error("weight storage '" + text + "' is not one of: fast, auto, dense, sparse");
 }
 
 Storage choose_storage(std::int64_t dense_bytes, std::int64_t sparse_bytes, StoragePolicy policy) {
   switch (policy) {
     case StoragePolicy::dense: return Storage::dense;
     case StoragePolicy::sparse: return Storage::sparse;
-    case StoragePolicy::automatic: break;
+    case StoragePolicy::automatic:
+    case StoragePolicy::fastest: break;
   }
   return sparse_bytes < dense_bytes ? Storage::sparse : Storage::dense;
 }

@@ -40,6 +40,9 @@ LatencySource latency_source(const config::Recipe& recipe, space::Shape input, i
   s.classes = classes;
   s.choices = space::sparse_choices(recipe.sparsenas.sparsity, recipe.sparsenas.block);
   s.storage = cost::parse_storage_policy(recipe.export_.storage);
+  // fast's choice depends on the very tables measured and checked here; auto's (by size)
+  // does not, and it runs both forms (coded wherever a layer is sparse enough).
+  if (s.storage == cost::StoragePolicy::fastest) s.storage = cost::StoragePolicy::automatic;
   s.limits = cost::Limits::from_kb(recipe.run.sram_kb, recipe.run.flash_kb);
   return s;
 }

@@ -63,6 +63,7 @@ ModelData build_model_data(const compress::QuantizedModel& m, const ModelDataOpt
 
   cost::CostOptions co;
   co.storage = options.storage;
+  co.flash_budget = options.flash_budget;
   co.target = options.target;
   co.latency = options.latency;
   co.block_nonzero.resize(n_ops);

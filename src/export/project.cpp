@@ -170,11 +170,23 @@ std::vector<std::string> limits_exceeded(const cost::Cost& c, const cost::Limits
   return over;
 }
 
+cost::CostOptions export_cost_options(const core::Json& man, const compress::QuantizedModel& model) {
+  cost::CostOptions co;
+  const core::Json* policy = man.find("storage_policy");
+  co.storage = cost::parse_storage_policy(policy ? policy->as_string() : "auto");
+  if (const core::Json* t = man.find("target")) co.target = co.storage_target = t->as_string();
+  if (const core::Json* lim = man.find("limits"))
+    if (const core::Json* flash = lim->find("flash_bytes")) co.flash_budget = flash->as_int();
+  for (std::size_t i = 0; i < model.graph.ops.size(); ++i) co.block_nonzero.push_back(weight_block_mask(model, i));
+  return co;
+}
+
 ExportResult export_project(const compress::QuantizedModel& model, const std::string& dir,
                             const ProjectOptions& options) {
   ExportResult r;
   ModelDataOptions data_options = options.data;
   data_options.target = to_string(options.target);
+  data_options.flash_budget = options.limits ? options.limits->flash_bytes : 0;
   r.data = build_model_data(model, data_options);
   const ModelData& d = r.data;
   const auto& g = model.graph;

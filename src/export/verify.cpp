@@ -352,11 +352,8 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
 
     // The prediction, recomputed from the model file (not read back from what export
     // wrote): the cost model with the int8 weights' zero blocks and the export's storage.
-    cost::CostOptions co;
-    const core::Json* policy = man.find("storage_policy");
-    co.storage = cost::parse_storage_policy(policy ? policy->as_string() : "auto");
+    cost::CostOptions co = export_cost_options(man, model);
     co.target = tn;
-    for (std::size_t i = 0; i < model.graph.ops.size(); ++i) co.block_nonzero.push_back(weight_block_mask(model, i));
     const cost::Cost predicted = cost::evaluate(model.graph, co);
 
     const std::string elf = dir + "/model_" + tn + ".elf";

@@ -166,7 +166,7 @@ TEST_P(EverySpace, ScratchIsWhatTheRuntimeKernelsAskFor) {
       const Graph sparse_graph = space::describe_path(layout, arch, &sparse);
       check_path(dense_graph, cost::StoragePolicy::automatic, seen);
       for (auto policy : {cost::StoragePolicy::automatic, cost::StoragePolicy::dense,
-                          cost::StoragePolicy::sparse})
+                          cost::StoragePolicy::sparse, cost::StoragePolicy::fastest})
         check_path(sparse_graph, policy, seen);
       if (::testing::Test::HasFatalFailure()) return;
     }

@@ -310,8 +310,10 @@ TEST(SparseCoding, StorageChoice) {
   EXPECT_EQ(cost::parse_storage_policy("auto"), StoragePolicy::automatic);
   EXPECT_EQ(cost::parse_storage_policy("dense"), StoragePolicy::dense);
   EXPECT_EQ(cost::parse_storage_policy("sparse"), StoragePolicy::sparse);
+  EXPECT_EQ(cost::parse_storage_policy("fast"), StoragePolicy::fastest);
   EXPECT_STREQ(cost::to_string(StoragePolicy::automatic), "auto");
+  EXPECT_STREQ(cost::to_string(StoragePolicy::fastest), "fast");
   EXPECT_STREQ(cost::to_string(Storage::sparse), "sparse");
   EXPECT_EQ(tinynas::testing::error_of([] { cost::parse_storage_policy("rle"); }),
-            "weight storage 'rle' is not one of: auto, dense, sparse");
+            "weight storage 'rle' is not one of: fast, auto, dense, sparse");
 }

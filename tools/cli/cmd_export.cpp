@@ -48,7 +48,7 @@ int run_export(const std::vector<std::string>& args) {
                              {"--target", true, false}, {"--latency-ms", true, false}, {"--mhz", true, false}},
                             1, 1);
   const std::string& src = a.positional[0];
-  std::string model_file, out_dir, name, storage = "auto", target = "m7";
+  std::string model_file, out_dir, name, storage = "fast", target = "m7";
   double sram_kb = 0, flash_kb = 0, params_k = 0, latency_ms = 0;  // a model file has no limits unless given
   double mhz = 216;
   bool ignore_limits = false;
@@ -98,8 +98,8 @@ int run_export(const std::vector<std::string>& args) {
     std::string hint;
     if (what.find("peak SRAM") != std::string::npos && storage != "sparse")
       hint += "--storage sparse needs no im2col buffers; ";
-    if (what.find("(flash)") != std::string::npos && storage == "dense")
-      hint += "--storage auto codes the layers where it is smaller; ";
+    if (what.find("(flash)") != std::string::npos && (storage == "dense" || storage == "sparse"))
+      hint += "--storage auto codes exactly the layers where it is smaller; ";
     throw core::Error(what + " (" + hint + "--ignore-limits or export.ignore_limits: true exports it anyway)");
   }
   const auto& d = r.data;
@@ -273,8 +273,10 @@ const char* kExportHelp =
     "\n"
     "options:\n"
     "  -o, --out DIR     the project directory\n"
-    "  --storage S       weight storage: auto (smaller of dense and coded per layer,\n"
-    "                    default; recipe key export.storage), dense or sparse\n"
+    "  --storage S       weight storage per layer (recipe key export.storage): fast\n"
+    "                    (default: the faster of dense and coded on --target by the\n"
+    "                    latency model, within --flash-kb), auto (the smaller), dense\n"
+    "                    or sparse\n"
     "  --name NAME       the model's name in model.h (default: the file or run name)\n"
     "  --sram-kb N, --flash-kb N, --params-k N\n"
     "                    the target's limits (default: the recipe's run.sram_kb,\n"

@@ -13,6 +13,7 @@
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/core/progress.h"
+#include "tinynas/cost/recipe_cost.h"
 #include "tinynas/data/dataset.h"
 #include "tinynas/nas/space_analysis.h"
 #include "tinynas/nas/supernet_search.h"
@@ -48,7 +49,7 @@ int run_analyze(const std::vector<std::string>& args) {
   o.bound = nas::parse_param_bound(sn.param_bound);
   o.limits = ctx.limits;
   o.sparse = space::sparse_choices(ctx.recipe.sparsenas.sparsity, ctx.recipe.sparsenas.block);
-  o.cost.storage = cost::parse_storage_policy(ctx.recipe.export_.storage);
+  o.cost = cost::cost_options_of(ctx.recipe);
   o.seed = std::uint64_t(sn.seed);
   std::optional<core::ProgressBar> bar;
   if (!a.has("--quiet"))

@@ -17,6 +17,7 @@
 #include "tinynas/core/text.h"
 #include "tinynas/cost/cost.h"
 #include "tinynas/export/model_data.h"
+#include "tinynas/export/project.h"
 
 namespace tinynas::cli {
 namespace {
@@ -384,9 +385,7 @@ std::string write_run_report(const config::Recipe& recipe, const std::string& re
     // the memory plan over time, from the exported model itself
     try {
       const auto model = compress::load_quantized(exp + "/model.tnnq");
-      cost::CostOptions co;
-      co.storage = cost::parse_storage_policy(str(*e, "storage_policy").empty() ? "auto" : str(*e, "storage_policy"));
-      for (std::size_t i = 0; i < model.graph.ops.size(); ++i) co.block_nonzero.push_back(exporter::weight_block_mask(model, i));
+      const cost::CostOptions co = exporter::export_cost_options(*e, model);
       const auto plan = cost::plan_graph_memory(model.graph, co);
       core::LineSeries live{"live bytes", {}, {}, "#3b73b9"};
       for (std::size_t step = 0; step < model.graph.ops.size(); ++step) {

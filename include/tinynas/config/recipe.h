@@ -317,7 +317,7 @@ struct QuantConfig {
 };
 
 struct ExportConfig {
-  std::string storage = "auto";  // per-layer weight storage
+  std::string storage = "fast";  // per-layer weight storage
   int verify_images = 100;
   bool qemu = true;
   bool ignore_limits = false;
@@ -327,8 +327,9 @@ struct ExportConfig {
   template <class V>
   void visit(V& v) {
     v.field("storage", storage,
-            "weight storage per layer: auto = the smaller of dense and run-length coded",
-            Choices{{"auto", "dense", "sparse"}});
+            "weight storage per layer: fast = the faster of dense and run-length coded on "
+            "export.target (latency model) within run.flash_kb; auto = the smaller",
+            Choices{{"fast", "auto", "dense", "sparse"}});
     v.field("verify_images", verify_images, "test images used by verification",
             Range{0, 1000000});
     v.field("qemu", qemu, "also verify on the emulated Cortex-M7 when qemu is installed");

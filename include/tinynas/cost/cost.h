@@ -52,7 +52,9 @@
 //        run-length coded size (sparse_coding.h): rle_size() of the op's real block mask
 //        when CostOptions::block_nonzero gives one (export), otherwise the search-time
 //        estimate rle_size_estimate(n, z, b). Prunable ops choose by the storage policy
-//        (auto: the smaller, ties dense); other ops are always dense (no block size).
+//        (auto: the smaller, ties dense; fast: the faster on the latency model within
+//        CostOptions::flash_budget, sparse_coding.h); other ops are always dense (no block
+//        size).
 //      other_bytes = kOpRecordBytes + kInt32Bytes (4) * int32_values + int8 parameters:
 //        int32_values (the int32 data section: biases, per-channel multipliers and shifts,
 //        per-tensor (multiplier, shift) steps):
@@ -159,7 +161,7 @@ std::int64_t scratch_bytes(const space::Graph& graph, const space::Op& op, Stora
 std::int64_t op_macs(const space::Graph& graph, const space::Op& op);
 
 struct CostOptions {
-  /// Weight storage of prunable ops (recipe export.storage); see choose_storage().
+  /// Weight storage of prunable ops (recipe export.storage); see StoragePolicy.
   StoragePolicy storage = StoragePolicy::automatic;
   /// The real block non-zero masks (sparse_coding.h block_nonzero_mask of the int8
   /// weights), for the exact coded size rle_size() in place of the search-time estimate.
@@ -175,6 +177,11 @@ struct CostOptions {
   const LatencyTable* latency_table = nullptr;
   /// The Cortex-M target of the built-in table (recipe export.target): "m7" or "m4".
   std::string target = "m7";
+  /// StoragePolicy::fastest: the flash the model may take, bytes (run.flash_kb; 0: none).
+  std::int64_t flash_budget = 0;
+  /// StoragePolicy::fastest: the target whose speed decides (empty: `target`), so that a
+  /// verification on another core recomputes the storage the export chose.
+  std::string storage_target;
 };
 
 /// One buffer of the graph's arena.

@@ -85,16 +85,22 @@ std::int64_t rle_size_estimate(std::int64_t n_blocks, std::int64_t n_zero_blocks
 enum class Storage { dense, sparse };
 
 /// Recipe `export.storage`: automatic ("auto") keeps the smaller of the two per layer (the
-/// paper's self-adaptive strategy); dense / sparse force one form for every prunable layer.
-enum class StoragePolicy { automatic, dense, sparse };
+/// paper's self-adaptive strategy); dense / sparse force one form for every prunable layer;
+/// fastest ("fast") keeps the form the latency model predicts faster per layer (a tie: the
+/// smaller), then, while the model is over CostOptions::flash_budget, moves layers back to
+/// their smaller form, those losing the fewest instructions per byte saved first. So a
+/// model that fits the flash under auto fits it under fast: the search's flash test does
+/// not depend on the choice. cost.cpp applies it (it needs the latency tables).
+enum class StoragePolicy { automatic, dense, sparse, fastest };
 
 const char* to_string(Storage storage);
-/// "auto", "dense" or "sparse" (the recipe's spelling).
+/// "auto", "dense", "sparse" or "fast" (the recipe's spelling).
 const char* to_string(StoragePolicy policy);
 /// Parses the recipe's spelling; throws core::Error listing the valid values.
 StoragePolicy parse_storage_policy(const std::string& text);
 
-/// Sparse only when coding is strictly smaller (a tie stays dense), unless forced.
+/// Sparse only when coding is strictly smaller (a tie stays dense), unless forced; fastest
+/// gives the smaller form too (its speed comparison lives in cost.cpp).
 Storage choose_storage(std::int64_t dense_bytes, std::int64_t sparse_bytes,
                        StoragePolicy policy = StoragePolicy::automatic);
 

@@ -1,7 +1,8 @@
 // The runtime's model data (src/runtime/tnn_model.h, format version 1) of an int8 model:
 // the bytes an exported project compiles in as `tnn_model_data`. Weights are stored dense
 // or run-length coded per layer (cost/sparse_coding.h; export.storage, by default the
-// smaller of the two: the paper's self-adaptive rule), activations and scratch placed in
+// faster of the two within the flash limit; auto: the smaller, the paper's self-adaptive
+// rule), activations and scratch placed in
 // one arena by the cost model's planner (cost/memory_plan.h). The cost model is evaluated
 // on the same graph with the weights' real zero blocks, and the blob's size is checked
 // against its flash figure and the arena against its peak SRAM: one definition of both.
@@ -18,6 +19,7 @@ namespace tinynas::exporter {
 
 struct ModelDataOptions {
   cost::StoragePolicy storage = cost::StoragePolicy::automatic;
+  std::int64_t flash_budget = 0;  ///< StoragePolicy::fastest's (CostOptions::flash_budget)
   std::string target = "m7";  ///< whose latency table ModelData::cost's instructions use
   bool latency = true;        ///< predict them (false while measuring the tables)
 };

@@ -52,6 +52,7 @@ struct ProjectOptions {
   /// differ from the search's prediction: the real pruned blocks set the coded sizes, and a
   /// layer that `auto` stores dense needs an im2col scratch buffer). Recorded in
   /// export.json; when `enforce_limits`, a model over them is an error and nothing is written.
+  /// Their flash is also storage `fast`'s budget (ModelDataOptions::flash_budget).
   std::optional<cost::Limits> limits;
   bool enforce_limits = true;
 };
@@ -61,6 +62,11 @@ class LimitsExceeded : public core::Error {
  public:
   using core::Error::Error;
 };
+
+/// The cost options an export chose its weight storage with, read back from its export.json
+/// (storage_policy, target, limits.flash_bytes), with `model`'s real block masks: verify and
+/// the report recompute the export's figures from them.
+cost::CostOptions export_cost_options(const core::Json& manifest, const compress::QuantizedModel& model);
 
 /// Which of `limits` the exported figures exceed, one readable line each (empty: fits).
 std::vector<std::string> limits_exceeded(const cost::Cost& cost, const cost::Limits& limits);
