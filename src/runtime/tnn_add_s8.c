@@ -24,36 +24,45 @@ static void tnn_add_table(int32_t* t, int32_t offset, int32_t left_shift, const 
                                    q->multiplier, q->shift);
 }
 
-/* The elements from the tables' sums (t1, t2 as tnn_add_table made them), the output
- * requantization's shift known to be negative or not where the loop is inlined. */
-TNN_HOT void tnn_add_loop(const int32_t* t1, const int32_t* t2,
-                                                               const int8_t* in1, const int8_t* in2,
-                                                               int32_t size, int8_t* out, int32_t m,
-                                                               int32_t s, int32_t off,
-                                                               tnn_activation act) {
+/* The elements from the tables' sums (t1, t2 as tnn_add_table made them): the fast
+ * requantization (tnn_math.h) with its clamp `kind` a constant where the loop is inlined,
+ * or tnn_output_s8 (TNN_RQ_SLOW). */
+TNN_HOT void tnn_add_loop(const int32_t* t1, const int32_t* t2, const int8_t* in1,
+                          const int8_t* in2, int32_t size, int8_t* out, const tnn_rq_chan* q,
+                          const tnn_out_fast* o, tnn_activation act, const int kind) {
+  const tnn_rq_chan c = *q;
   int32_t i;
   for (i = 0; i + 4 <= size; i += 4) {
     uint32_t a, b;
     int8_t y[4];
     memcpy(&a, in1 + i, 4);
     memcpy(&b, in2 + i, 4);
-    y[0] = tnn_output_s8(t1[a & 255u] + t2[b & 255u], m, s, off, &act);
-    y[1] = tnn_output_s8(t1[(a >> 8) & 255u] + t2[(b >> 8) & 255u], m, s, off, &act);
-    y[2] = tnn_output_s8(t1[(a >> 16) & 255u] + t2[(b >> 16) & 255u], m, s, off, &act);
-    y[3] = tnn_output_s8(t1[a >> 24] + t2[b >> 24], m, s, off, &act);
+    y[0] = (int8_t)tnn_output_kind(t1[a & 255u] + t2[b & 255u], &c, o, &act, kind);
+    y[1] = (int8_t)tnn_output_kind(t1[(a >> 8) & 255u] + t2[(b >> 8) & 255u], &c, o, &act, kind);
+    y[2] = (int8_t)tnn_output_kind(t1[(a >> 16) & 255u] + t2[(b >> 16) & 255u], &c, o, &act, kind);
+    y[3] = (int8_t)tnn_output_kind(t1[a >> 24] + t2[b >> 24], &c, o, &act, kind);
     memcpy(out + i, y, 4); /* after the reads: out may be in1 or in2 */
   }
   for (; i < size; ++i)
-    out[i] = tnn_output_s8(t1[(uint8_t)in1[i]] + t2[(uint8_t)in2[i]], m, s, off, &act);
+    out[i] = (int8_t)tnn_output_kind(t1[(uint8_t)in1[i]] + t2[(uint8_t)in2[i]], &c, o, &act, kind);
 }
 
 TNN_SHARED void tnn_add_tabled(const tnn_add_params* p, const int32_t* t1,
                                                      const int32_t* t2, const int8_t* in1,
                                                      const int8_t* in2, int32_t size,
                                                      int8_t* out) {
-  const int32_t m = p->output.multiplier, s = p->output.shift, off = p->output_offset;
-  if (s < 0) tnn_add_loop(t1, t2, in1, in2, size, out, m, s, off, p->activation);
-  else tnn_add_loop(t1, t2, in1, in2, size, out, m, s, off, p->activation);
+  const int32_t m = p->output.multiplier, s = p->output.shift;
+  const tnn_out_fast o = tnn_out_fast_of(p->output_offset, &p->activation);
+  const int kind = tnn_rq_kind(&o, m, s);
+  const tnn_rq_chan c = tnn_rq_chan_of(m, s);
+  if (kind == TNN_RQ_S8)
+    tnn_add_loop(t1, t2, in1, in2, size, out, &c, &o, p->activation, TNN_RQ_S8);
+  else if (kind == TNN_RQ_RELU)
+    tnn_add_loop(t1, t2, in1, in2, size, out, &c, &o, p->activation, TNN_RQ_RELU);
+  else if (kind == TNN_RQ_RANGE)
+    tnn_add_loop(t1, t2, in1, in2, size, out, &c, &o, p->activation, TNN_RQ_RANGE);
+  else
+    tnn_add_loop(t1, t2, in1, in2, size, out, &c, &o, p->activation, TNN_RQ_SLOW);
 }
 
 #endif

@@ -23,7 +23,8 @@ int32_t tnn_conv_s8_get_buffer_size(const tnn_dims* input_dims, const tnn_dims* 
 static tnn_mat_mult_args tnn_conv_group_args(const tnn_conv_params* p,
                                              const tnn_per_channel_quant* quant,
                                              const tnn_dims* f_d, const int8_t* filter,
-                                             const int32_t* bias, int32_t n, int32_t g) {
+                                             const int32_t* bias, int32_t n, int32_t g,
+                                             int rq_kind) {
   tnn_mat_mult_args m;
   m.k = f_d->h * f_d->w * f_d->c;
   m.n = n;
@@ -33,6 +34,7 @@ static tnn_mat_mult_args tnn_conv_group_args(const tnn_conv_params* p,
   m.shift = quant->shift + g * n;
   m.output_offset = p->output_offset;
   m.activation = p->activation;
+  m.rq_kind = rq_kind;
   return m;
 }
 
@@ -113,6 +115,8 @@ static tnn_status tnn_conv_im2col(const tnn_context* ctx, const tnn_conv_params*
   int16_t *row0, *row1;
   tnn_im2col_src src;
   int32_t pix, g;
+  const int kind = tnn_rq_layer_kind(quant->multiplier, quant->shift, out_d->c,
+                                     p->output_offset, &p->activation);
   if (!(row0 = tnn_conv_rows(ctx, in_d, f_d))) return TNN_ERR_BUFFER;
   row1 = row0 + k;
   src.input = input, src.in_d = in_d, src.f_d = f_d, src.p = p;
@@ -121,7 +125,7 @@ static tnn_status tnn_conv_im2col(const tnn_context* ctx, const tnn_conv_params*
     const int32_t two = pixels - pix > 1;
     int8_t* out0 = output + pix * out_d->c;
     for (g = 0; g < p->groups; ++g) {
-      const tnn_mat_mult_args m = tnn_conv_group_args(p, quant, f_d, filter, bias, ocg, g);
+      const tnn_mat_mult_args m = tnn_conv_group_args(p, quant, f_d, filter, bias, ocg, g, kind);
       tnn_im2col(&src, pix / w, pix % w, g, row0);
       if (two) tnn_im2col(&src, (pix + 1) / w, (pix + 1) % w, g, row1);
       tnn_mat_mult_s8(&m, row0, two ? row1 : 0, out0 + g * ocg, out0 + out_d->c + g * ocg);
@@ -142,6 +146,8 @@ static tnn_status tnn_conv_1x1(const tnn_context* ctx, const tnn_conv_params* p,
   int8_t* held_out = 0;
   int16_t *row0, *row1;
   int32_t oy, ox, g;
+  const int kind = tnn_rq_layer_kind(quant->multiplier, quant->shift, out_d->c,
+                                     p->output_offset, &p->activation);
   if (!(row0 = tnn_conv_rows(ctx, in_d, f_d))) return TNN_ERR_BUFFER;
   row1 = row0 + icg;
   for (oy = 0; oy < out_d->h; ++oy) {
@@ -152,7 +158,8 @@ static tnn_status tnn_conv_1x1(const tnn_context* ctx, const tnn_conv_params* p,
       const int8_t* in;
       if (iy < 0 || iy >= in_d->h || ix < 0 || ix >= in_d->w) {
         for (g = 0; g < p->groups; ++g) {
-          const tnn_mat_mult_args m = tnn_conv_group_args(p, quant, f_d, filter, bias, ocg, g);
+          const tnn_mat_mult_args m =
+              tnn_conv_group_args(p, quant, f_d, filter, bias, ocg, g, kind);
           tnn_mat_mult_bias_only_s8(&m, out + g * ocg);
         }
         continue;
@@ -163,7 +170,7 @@ static tnn_status tnn_conv_1x1(const tnn_context* ctx, const tnn_conv_params* p,
         continue;
       }
       for (g = 0; g < p->groups; ++g) {
-        const tnn_mat_mult_args m = tnn_conv_group_args(p, quant, f_d, filter, bias, ocg, g);
+        const tnn_mat_mult_args m = tnn_conv_group_args(p, quant, f_d, filter, bias, ocg, g, kind);
         tnn_mat_mult_row_s16(held + g * icg, icg, p->input_offset, row0);
         tnn_mat_mult_row_s16(in + g * icg, icg, p->input_offset, row1);
         tnn_mat_mult_s8(&m, row0, row1, held_out + g * ocg, out + g * ocg);
@@ -172,7 +179,7 @@ static tnn_status tnn_conv_1x1(const tnn_context* ctx, const tnn_conv_params* p,
     }
   }
   for (g = 0; held && g < p->groups; ++g) {
-    const tnn_mat_mult_args m = tnn_conv_group_args(p, quant, f_d, filter, bias, ocg, g);
+    const tnn_mat_mult_args m = tnn_conv_group_args(p, quant, f_d, filter, bias, ocg, g, kind);
     tnn_mat_mult_row_s16(held + g * icg, icg, p->input_offset, row0);
     tnn_mat_mult_s8(&m, row0, 0, held_out + g * ocg, 0);
   }

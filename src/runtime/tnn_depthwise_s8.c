@@ -143,13 +143,29 @@ TNN_SHARED void tnn_dw_kgen(const int8_t* x, int32_t n, const int8_t* wp, int32_
   }
 }
 
-/* acc[0..n) to the outputs y, oxs bytes apart. */
+/* acc[0..n) to the outputs y, oxs bytes apart, the clamp kind of the fast form (tnn_math.h)
+ * a constant here. */
+TNN_HOT void tnn_dw_requant_fast(const tnn_dw_channel* ch, const int32_t* acc, int32_t n,
+                                 int8_t* y, const int kind) {
+  const int32_t m2 = tnn_rq_m2(ch->mult), e1 = tnn_rq_e1(ch->shift), oxs = ch->oxs;
+  const tnn_out_fast o = tnn_out_fast_of(ch->out_offset, &ch->act);
+  for (; n > 0; --n, y += oxs) *y = (int8_t)tnn_output_fast(*acc++, m2, e1, &o, kind);
+}
+
 TNN_SHARED void tnn_dw_requant(const tnn_dw_channel* ch, const int32_t* acc, int32_t n,
                                 int8_t* y) {
   const int32_t m = ch->mult, s = ch->shift, off = ch->out_offset, oxs = ch->oxs;
   const tnn_activation act = ch->act;
-  /* two copies of the loop: the shift's branch in tnn_requantize resolves outside */
-  if (s < 0)
+  const tnn_out_fast o = tnn_out_fast_of(off, &act);
+  const int kind = tnn_rq_kind(&o, m, s);
+  /* a copy of the loop per form: the branches of the requantization resolve outside */
+  if (kind == TNN_RQ_S8)
+    tnn_dw_requant_fast(ch, acc, n, y, TNN_RQ_S8);
+  else if (kind == TNN_RQ_RELU)
+    tnn_dw_requant_fast(ch, acc, n, y, TNN_RQ_RELU);
+  else if (kind == TNN_RQ_RANGE)
+    tnn_dw_requant_fast(ch, acc, n, y, TNN_RQ_RANGE);
+  else if (s < 0)
     for (; n > 0; --n, y += oxs) *y = tnn_output_s8(*acc++, m, s, off, &act);
   else
     for (; n > 0; --n, y += oxs) *y = tnn_output_s8(*acc++, m, s, off, &act);

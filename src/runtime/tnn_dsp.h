@@ -18,7 +18,14 @@
  *   tnn_smlatb(a, b, acc)   acc + a.lane1 * b.lane0                             SMLATB
  *   tnn_smlabt(a, b, acc)   acc + a.lane0 * b.lane1                             SMLABT
  *   tnn_smlatt(a, b, acc)   acc + a.lane1 * b.lane1                             SMLATT
+ *   tnn_smmlar(a, b, acc)   acc + floor((a * b + 2^31) / 2^32) (mod 2^32)        SMMLAR
+ *   tnn_qadd(a, b)          a + b saturated to the int32 range                  QADD
+ *   tnn_ssat8_asr1(x)       x >> 1 saturated to [-128, 127]                     SSAT #8, ASR #1
+ *   tnn_ssat8(x)            x saturated to [-128, 127]                          SSAT #8
+ *   tnn_usat31_asr1(x)      max(x >> 1, 0) (x >> 1 saturated to [0, 2^31 - 1])  USAT #31, ASR #1
  *
+ * (The last five serve the fast requantization of tnn_math.h; QADD may set the sticky Q
+ * flag, which nothing reads.)
  * Callers keep every sum within int32 (the model validation's bounds), so the wrap of
  * SMLAD never happens and its Q flag is never read.
  *
@@ -137,6 +144,34 @@ static inline int32_t tnn_smlatb(int32_t a, int32_t b, int32_t acc) { return __s
 static inline int32_t tnn_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
 static inline int32_t tnn_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
 
+/* GCC 12 has no intrinsic for SMMLAR, does not fold a shift into SSAT / USAT, and makes
+ * compares of a clamp: one instruction each as inline assembly. */
+static inline int32_t tnn_smmlar(int32_t a, int32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+static inline int32_t tnn_qadd(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("qadd %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline int32_t tnn_ssat8_asr1(int32_t x) {
+  int32_t r;
+  __asm__("ssat %0, #8, %1, asr #1" : "=r"(r) : "r"(x));
+  return r;
+}
+static inline int32_t tnn_ssat8(int32_t x) {
+  int32_t r;
+  __asm__("ssat %0, #8, %1" : "=r"(r) : "r"(x));
+  return r;
+}
+static inline int32_t tnn_usat31_asr1(int32_t x) {
+  int32_t r;
+  __asm__("usat %0, #31, %1, asr #1" : "=r"(r) : "r"(x));
+  return r;
+}
+
 #else
 
 /* Lane helpers of the portable versions. */
@@ -179,6 +214,19 @@ static inline int32_t tnn_smlabt(int32_t a, int32_t b, int32_t acc) {
 static inline int32_t tnn_smlatt(int32_t a, int32_t b, int32_t acc) {
   return (int32_t)((uint32_t)acc + (uint32_t)(tnn_lane1(a) * tnn_lane1(b)));
 }
+/* The 64-bit sum modulo 2^64 (unsigned: no overflow), then its high word. */
+static inline int32_t tnn_smmlar(int32_t a, int32_t b, int32_t acc) {
+  const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * b) +
+                       ((uint64_t)1 << 31);
+  return (int32_t)(uint32_t)(sum >> 32);
+}
+static inline int32_t tnn_qadd(int32_t a, int32_t b) {
+  const int64_t s = (int64_t)a + b;
+  return s > INT32_MAX ? INT32_MAX : (s < INT32_MIN ? INT32_MIN : (int32_t)s);
+}
+static inline int32_t tnn_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+static inline int32_t tnn_ssat8_asr1(int32_t x) { return tnn_ssat8(x >> 1); }
+static inline int32_t tnn_usat31_asr1(int32_t x) { return x < 0 ? 0 : x >> 1; }
 
 #endif
 

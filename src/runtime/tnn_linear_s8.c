@@ -29,6 +29,8 @@ tnn_status tnn_linear_s8(const tnn_context* ctx, const tnn_linear_params* p,
   m.n = out_d->c, m.k = in_d->c;
   m.output_offset = p->output_offset;
   m.activation = p->activation;
+  m.rq_kind =
+      tnn_rq_layer_kind(m.multiplier, m.shift, m.n, m.output_offset, &m.activation);
   row0 = (int16_t*)ctx->buf, row1 = row0 + m.k;
   tokens = in_d->n * in_d->h * in_d->w;
   /* tokens are the rows, two at a time */

@@ -31,6 +31,9 @@ typedef struct {
   int32_t n, k;               /* channels >= 1, row length >= 1 */
   int32_t output_offset;
   tnn_activation activation;
+  /* how outputs are made (tnn_math.h): tnn_rq_layer_kind of the layer, computed once by
+   * the caller; TNN_RQ_SLOW (0, as zero-initialised) is tnn_output_s8 and always right */
+  int rq_kind;
 } tnn_mat_mult_args;
 
 /* k int8 activations to a row (k int16, pair order) with input_offset in [-127, 128]

@@ -22,15 +22,27 @@ void tnn_mat_mult_row_s16(const int8_t* src, int32_t k, int32_t input_offset, in
   for (i = 0; i < (k & 3); ++i) row[i] = (int16_t)(src[i] + input_offset);
 }
 
-/* The requantization of the accumulators of one channel in two rows. Testing the sign of
- * the shift here, where both calls see it, lets the compiler share their shift-dependent
- * work (about 5 instructions an output on the M7). */
+/* The requantization of the accumulators of one channel in two rows: the fast form
+ * (tnn_math.h) where the layer takes it, the channel's constants shared by both. Else
+ * testing the sign of the shift here, where both calls see it, lets the compiler share
+ * their shift-dependent work (about 5 instructions an output on the M7). */
 static inline void tnn_mm_out2(const tnn_mat_mult_args* m, int32_t c, int32_t acc_a,
                                int32_t acc_b, int8_t* out_a, int8_t* out_b) {
   const int32_t mult = m->multiplier[c], shift = m->shift[c], off = m->output_offset;
   const tnn_activation act = m->activation;
+  const tnn_out_fast o = tnn_out_fast_of(off, &act);
   int8_t a, b;
-  if (shift <= 0) {
+  const int32_t m2 = tnn_rq_m2(mult), e1 = tnn_rq_e1(shift);
+  if (m->rq_kind == TNN_RQ_S8) {
+    a = (int8_t)tnn_output_fast(acc_a, m2, e1, &o, TNN_RQ_S8);
+    b = (int8_t)tnn_output_fast(acc_b, m2, e1, &o, TNN_RQ_S8);
+  } else if (m->rq_kind == TNN_RQ_RELU) {
+    a = (int8_t)tnn_output_fast(acc_a, m2, e1, &o, TNN_RQ_RELU);
+    b = (int8_t)tnn_output_fast(acc_b, m2, e1, &o, TNN_RQ_RELU);
+  } else if (m->rq_kind == TNN_RQ_RANGE) {
+    a = (int8_t)tnn_output_fast(acc_a, m2, e1, &o, TNN_RQ_RANGE);
+    b = (int8_t)tnn_output_fast(acc_b, m2, e1, &o, TNN_RQ_RANGE);
+  } else if (shift <= 0) {
     a = tnn_output_s8(acc_a, mult, shift, off, &act);
     b = tnn_output_s8(acc_b, mult, shift, off, &act);
   } else {

@@ -454,6 +454,49 @@ static int tst_attention_case(tst_rng* r, tst_arena* a, tst_case* c) {
   return 1;
 }
 
+/* The fast requantization (tnn_math.h) against tnn_output_s8 on its own: here with the
+ * instructions themselves (SMMLAR, QADD, SSAT, USAT) on the M7 / M4. Edge accumulators at
+ * every shift, then `n` random cases (every magnitude, each clamp kind); returns the
+ * failures. Its own generator: the kernel cases draw the same as without it. */
+static int32_t tst_fast_requant_check(uint64_t seed, int32_t n) {
+  static const int32_t edge_x[] = {0, 1, -1, 2, -2, 3, -3, INT32_MAX, INT32_MIN, INT32_MIN + 1,
+                                   (INT32_C(1) << 30) - 1, -(INT32_C(1) << 30), 1 << 20, -(1 << 20)};
+  static const int32_t edge_m[] = {INT32_C(1) << 30, INT32_MAX, 1518500250};
+  tst_rng r;
+  int32_t i, failed = 0;
+  tst_seed(&r, seed);
+  for (i = 0; i < n + 31 * 14 * 3; ++i) {
+    const int edge = i < 31 * 14 * 3;
+    const int32_t shift = edge ? -1 - i / 42 : tst_int(&r, -31, -1);
+    const int32_t m = edge ? edge_m[i % 3] : tst_int(&r, INT32_C(1) << 30, INT32_MAX);
+    const int32_t off = tst_int(&r, -128, 127), u = tst_int(&r, -128, 126);
+    int32_t x = edge ? edge_x[(i / 3) % 14] : (int32_t)(tst_int(&r, INT32_MIN, INT32_MAX));
+    tnn_activation act[3];
+    tnn_out_fast o;
+    int k;
+    if (!edge && i % 2) x >>= tst_int(&r, 0, 31);
+    act[0].min = -128, act[0].max = 127;
+    act[1].min = off, act[1].max = 127;
+    act[2].min = u < off ? u : off, act[2].max = u < off ? off : u;
+    for (k = 0; k < 3; ++k) {
+      const int32_t m2 = tnn_rq_m2(m), e1 = tnn_rq_e1(shift);
+      const int32_t want = tnn_output_s8(x, m, shift, off, &act[k]);
+      int32_t got;
+      o = tnn_out_fast_of(off, &act[k]);
+      got = o.kind == TNN_RQ_S8     ? tnn_output_fast(x, m2, e1, &o, TNN_RQ_S8)
+            : o.kind == TNN_RQ_RELU ? tnn_output_fast(x, m2, e1, &o, TNN_RQ_RELU)
+                                    : tnn_output_fast(x, m2, e1, &o, TNN_RQ_RANGE);
+      if (got != want && failed++ < TST_MAX_REPORTS)
+        printf("FAIL fast requantization of %ld (%ld, %ld), offset %ld, [%ld, %ld]: %ld, "
+               "not %ld\n",
+               (long)x, (long)m, (long)shift, (long)off, (long)act[k].min, (long)act[k].max,
+               (long)got, (long)want);
+    }
+  }
+  printf("fast requantization: %ld cases, %ld failed\n", (long)(n + 31 * 14 * 3), (long)failed);
+  return failed;
+}
+
 /* The kind of case i: a fixed mix, weighted towards the convs. */
 static int tst_pick_kind(tst_rng* r) {
   const int32_t x = tst_int(r, 0, 99);
@@ -482,6 +525,7 @@ int main(int argc, char** argv) {
 #else
   printf("__ARM_FEATURE_DSP: undefined (the portable C paths of tnn_dsp.h)\n");
 #endif
+  failed += tst_fast_requant_check((uint64_t)seed, 100000);
   printf("%ld random cases, seed %lu\n", cases, seed);
   tst_seed(&rng, (uint64_t)seed);
   for (i = 0; i < cases; ++i) {
