@@ -5,7 +5,7 @@
  * For each layer of issue 20's table it times the reference kernel, the fast dense kernel
  * and the sparse kernel on weights pruned by a random block mask at exactly 50, 75 and
  * 90 % (blocks of 4 and of 2; depthwise: blocks of 3 along the kernel width), then the
- * softmax attention and the residual add, reference and fast. Every kernel timed is also
+ * softmax attention, the residual add and LayerNorm, reference and fast. Every kernel timed is also
  * checked bit for bit against the reference on the same data (sparse: the dense reference
  * on the pruned weights); a difference prints a FAIL line and the exit status is 1.
  *
@@ -361,6 +361,52 @@ static void bench_add(tst_rng* r, int32_t n) {
   printf("%-30s %8ld %7s %6s   %s\n", "add 14x14x48", (long)n, c1, c2, c3);
 }
 
+/* LayerNorm of `tokens` tokens of `channels`: realistic quantization (multipliers in
+ * [2^30, 2^31), shifts that map |n * w| <= 2^17 onto the int8 range, biases of a few
+ * thousand), no clamp; instructions per element. */
+static void bench_layer_norm(tst_rng* r, int32_t tokens, int32_t channels) {
+  const int32_t n = tokens * channels;
+  tnn_layer_norm_params p;
+  tnn_per_channel_quant q;
+  tnn_dims d;
+  tst_arena a;
+  int8_t *x, *w, *ref, *out;
+  int32_t *mult, *shift, *bias, c;
+  uint32_t t, ref_insns, fast_insns;
+  tnn_status ref_st, st;
+  char name[48], c1[16], c2[16], c3[16];
+  tst_arena_init(&a, bench_storage, sizeof bench_storage);
+  x = (int8_t*)bench_alloc(&a, (size_t)n);
+  w = (int8_t*)bench_alloc(&a, (size_t)channels);
+  ref = (int8_t*)bench_alloc(&a, (size_t)n);
+  out = (int8_t*)bench_alloc(&a, (size_t)n);
+  mult = (int32_t*)bench_alloc(&a, 4 * (size_t)channels);
+  shift = (int32_t*)bench_alloc(&a, 4 * (size_t)channels);
+  bias = (int32_t*)bench_alloc(&a, 4 * (size_t)channels);
+  if (!x || !w || !ref || !out || !mult || !shift || !bias) return;
+  tst_fill_s8(r, x, n, TST_UNIFORM);
+  tst_fill_s8(r, w, channels, TST_UNIFORM);
+  for (c = 0; c < channels; ++c) {
+    mult[c] = tst_int(r, INT32_C(1) << 30, INT32_MAX);
+    shift[c] = -10 + tst_int(r, -1, 1);
+    bias[c] = tst_int(r, -5000, 5000);
+  }
+  q.multiplier = mult, q.shift = shift;
+  p.output_offset = tst_int(r, -20, 20);
+  p.activation.min = -128, p.activation.max = 127;
+  d.n = 1, d.h = tokens, d.w = 1, d.c = channels;
+  sprintf(name, "layer norm %ld tokens x %ld", (long)tokens, (long)channels);
+  BENCH_TIME(t, ref_st = tnn_layer_norm_s8_ref(&p, &q, &d, x, w, bias, ref));
+  ref_insns = bench_insns(t);
+  BENCH_TIME(t, st = tnn_layer_norm_s8(&p, &q, &d, x, w, bias, out));
+  fast_insns = bench_insns(t);
+  bench_check("layer norm", "fast", ref_st, st, ref, out, n);
+  bench_ratio(c1, ref_insns, (uint64_t)n);
+  bench_ratio(c2, fast_insns, (uint64_t)n);
+  bench_speedup(c3, ref_insns, fast_insns);
+  printf("%-30s %8ld %7s %6s   %s\n", name, (long)n, c1, c2, c3);
+}
+
 /* ---- main ------------------------------------------------------------------------------- */
 
 static const bench_layer bench_layers[] = {
@@ -439,6 +485,9 @@ int main(int argc, char** argv) {
   printf("\nResidual add; instructions per element\n");
   printf("%-30s %8s %7s %6s   %s\n", "", "elements", "ref", "fast", "speed-up");
   bench_add(&rng, 14 * 14 * 48);
+  printf("\nLayerNorm; instructions per element\n");
+  printf("%-30s %8s %7s %6s   %s\n", "", "elements", "ref", "fast", "speed-up");
+  bench_layer_norm(&rng, 196, 48);
   if (bench_failures) {
     printf("\n%d FAILURES: a kernel differs from the reference (see FAIL lines)\n", bench_failures);
     return 1;

@@ -107,6 +107,9 @@ tnn_status tnn_attention_relu_linear_s8(const tnn_context* ctx,
   if (!tnn_scratch_ok(ctx, need)) return TNN_ERR_BUFFER;
   {
     int16_t* kv = (int16_t*)ctx->buf; /* [dh][dv] of the current head */
+    const tnn_out_fast o = tnn_out_fast_of(p->output_offset, &p->activation);
+    const int kind = tnn_rq_kind(&o, p->output.multiplier, p->output.shift);
+    const int32_t m2 = tnn_rq_m2(p->output.multiplier), e1 = tnn_rq_e1(p->output.shift);
     const int32_t qk_c = q_d->c, v_c = v_d->c;
     for (h = 0; h < p->heads; ++h) {
       for (d = 0; d < s.dh; ++d) {
@@ -128,8 +131,13 @@ tnn_status tnn_attention_relu_linear_s8(const tnn_context* ctx,
             const int32_t qp = qi[d] + p->q_offset;
             if (qp > 0) acc += (int64_t)qp * kv[d * s.dv + e];
           }
+          /* the fast form is tnn_output_s8 exactly (tnn_math.h), which is the wide one for
+           * a negative shift */
           output[i * v_c + h * s.dv + e] =
-              tnn_output_s8_wide(tnn_sat32(acc), &p->output, p->output_offset, &p->activation);
+              kind != TNN_RQ_SLOW
+                  ? (int8_t)tnn_output_fast(tnn_sat32(acc), m2, e1, &o, o.kind)
+                  : tnn_output_s8_wide(tnn_sat32(acc), &p->output, p->output_offset,
+                                       &p->activation);
         }
       }
     }

@@ -23,6 +23,8 @@
  *   tnn_ssat8_asr1(x)       x >> 1 saturated to [-128, 127]                     SSAT #8, ASR #1
  *   tnn_ssat8(x)            x saturated to [-128, 127]                          SSAT #8
  *   tnn_usat31_asr1(x)      max(x >> 1, 0) (x >> 1 saturated to [0, 2^31 - 1])  USAT #31, ASR #1
+ *   tnn_usat6_asr6(x)       (int32)x >> 6 saturated to [0, 63]                  USAT #6, ASR #6
+ *   tnn_smuad(a, b)         a.lane0 * b.lane0 + a.lane1 * b.lane1 (mod 2^32)    SMUAD
  *
  * (The last five serve the fast requantization of tnn_math.h; QADD may set the sticky Q
  * flag, which nothing reads.)
@@ -30,8 +32,8 @@
  * SMLAD never happens and its Q flag is never read.
  *
  * tnn_read_s8x4 / tnn_read_s16x2 load 4 int8 / 2 int16 from any address (ARMv7-M loads
- * words unaligned; memcpy compiles to one LDR there and on x86); tnn_read_s32x2 two
- * words from a 4-byte aligned one (LDRD).
+ * words unaligned; memcpy compiles to one LDR there and on x86); tnn_read_s32x2 /
+ * tnn_write_s32x2 two words at a 4-byte aligned one (LDRD / STRD).
  */
 #ifndef TNN_DSP_H
 #define TNN_DSP_H
@@ -70,6 +72,15 @@
 #define TNN_SCHED_FENCE() ((void)0)
 #endif
 
+/* Hides a value's origin from the optimiser (no instruction), so that GCC keeps it in one
+ * register: e.g. one pointer stepped by a register instead of an induction variable per use
+ * (which would spill), or a product kept for an MLA instead of re-derived. */
+#if defined(__GNUC__)
+#define TNN_OPAQUE(x) __asm__("" : "+r"(x))
+#else
+#define TNN_OPAQUE(x) ((void)0)
+#endif
+
 static inline int32_t tnn_read_s8x4(const int8_t* p) {
   int32_t v;
   memcpy(&v, p, 4);
@@ -93,6 +104,12 @@ typedef struct {
 } tnn_s32x2;
 
 #if TNN_DSP
+/* p[0] = lo, p[1] = hi in one STRD (GCC does not pair these stores when they sit among
+ * SIMD arithmetic). */
+static inline void tnn_write_s32x2(int32_t* p, int32_t lo, int32_t hi) {
+  tnn_s32x2* pair = (tnn_s32x2*)(void*)p;
+  __asm__("strd %1, %2, %0" : "=m"(*pair) : "r"(lo), "r"(hi));
+}
 static inline tnn_s32x2 tnn_read_s32x2(const int32_t* p) {
   tnn_s32x2 v;
   const tnn_s32x2* pair = (const tnn_s32x2*)(const void*)p;
@@ -100,6 +117,10 @@ static inline tnn_s32x2 tnn_read_s32x2(const int32_t* p) {
   return v;
 }
 #else
+static inline void tnn_write_s32x2(int32_t* p, int32_t lo, int32_t hi) {
+  p[0] = lo;
+  p[1] = hi;
+}
 static inline tnn_s32x2 tnn_read_s32x2(const int32_t* p) {
   tnn_s32x2 v;
   v.lo = p[0];
@@ -171,6 +192,12 @@ static inline int32_t tnn_usat31_asr1(int32_t x) {
   __asm__("usat %0, #31, %1, asr #1" : "=r"(r) : "r"(x));
   return r;
 }
+static inline uint32_t tnn_usat6_asr6(uint32_t x) {
+  uint32_t r;
+  __asm__("usat %0, #6, %1, asr #6" : "=r"(r) : "r"(x));
+  return r;
+}
+static inline int32_t tnn_smuad(int32_t a, int32_t b) { return __smuad((int16x2_t)a, (int16x2_t)b); }
 
 #else
 
@@ -227,6 +254,11 @@ static inline int32_t tnn_qadd(int32_t a, int32_t b) {
 static inline int32_t tnn_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
 static inline int32_t tnn_ssat8_asr1(int32_t x) { return tnn_ssat8(x >> 1); }
 static inline int32_t tnn_usat31_asr1(int32_t x) { return x < 0 ? 0 : x >> 1; }
+static inline uint32_t tnn_usat6_asr6(uint32_t x) {
+  const int32_t v = (int32_t)x >> 6;
+  return v < 0 ? 0u : (v > 63 ? 63u : (uint32_t)v);
+}
+static inline int32_t tnn_smuad(int32_t a, int32_t b) { return tnn_smlad(a, b, 0); }
 
 #endif
 

@@ -50,6 +50,7 @@ static int32_t tnn_rle_last_row(const tnn_rle_weights* w, int32_t blocks_per_row
   return (int32_t)(blk < 0 ? -1 : blk / blocks_per_row);
 }
 
+
 static int16_t tnn_get16(const int32_t* col, int32_t lane) {
   int16_t v;
   memcpy(&v, (const int16_t*)(const void*)col + lane, 2);
@@ -91,6 +92,9 @@ typedef struct {
   int32_t row_len, nfull, tail, bpr, last_row;
   /* the columns */
   int32_t* col;
+  /* the requantization (tnn_math.h): the layer's kind, the fast form's constants */
+  int rq_kind;
+  tnn_out_fast out;
 } tnn_tile_job;
 
 /* Lane of the row value at position t (0 .. row_len - 1) of tile pixel k. */
@@ -109,14 +113,14 @@ static void tnn_col_values(const tnn_tile_job* job, int32_t k, int32_t t, int32_
     tnn_set16(job->col, tnn_col_lane(job, t + i, k), src ? src[i] + job->p->input_offset : 0);
 }
 
+
 /* Four input values (one word, x) widened with the input offset (off2 in both lanes) into
  * the cell(s) at word c: B = 4 writes the cell as (x0 x2)(x1 x3), B = 2 cells at c and
  * c + TNN_TILE as (x0 x1) and (x2 x3). */
 TNN_HOT void tnn_col_word(int32_t* c, int32_t x, int32_t off2, const int32_t B) {
   const int32_t lo = tnn_sxtab16(off2, x), hi = tnn_sxtab16_ror8(off2, x);
   if (B == 4) {
-    c[0] = lo;
-    c[1] = hi;
+    tnn_write_s32x2(c, lo, hi);
   } else {
     c[0] = tnn_pkhbt(lo, hi);
     c[TNN_TILE] = tnn_pkhtb(hi, lo);
@@ -265,6 +269,24 @@ typedef struct {
 /* Rows handled per walk before their requantization (sums kept on the stack). */
 #define TNN_ROW_CHUNK 16
 
+/* A full tile's rows in the fast form (tnn_math.h), its clamp `kind` a constant here:
+ * about 6 instructions an output. */
+TNN_HOT void tnn_tile_requant_fast(const tnn_tile_job* job, int8_t* y, int32_t r0, int32_t rows,
+                                   const int32_t (*a)[TNN_TILE], const int kind) {
+  const int32_t OC = job->out_d->c;
+  const int32_t* mult = job->quant->multiplier + r0;
+  const int32_t* shift = job->quant->shift + r0;
+  const int32_t* const mult_end = mult + rows;
+  const tnn_out_fast o = job->out; /* a local: the stores may alias the job */
+  for (y += r0; mult != mult_end; ++y, ++a, ++mult, ++shift) {
+    const int32_t m2 = tnn_rq_m2(*mult), e1 = tnn_rq_e1(*shift);
+    y[0] = (int8_t)tnn_output_fast(a[0][0], m2, e1, &o, kind);
+    y[OC] = (int8_t)tnn_output_fast(a[0][1], m2, e1, &o, kind);
+    y[2 * OC] = (int8_t)tnn_output_fast(a[0][2], m2, e1, &o, kind);
+    y[3 * OC] = (int8_t)tnn_output_fast(a[0][3], m2, e1, &o, kind);
+  }
+}
+
 /* Output channels r0 .. r0 + rows - 1 of the tile's n pixels from their sums
  * a[i][k] (bias included); y points at pixel 0's channel 0. A loop of its own, so that
  * the walk and the requantization each keep their values in registers. Four equal sums
@@ -280,6 +302,15 @@ TNN_SHARED void tnn_tile_requant(const tnn_tile_job* job, int8_t* y, int32_t r0,
   const int32_t* shift = job->quant->shift + r0;
   const tnn_activation act = job->p->activation;
   const int32_t* const mult_end = mult + rows;
+  if (n == TNN_TILE && job->rq_kind != TNN_RQ_SLOW) {
+    if (job->rq_kind == TNN_RQ_S8)
+      tnn_tile_requant_fast(job, y, r0, rows, a, TNN_RQ_S8);
+    else if (job->rq_kind == TNN_RQ_RELU)
+      tnn_tile_requant_fast(job, y, r0, rows, a, TNN_RQ_RELU);
+    else
+      tnn_tile_requant_fast(job, y, r0, rows, a, TNN_RQ_RANGE);
+    return;
+  }
   y += r0;
   if (n < TNN_TILE) {
     for (; mult != mult_end; ++y, ++a, ++mult, ++shift) {
@@ -380,12 +411,85 @@ TNN_HOT void tnn_tile_walk_rows(const tnn_tile_job* job, tnn_tile_walk* wk, int3
   wk->q = q;
 }
 
+/* Rows [r0, r1) of a full tile with r1 <= last_row (an entry follows each row's: no test
+ * for the stream's end) and no short last block, for blocks of B = 2 or 4, each row
+ * requantized in the fast form (clamp `kind`: TNN_RQ_S8 or _RELU) as soon as its walk
+ * ends: the four sums never leave registers, and no loop of its own reloads them. */
+/* What only the requantization of tnn_tile_rows_fused needs. It stays in memory, read
+ * through a pointer the optimiser cannot follow (TNN_OPAQUE) after each row's walk, so
+ * that the walk keeps all the registers. */
+typedef struct {
+  const int32_t *bias, *mult, *shift;
+  int8_t* y;
+  int32_t r, r1, oc; /* r: the row being walked */
+  uintptr_t row_bytes, full_end;
+  tnn_out_fast o;
+} tnn_tile_rq;
+
+TNN_HOT void tnn_tile_rows_fused(const tnn_tile_job* job, tnn_tile_walk* wk, int32_t r0,
+                                 int32_t r1, int8_t* y, const int32_t B, const int kind) {
+  tnn_tile_rq rq;
+  const uintptr_t step = (uintptr_t)(2 * TNN_TILE * B); /* column bytes per block */
+  const uint8_t* e = wk->e;
+  uintptr_t q = wk->q;
+  rq.full_end = (uintptr_t)job->col + (uintptr_t)job->nfull * step;
+  rq.bias = job->bias; /* not NULL here */
+  rq.mult = job->quant->multiplier;
+  rq.shift = job->quant->shift;
+  rq.y = y;
+  rq.r = r0;
+  rq.r1 = r1;
+  rq.oc = job->out_d->c;
+  rq.row_bytes = (uintptr_t)job->nfull * step;
+  rq.o = job->out;
+  for (;;) {
+    tnn_tile_rq* l = &rq;
+    uintptr_t full_end;
+    int32_t a0, a1, a2, a3;
+    TNN_OPAQUE(l);
+    if (l->r == l->r1) break; /* tested here: nothing but the walk is live across the stores */
+    full_end = l->full_end;
+    a0 = a1 = a2 = a3 = l->bias[l->r];
+    while (q < full_end) {
+      TNN_APPLY_BLOCK(B, e, q, a0, a1, a2, a3);
+      e += 1 + B;
+      q += step + e[0] * step;
+    }
+    l = &rq;
+    TNN_OPAQUE(l);
+    {
+      const tnn_out_fast o = l->o;
+      const int32_t r = l->r, oc = l->oc;
+      const int32_t m2 = tnn_rq_m2(l->mult[r]), e1 = tnn_rq_e1(l->shift[r]);
+      int8_t* yr = l->y + r;
+      q -= l->row_bytes;
+      l->r = r + 1;
+      yr[0] = (int8_t)tnn_output_fast(a0, m2, e1, &o, kind);
+      yr[oc] = (int8_t)tnn_output_fast(a1, m2, e1, &o, kind);
+      yr += 2 * oc;
+      yr[0] = (int8_t)tnn_output_fast(a2, m2, e1, &o, kind);
+      yr[oc] = (int8_t)tnn_output_fast(a3, m2, e1, &o, kind);
+    }
+  }
+  wk->e = e;
+  wk->q = q;
+}
+
 /* The rows [r0, r1) of one group for the tile (n pixels), columns filled. */
 TNN_HOT void tnn_tile_rows(const tnn_tile_job* job, tnn_tile_walk* wk, int32_t r0, int32_t r1,
                            int32_t pix, int32_t n, const int32_t B) {
   int8_t* const y = job->output + pix * job->out_d->c;
   int32_t sums[TNN_ROW_CHUNK][TNN_TILE];
   int32_t r;
+  if ((B == 2 || B == 4) && n == TNN_TILE && job->tail == 0 && r0 < job->last_row && job->bias &&
+      (job->rq_kind == TNN_RQ_S8 || job->rq_kind == TNN_RQ_RELU)) {
+    const int32_t rf = r1 < job->last_row ? r1 : job->last_row;
+    if (job->rq_kind == TNN_RQ_S8)
+      tnn_tile_rows_fused(job, wk, r0, rf, y, B, TNN_RQ_S8);
+    else
+      tnn_tile_rows_fused(job, wk, r0, rf, y, B, TNN_RQ_RELU);
+    r0 = rf;
+  }
   for (r = r0; r < r1; r += TNN_ROW_CHUNK) {
     const int32_t rows = r1 - r < TNN_ROW_CHUNK ? r1 - r : TNN_ROW_CHUNK;
     tnn_tile_walk_rows(job, wk, r, r + rows, sums, B);
@@ -437,6 +541,9 @@ static void tnn_tile_conv_run(const tnn_conv_params* p, const tnn_per_channel_qu
   job.bpr = job.nfull + (job.tail > 0);
   job.last_row = tnn_rle_last_row(filter, job.bpr);
   job.col = col;
+  job.out = tnn_out_fast_of(p->output_offset, &p->activation);
+  job.rq_kind = tnn_rq_layer_kind(quant->multiplier, quant->shift, out_d->c,
+                                  p->output_offset, &p->activation);
   switch (filter->block) {
     case 1: tnn_tile_conv_b1(&job); break;
     case 2: tnn_tile_conv_b2(&job); break;
@@ -525,17 +632,19 @@ static int32_t tnn_dw_sum_cols(const int8_t* input, int32_t off, int32_t x0, int
  * whose windows lie inside the input go four at a time without bounds checks, the input
  * offset added through the weight sum; on a row at the top or bottom border they apply
  * the taps of the kernel rows inside the input, copied behind the channel's taps with
- * their offsets counted from the first such row (when they fit). One instance per sign of
- * the shift (`right`: shift < 0), so that the requantizations in line lose the branch. */
+ * their offsets counted from the first such row (when they fit). One instance for each
+ * of the clamps the exporter emits (tnn_math.h: TNN_RQ_S8, _RELU) and one general
+ * instance, so that the requantizations in line lose their branches. */
 TNN_HOT void tnn_dw_channel_impl(const tnn_dw_job* job, int32_t ch, tnn_dw_tap* taps,
                                  const uint8_t* ky, uint8_t* kx, int32_t n,
-                                 const tnn_chan_q* q, const int right) {
+                                 const tnn_chan_q* q, const int kind) {
   const tnn_conv_params* p = job->p;
   const int32_t H = job->in_d->h, W = job->in_d->w, C = job->in_d->c, kh = job->f_d->h;
   const int32_t OH = job->out_d->h, OW = job->out_d->w, sw = p->stride.w, pw = p->padding.w;
   const int32_t step = sw * C, ox_lo = job->ox_lo, ox_hi = job->ox_hi;
-  const int32_t m = q->mult, s = right ? (q->shift < 0 ? q->shift : -1) : q->shift;
-  const int32_t out_off = q->out_off, zero_point = -p->input_offset;
+  const tnn_rq_chan rq = tnn_rq_chan_of(q->mult, q->shift);
+  const tnn_out_fast of = tnn_out_fast_of(q->out_off, &q->act);
+  const int32_t zero_point = -p->input_offset;
   const tnn_activation act = q->act;
   const int8_t* const input = job->input;
   int32_t oy, ox, i, wsum = 0;
@@ -574,7 +683,7 @@ TNN_HOT void tnn_dw_channel_impl(const tnn_dw_job* job, int32_t ch, tnn_dw_tap* 
         const int32_t x0 = ox * sw - pw;
         const int32_t acc =
             b + tnn_dw_sum_cols(input, off + x0 * C, x0, W, t, tend, tkx, zero_point);
-        out[ox * C] = tnn_output_s8(acc, m, s, out_off, &act);
+        out[ox * C] = (int8_t)tnn_output_kind(acc, &rq, &of, &act, kind);
       }
       if (t != tend) {
         for (; ox + 4 <= ox_hi; ox += 4) {
@@ -582,10 +691,10 @@ TNN_HOT void tnn_dw_channel_impl(const tnn_dw_job* job, int32_t ch, tnn_dw_tap* 
           tnn_dw_sum4(input + off + (ox * sw - pw) * C, step, t, tend, a);
           { /* each value stored as soon as it is made: fewer registers held */
             int8_t* o = out + ox * C;
-            o[0] = tnn_output_s8(b + a[0], m, s, out_off, &act);
-            o[C] = tnn_output_s8(b + a[1], m, s, out_off, &act);
-            o[2 * C] = tnn_output_s8(b + a[2], m, s, out_off, &act);
-            o[3 * C] = tnn_output_s8(b + a[3], m, s, out_off, &act);
+            o[0] = (int8_t)tnn_output_kind(b + a[0], &rq, &of, &act, kind);
+            o[C] = (int8_t)tnn_output_kind(b + a[1], &rq, &of, &act, kind);
+            o[2 * C] = (int8_t)tnn_output_kind(b + a[2], &rq, &of, &act, kind);
+            o[3 * C] = (int8_t)tnn_output_kind(b + a[3], &rq, &of, &act, kind);
           }
         }
         for (; ox < ox_hi; ++ox) { /* the last one to three inside */
@@ -593,32 +702,118 @@ TNN_HOT void tnn_dw_channel_impl(const tnn_dw_job* job, int32_t ch, tnn_dw_tap* 
           const tnn_dw_tap* u;
           int32_t acc = b;
           for (u = t; u != tend; ++u) acc += u->w * x[u->xo];
-          out[ox * C] = tnn_output_s8(acc, m, s, out_off, &act);
+          out[ox * C] = (int8_t)tnn_output_kind(acc, &rq, &of, &act, kind);
         }
       }
       for (; ox < OW; ++ox) {
         const int32_t x0 = ox * sw - pw;
         const int32_t acc =
             b + tnn_dw_sum_cols(input, off + x0 * C, x0, W, t, tend, tkx, zero_point);
-        out[ox * C] = tnn_output_s8(acc, m, s, out_off, &act);
+        out[ox * C] = (int8_t)tnn_output_kind(acc, &rq, &of, &act, kind);
       }
     } else {
       for (ox = 0; ox < OW; ++ox) {
         const int32_t acc =
             q->bias + tnn_dw_sum_checked(job, ch, y0, ox * sw - pw, taps, ky, kx, n);
-        out[ox * C] = tnn_output_s8(acc, m, s, out_off, &act);
+        out[ox * C] = (int8_t)tnn_output_kind(acc, &rq, &of, &act, kind);
       }
     }
   }
 }
 
+/* A channel whose taps are one or two whole kernel rows of 3 (taps[3i .. 3i + 2] the
+ * row ky[3i]) in a conv of stride 1 along the width and padding 1 (so OW == W): each
+ * output row sweeps its input rows once, the values of a window held in registers and
+ * passed on (one load per row and pixel), the padding read as the input zero point,
+ * which the bias's offset term turns into the padding's 0. Kernel rows outside the input
+ * drop out of the sum and of that term. */
+TNN_HOT void tnn_dw_rows_impl(const tnn_dw_job* job, int32_t ch, const tnn_dw_tap* taps,
+                              const uint8_t* ky, int32_t n, const tnn_chan_q* q,
+                              const int kind) {
+  const tnn_conv_params* p = job->p;
+  const int32_t H = job->in_d->h, W = job->in_d->w, C = job->in_d->c;
+  const int32_t OH = job->out_d->h, in_off = p->input_offset, zp = -in_off;
+  const tnn_rq_chan rq = tnn_rq_chan_of(q->mult, q->shift);
+  const tnn_out_fast of = tnn_out_fast_of(q->out_off, &q->act);
+  const tnn_activation act = q->act;
+  int32_t oy;
+  for (oy = 0; oy < OH; ++oy) {
+    const int32_t y0 = oy * p->stride.h - p->padding.h;
+    const int32_t ia = y0 + ky[0], ib = n == 6 ? y0 + ky[3] : -1;
+    const int ina = ia >= 0 && ia < H, inb = ib >= 0 && ib < H;
+    int8_t* out = job->output + oy * W * C + ch;
+    int32_t ox;
+    if (ina && inb) {
+      const int32_t w0 = taps[0].w, w1 = taps[1].w, w2 = taps[2].w;
+      const int32_t u0 = taps[3].w, u1 = taps[4].w, u2 = taps[5].w;
+      const int32_t b = q->bias + in_off * (w0 + w1 + w2 + u0 + u1 + u2);
+      const int8_t* x = job->input + ia * W * C + ch;
+      const int32_t xb = (ib - ia) * W * C; /* the second row from the first */
+      int32_t v0 = zp, v1 = x[0], t0 = zp, t1 = x[xb];
+      for (ox = 1; ox < W; ++ox, out += C) {
+        int32_t v2, t2;
+        x += C;
+        v2 = x[0];
+        t2 = x[xb];
+        *out = (int8_t)tnn_output_kind(b + w0 * v0 + w1 * v1 + w2 * v2 + u0 * t0 + u1 * t1 +
+                                           u2 * t2,
+                                       &rq, &of, &act, kind);
+        v0 = v1;
+        v1 = v2;
+        t0 = t1;
+        t1 = t2;
+      }
+      *out = (int8_t)tnn_output_kind(b + w0 * v0 + w1 * v1 + u0 * t0 + u1 * t1 + (w2 + u2) * zp,
+                                     &rq, &of, &act, kind);
+    } else if (ina || inb) {
+      const tnn_dw_tap* t = ina ? taps : taps + 3;
+      const int32_t w0 = t[0].w, w1 = t[1].w, w2 = t[2].w;
+      const int32_t b = q->bias + in_off * (w0 + w1 + w2);
+      const int8_t* x = job->input + (ina ? ia : ib) * W * C + ch;
+      int32_t v0 = zp, v1 = x[0];
+      for (ox = 1; ox < W; ++ox, out += C) {
+        const int32_t v2 = *(x += C);
+        *out = (int8_t)tnn_output_kind(b + w0 * v0 + w1 * v1 + w2 * v2, &rq, &of, &act, kind);
+        v0 = v1;
+        v1 = v2;
+      }
+      *out = (int8_t)tnn_output_kind(b + w0 * v0 + w1 * v1 + w2 * zp, &rq, &of, &act, kind);
+    } else {
+      const int8_t v = (int8_t)tnn_output_kind(q->bias, &rq, &of, &act, kind);
+      for (ox = 0; ox < W; ++ox, out += C) *out = v;
+    }
+  }
+}
+
+/* Whether tnn_dw_rows_impl applies: n taps in whole kernel rows of 3 (one or two). */
+static int tnn_dw_rows_ok(const tnn_dw_job* job, const uint8_t* ky, const uint8_t* kx,
+                          int32_t n) {
+  int32_t i;
+  if ((n != 3 && n != 6) || job->f_d->w != 3 || job->p->stride.w != 1 ||
+      job->p->padding.w != 1 || job->out_d->w != job->in_d->w)
+    return 0;
+  for (i = 0; i < n; i += 3)
+    if (ky[i] != ky[i + 2] || kx[i] != 0 || kx[i + 1] != 1 || kx[i + 2] != 2) return 0;
+  return 1;
+}
+
 TNN_SHARED void tnn_dw_channel(const tnn_dw_job* job, int32_t ch, tnn_dw_tap* taps,
                                const uint8_t* ky, uint8_t* kx, int32_t n,
                                const tnn_chan_q* q) {
-  if (q->shift < 0)
-    tnn_dw_channel_impl(job, ch, taps, ky, kx, n, q, 1);
-  else
-    tnn_dw_channel_impl(job, ch, taps, ky, kx, n, q, 0);
+  const tnn_out_fast of = tnn_out_fast_of(q->out_off, &q->act);
+  const int kind = tnn_rq_kind(&of, q->mult, q->shift);
+  const int rows = (kind == TNN_RQ_S8 || kind == TNN_RQ_RELU) && tnn_dw_rows_ok(job, ky, kx, n);
+  if (rows && kind == TNN_RQ_S8) {
+    tnn_dw_rows_impl(job, ch, taps, ky, n, q, TNN_RQ_S8);
+  } else if (rows) {
+    tnn_dw_rows_impl(job, ch, taps, ky, n, q, TNN_RQ_RELU);
+  } else if (kind == TNN_RQ_S8) {
+    tnn_dw_channel_impl(job, ch, taps, ky, kx, n, q, TNN_RQ_S8);
+  } else if (kind == TNN_RQ_RELU) {
+    tnn_dw_channel_impl(job, ch, taps, ky, kx, n, q, TNN_RQ_RELU);
+  } else { /* other clamps (never exported) share the general instance: less code */
+    tnn_dw_channel_impl(job, ch, taps, ky, kx, n, q, TNN_RQ_SLOW);
+  }
 }
 
 /* Channel by channel: one parse of the channel's kh coded rows collects its non-zero

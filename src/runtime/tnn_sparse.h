@@ -22,12 +22,16 @@
  * 4), one SMLAD with an LDRD serving two pixels (blocks of 2) or two SMLAD (blocks of 3);
  * blocks of 1 and 5+ go value by value (tnn_dsp.h). A run of zero blocks is one pointer
  * step, and rows before the stream's last entry never test for its end.
- * The sums of up to 16 rows then go through tnn_output_s8 in a loop of their own; four
- * equal sums (a row without stored blocks) take one requantization. Depthwise convs parse
- * each channel's kh rows once, keep its non-zero taps (at most 64; larger kernels go pixel
- * by pixel) and apply them to the channel's output pixels, four at a time where windows
- * lie inside the input; a fully pruned channel is one requantization. Stack: about 0.3 KB
- * (tiles) or 0.7 KB (depthwise).
+ * With the fast requantization (tnn_math.h: an int8 or ReLU clamp), blocks of 2 or 4 and
+ * no short last block, each row of a full tile is requantized as soon as its walk ends,
+ * the four sums never leaving registers; otherwise the sums of up to 16 rows go through
+ * the requantization in a loop of their own, four equal sums (a row without stored
+ * blocks) taking one. Depthwise convs parse each channel's kh rows once, keep its
+ * non-zero taps (at most 64; larger kernels go pixel by pixel) and apply them to the
+ * channel's output pixels, four at a time where windows lie inside the input; a channel
+ * whose taps are one or two whole kernel rows of 3 (stride 1, padding 1 along the width)
+ * sweeps each input row once instead, one load per row and pixel; a fully pruned channel
+ * is one requantization. Stack: about 0.3 KB (tiles) or 0.7 KB (depthwise).
  */
 #ifndef TNN_SPARSE_H
 #define TNN_SPARSE_H

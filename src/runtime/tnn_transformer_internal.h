@@ -3,6 +3,7 @@
 #define TNN_TRANSFORMER_INTERNAL_H
 
 #include "tnn_check.h"
+#include "tnn_dsp.h"
 #include "tnn_transformer.h"
 
 /* Token count of a {1, H, W, C} tensor with all entries >= 1, or 0 when the dims are
@@ -45,43 +46,56 @@ static inline int8_t tnn_output_s8_wide(int32_t acc, const tnn_quant* q, int32_t
  * E = sum e_i (>= 32768; n <= 65535 keeps it below 2^31). */
 int32_t tnn_softmax_q15_numerators(int32_t* s, int32_t n, const tnn_quant* score);
 
-/* The tables of tnn_exp_neg_q15 (tnn_exp.c): exp(-i / 4) and exp(-j / 256) in Q15. */
+/* The tables of tnn_exp_neg_q15 (tnn_exp.c): exp(-i / 4) and exp(-j / 256) in Q15, and
+ * 2 exp(-i / 4) as uint32 for tnn_softmax_exp_word (256 bytes: saves a shift a score). */
 extern const uint16_t tnn_exp_hi[64];
 extern const uint16_t tnn_exp_lo[64];
+extern const uint32_t tnn_exp_hi2[64];
 
-/* One softmax numerator, tnn_exp_neg_q15(tnn_requantize(d, score)) for a score gap d >= 0,
- * in fewer instructions when score->shift = -e <= 0: for d >= 0 the requantization's two
- * roundings fold into one (nested floors: floor((floor(A / 2^31) + 2^(e-1)) / 2^e) =
- * floor((A + 2^(30+e)) / 2^(31+e)) with A = d * multiplier + 2^30), i.e. with the 64-bit
- * product P = d * (2 * multiplier) (< 2^63; 2 * multiplier < 2^32 unsigned):
- *   u = (high(P) + (low(P) >> 31) + (e > 0 ? 2^(e-1) : 0)) >> e
- * (low(P) >> 31: the carry of adding 2^31 to P; the sum stays below 2^32). u < 2^31; u >=
- * 4096 gives 0 as in tnn_exp_neg_q15 (u is clamped to 4095, whose entry exp(-63/4) is 0).
- * A positive shift saturates first: that case takes tnn_requantize itself. */
+
+/* One softmax numerator e = tnn_exp_neg_q15(tnn_requantize(d, score)) for a score gap
+ * d in [0, 2^30) when score->shift = -s <= 0, as the word
+ *   p = 2 hi[u >> 6] lo[u & 63] + 0x80008000 (mod 2^32):
+ * its top half is e + 32768 (mod 2^16), so p >> 16 (arithmetic) is e - 32768 in
+ * [-32768, 0] (an int16 that PKHTB packs with no shift, and whose sum needs no tie case
+ * for e = 32768), and the 2^15 rounds 2 hi lo to Q15 as tnn_exp_neg_q15 does.
+ * u: for d >= 0 the requantization's two roundings fold into one (nested floors:
+ * floor((floor(A / 2^31) + 2^(s-1)) / 2^s) = floor((A + 2^(30+s)) / 2^(31+s)) with
+ * A = d * multiplier + 2^30), i.e.
+ *   u = (half + floor((2d * multiplier + 2^31) / 2^32)) >> s,  half = s > 0 ? 2^(s-1) : 0,
+ * one SMMLAR of 2d (< 2^31) and the multiplier (< 2^31), then a shift; u < 2^31. u >= 4096
+ * gives 0 as in tnn_exp_neg_q15: hi's index saturates at 63 (USAT), whose entry is 0. A
+ * positive shift saturates first: that case takes tnn_requantize itself. */
 typedef struct {
-  uint32_t m2, half;
-  int32_t e;
+  int32_t multiplier, half, s;
 } tnn_softmax_exp;
 
-/* The constants of tnn_softmax_exp_folded; score->shift <= 0. */
+/* The constants of tnn_softmax_exp_word; score->shift <= 0. */
 static inline void tnn_softmax_exp_init(tnn_softmax_exp* c, const tnn_quant* score) {
-  c->e = -score->shift;
-  c->m2 = 2u * (uint32_t)score->multiplier;
-  c->half = c->e > 0 ? (uint32_t)1 << (c->e - 1) : 0u;
+  c->s = -score->shift;
+  c->multiplier = score->multiplier;
+  c->half = c->s > 0 ? (int32_t)1 << (c->s - 1) : 0;
 }
 
-/* tnn_exp_neg_q15 of u >= 0 (4096 and beyond give 0; the clamp can compile to a USAT). */
-static inline int32_t tnn_exp_neg_q15_nonneg(int32_t u) {
-  /* one unsigned compare: GCC 12 makes the two-sided clamp four instructions in a loop */
-  const uint32_t v = (uint32_t)u > 4095u ? 4095u : (uint32_t)u;
-  return ((int32_t)tnn_exp_hi[v >> 6] * (int32_t)tnn_exp_lo[v & 63] + 16384) >> 15;
+/* The word p of the gap d from d2 = 2d (a caller forms 2 (max - s_j) in one SUB). */
+static inline uint32_t tnn_softmax_exp_word(int32_t d2, int32_t multiplier, int32_t half,
+                                            int32_t s) {
+  const uint32_t u = (uint32_t)tnn_smmlar(d2, multiplier, half) >> s;
+  return tnn_exp_hi2[tnn_usat6_asr6(u)] * (uint32_t)tnn_exp_lo[u & 63u] + 0x80008000u;
 }
 
-/* (high >> e < 2^31: for e = 0, high(P) <= 2^31 - 2 as d < 2^31.) */
+/* The same with the tables and the constant 0x80008000 passed in (a loop keeps them in
+ * registers: one MLA instead of MUL and ADD). */
+static inline uint32_t tnn_softmax_exp_word_t(int32_t d2, int32_t multiplier, int32_t half,
+                                              int32_t s, const uint32_t* hi2,
+                                              const uint16_t* lo, uint32_t round) {
+  const uint32_t u = (uint32_t)tnn_smmlar(d2, multiplier, half) >> s;
+  return hi2[tnn_usat6_asr6(u)] * (uint32_t)lo[u & 63u] + round;
+}
+
+/* e itself (the tests compare it with tnn_exp_neg_q15(tnn_requantize(d, score))). */
 static inline int32_t tnn_softmax_exp_folded(int32_t d, const tnn_softmax_exp* c) {
-  const uint64_t prod = (uint64_t)(uint32_t)d * c->m2;
-  const uint32_t high = (uint32_t)(prod >> 32) + ((uint32_t)prod >> 31) + c->half;
-  return tnn_exp_neg_q15_nonneg((int32_t)(high >> c->e));
+  return ((int32_t)tnn_softmax_exp_word(2 * d, c->multiplier, c->half, c->s) >> 16) + 32768;
 }
 
 /* Shapes shared by both attentions: tokens n (q, output) and m (k, v), per-head widths;

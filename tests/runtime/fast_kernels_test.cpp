@@ -510,6 +510,33 @@ TEST(FastLayerNorm, RandomShapesMatchTheReference) {
   }
 }
 
+TEST(FastLayerNorm, NegativeTieOfTheNormalizedValueRoundsAwayFromZero) {
+  // A token (found by search) with std_d = 32768 and a channel of d = -8: 2048 d / std_d =
+  // -0.5 exactly, where the fast kernel's numerator 2048 d + std_d / 2 is 0 (its sign test
+  // is num <= 0, not num < 0). Every requantization kind and the saturating bias path.
+  const std::vector<std::int8_t> x = {108, 23,  -35, 67, -57, 18,   1,  89,  52, 18,  13, -60,
+                                      -99, 12,  -42, -33, 9,  90,  15,  6,  -118, 17, -22, 10,
+                                      107, 98,  85,  -24, 76, 77,  13,  60, -109, 53};
+  const int C = static_cast<int>(x.size());
+  const std::vector<std::int8_t> w(x.size(), 127);
+  std::vector<std::int32_t> mult(x.size(), 1 << 30), shift(x.size(), -1);
+  const tnn_per_channel_quant quant{mult.data(), shift.data()};
+  const tnn_dims d{1, 1, 1, C};
+  const tnn_activation acts[] = {{-128, 127}, {-5, 127}, {-100, 90}};
+  for (const auto& act : acts)
+    for (const std::int32_t b0 : {0, 3, INT32_MIN + 5}) {
+      const std::vector<std::int32_t> b(x.size(), b0);
+      const tnn_layer_norm_params p{-5, act};
+      std::vector<std::int8_t> want(x.size()), got(x.size());
+      ASSERT_EQ(tnn_layer_norm_s8_ref(&p, &quant, &d, x.data(), w.data(), b.data(), want.data()),
+                TNN_OK);
+      ASSERT_EQ(tnn_layer_norm_s8(&p, &quant, &d, x.data(), w.data(), b.data(), got.data()),
+                TNN_OK);
+      EXPECT_TRUE(same_bytes(want.data(), got.data(), x.size()))
+          << "activation [" << act.min << ", " << act.max << "] bias " << b0;
+    }
+}
+
 TEST(FastLayerNorm, WidestTokensKeepThe32BitDivisionExact) {
   // C = 4096: |2048 d| reaches 2048 * 255 * 4095 < 2^31
   for (unsigned seed = 0; seed < 4; ++seed) {
@@ -519,19 +546,25 @@ TEST(FastLayerNorm, WidestTokensKeepThe32BitDivisionExact) {
 }
 
 TEST(SoftmaxExpFolded, EqualsRequantizeThenExp) {
-  // tnn_softmax_exp_folded(d) == tnn_exp_neg_q15(tnn_requantize(d, score)) for d >= 0 and
-  // every shift <= 0
+  // tnn_softmax_exp_folded(d) == tnn_exp_neg_q15(tnn_requantize(d, score)) for d in
+  // [0, 2^30) (the attention's score gaps) and every shift <= 0; the word's top half is
+  // e - 32768
   std::mt19937 gen(5);
   for (int shift = -31; shift <= 0; ++shift) {
     for (std::int32_t m : {0, 1, 1 << 30, (1 << 30) + 12345, INT32_MAX - 1, INT32_MAX}) {
       const tnn_quant q{m, shift};
       tnn_softmax_exp c;
       tnn_softmax_exp_init(&c, &q);
-      std::vector<std::int32_t> ds{0, 1, 2, 3, 255, 256, 4095, 4096, INT32_MAX - 1, INT32_MAX};
-      for (int i = 0; i < 3000; ++i) ds.push_back(pick(gen, 0, INT32_MAX) >> pick(gen, 0, 30));
-      for (std::int32_t d : ds)
-        ASSERT_EQ(tnn_softmax_exp_folded(d, &c), tnn_exp_neg_q15(tnn_requantize(d, m, shift)))
+      std::vector<std::int32_t> ds{0, 1, 2, 3, 255, 256, 4095, 4096, (1 << 30) - 2, (1 << 30) - 1};
+      for (int i = 0; i < 3000; ++i) ds.push_back(pick(gen, 0, (1 << 30) - 1) >> pick(gen, 0, 29));
+      for (std::int32_t d : ds) {
+        const std::int32_t e = tnn_exp_neg_q15(tnn_requantize(d, m, shift));
+        ASSERT_EQ(tnn_softmax_exp_folded(d, &c), e)
             << "d " << d << " multiplier " << m << " shift " << shift;
+        ASSERT_EQ(std::int32_t(tnn_softmax_exp_word(2 * d, c.multiplier, c.half, c.s)) >> 16,
+                  e - 32768);
+      }
     }
   }
+  for (int i = 0; i < 64; ++i) EXPECT_EQ(tnn_exp_hi2[i], 2u * tnn_exp_hi[i]) << i;
 }
