@@ -32,6 +32,10 @@ struct Feat {
 
 std::int64_t stored_blocks(const OpCost& c) { return c.blocks - c.pruned_blocks; }
 
+// The MACs the kernel runs: a coded kernel skips the pruned blocks, a dense one multiplies
+// the zeros too.
+std::int64_t kernel_macs(const OpCost& c) { return c.storage == Storage::sparse ? c.effective_macs : c.macs; }
+
 // A coded depthwise conv skips the taps of a channel whose blocks are all pruned: its
 // outputs are one requantized bias, filled. Counted from the real mask when there is one,
 // else its expectation when the pruned blocks are spread at random (hypergeometric: all
@@ -63,7 +67,7 @@ Feat conv_features(const space::Graph& g, const space::Op& op, const OpCost& c, 
   const double px = double(out.h) * out.w, outputs = px * out.c;
   const bool coded = c.storage == Storage::sparse;
   Feat f;
-  f.add("macs", double(c.effective_macs)).add("outputs", outputs).add("pixels", px);
+  f.add("macs", double(kernel_macs(c))).add("outputs", outputs).add("pixels", px);
   if (is_depthwise(op)) {
     f.add("input", double(in.h) * in.w * in.c).add("rows", double(out.c) * out.h).add("channels", out.c);
     if (coded) {
@@ -84,7 +88,7 @@ Feat linear_features(const space::Graph& g, const space::Op& op, const OpCost& c
   const auto in = g.shape(op.inputs[0]), out = g.shape(op.output);
   const double n = double(in.h) * in.w;
   Feat f;
-  f.add("macs", double(c.effective_macs)).add("outputs", n * out.c).add("inputs", n * in.c);
+  f.add("macs", double(kernel_macs(c))).add("outputs", n * out.c).add("inputs", n * in.c);
   if (c.storage == Storage::sparse)
     f.add("blocks_x_walks", double(stored_blocks(c)) * ceil_div(n, kPixelsPerWalk));
   else

@@ -167,4 +167,29 @@ TEST(Latency, NoPredictionWhenTurnedOff) {
   for (const auto& op : c.ops) EXPECT_EQ(op.instructions, 0);
 }
 
+// A dense kernel multiplies the pruned zeros too: its prediction follows the layer's shape,
+// not its sparsity (a coded one's falls with it).
+TEST(Latency, DenseKernelsCostTheSameAtAnySparsity) {
+  const auto def = space::load_space(tinynas::testing::source_dir() + "/recipes/spaces/tinyformer-normal.yaml");
+  const auto layout = tinynas::testing::default_layout(def);
+  core::Rng rng(2);
+  const auto arch = space::sample_arch(layout, rng);
+  auto cost_at = [&](double ratio, cost::StoragePolicy policy) {
+    const auto sparse = space::sample_sparse(layout, space::sparse_choices({ratio}, {4}), rng);
+    cost::CostOptions co;
+    co.storage = policy;
+    return cost::evaluate_path(layout, arch, &sparse, co);
+  };
+  const auto d30 = cost_at(0.3, cost::StoragePolicy::dense), d90 = cost_at(0.9, cost::StoragePolicy::dense);
+  const auto s30 = cost_at(0.3, cost::StoragePolicy::sparse), s90 = cost_at(0.9, cost::StoragePolicy::sparse);
+  int prunable = 0;
+  for (std::size_t i = 0; i < d30.ops.size(); ++i) {
+    if (!d30.ops[i].prunable) continue;
+    ++prunable;
+    EXPECT_EQ(d30.ops[i].instructions, d90.ops[i].instructions) << d30.ops[i].name;
+    EXPECT_LT(s90.ops[i].instructions, s30.ops[i].instructions) << s30.ops[i].name;
+  }
+  EXPECT_GT(prunable, 0);
+}
+
 }  // namespace
