@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
@@ -253,6 +254,7 @@ ExportResult export_project(const compress::QuantizedModel& model, const std::st
     o["other_bytes"] = oc.other_bytes;
     o["scratch_bytes"] = oc.scratch_bytes;
     o["macs"] = oc.macs;
+    o["predicted_instructions"] = std::int64_t(std::llround(oc.instructions));  // the latency model, on `target`
     ops.push_back(o);
   }
   man["ops"] = ops;

@@ -61,7 +61,8 @@ TEST(ModelData, InterpreterEqualsIntegerEvaluationOnEveryShippedSpace) {
       std::vector<std::vector<std::int8_t>> images;
       for (int i = 0; i < 3; ++i)
         images.push_back(random_image(std::size_t(model.graph.shape(model.graph.input).numel()), gen));
-      for (auto policy : {cost::StoragePolicy::automatic, cost::StoragePolicy::dense, cost::StoragePolicy::sparse}) {
+      for (auto policy : {cost::StoragePolicy::automatic, cost::StoragePolicy::dense, cost::StoragePolicy::sparse,
+                          cost::StoragePolicy::fastest}) {
         SCOPED_TRACE(cost::to_string(policy));
         exporter::ModelDataOptions o;
         o.storage = policy;
