@@ -14,6 +14,10 @@
  *  - add: up to 4096 elements; against tnn_add_s8_ref;
  *  - softmax attention: heads 1..4, dh and dv 1..24, up to 200 tokens; against
  *    tnn_attention_softmax_s8_ref;
+ *  - LayerNorm: 1..100 channels (sometimes up to 1200, or 4095 / 4096), 1..10 tokens,
+ *    constant and outlier tokens, multipliers and shifts over the validator's range
+ *    (some channels off the fast requantization form), biases near the int32 limits, in
+ *    place or not; against tnn_layer_norm_s8_ref;
  *  - sparse conv / linear: the same layers with weights pruned at 0..95 % block sparsity
  *    (blocks of 1..4, sometimes a run of zero blocks long enough for filler entries),
  *    coded by tst_rle_encode; against the dense reference on the decoded weights.
@@ -43,8 +47,8 @@ static uint64_t tst_storage[TST_ARENA_BYTES / 8];
 /* Failures printed in full; later ones only count. */
 #define TST_MAX_REPORTS 20
 
-enum { K_CONV, K_LINEAR, K_ADD, K_ATTENTION, K_SPARSE_CONV, K_SPARSE_LINEAR, K_COUNT };
-static const char* const tst_kind_names[K_COUNT] = {"conv",      "linear",      "add",
+enum { K_CONV, K_LINEAR, K_ADD, K_LAYER_NORM, K_ATTENTION, K_SPARSE_CONV, K_SPARSE_LINEAR, K_COUNT };
+static const char* const tst_kind_names[K_COUNT] = {"conv",      "linear",      "add",          "layer_norm",
                                                     "attention", "sparse_conv", "sparse_linear"};
 
 typedef struct {
@@ -397,6 +401,57 @@ static int tst_add_case(tst_rng* r, tst_arena* a, tst_case* c) {
   return 1;
 }
 
+/* A LayerNorm case (the draws of tnn_transformer.h's bounds and the fast kernel's edges:
+ * constant tokens, a token at the extremes, channels off the fast requantization form,
+ * biases within 2^22 of the int32 limits, in place). */
+static int tst_layer_norm_case(tst_rng* r, tst_arena* a, tst_case* c) {
+  tnn_layer_norm_params p;
+  tnn_per_channel_quant q;
+  tnn_dims d;
+  const int32_t C = tst_chance(r, 3) ? (tst_chance(r, 50) ? 4096 : 4095)
+                                     : (tst_chance(r, 70) ? tst_int(r, 1, 100) : tst_int(r, 1, 1200));
+  const int32_t T = tst_int(r, 1, C > 1000 ? 3 : 10), n = C * T;
+  const int slow = tst_chance(r, 25), huge = tst_chance(r, 20), in_place = tst_chance(r, 30);
+  int8_t* x = (int8_t*)tst_alloc(a, (size_t)n, (size_t)tst_int(r, 0, 3));
+  int8_t* w = (int8_t*)tst_alloc(a, (size_t)C, (size_t)tst_int(r, 0, 3));
+  int8_t* ref = (int8_t*)tst_alloc(a, (size_t)n + TST_GUARD, (size_t)tst_int(r, 0, 3));
+  int8_t* out = (int8_t*)tst_alloc(a, (size_t)n + TST_GUARD, (size_t)tst_int(r, 0, 3));
+  int32_t* mult = (int32_t*)tst_alloc(a, 4 * (size_t)C, 0);
+  int32_t* shift = (int32_t*)tst_alloc(a, 4 * (size_t)C, 0);
+  int32_t* bias = (int32_t*)tst_alloc(a, 4 * (size_t)C, 0);
+  int32_t i;
+  if (!x || !w || !ref || !out || !mult || !shift || !bias) return 0;
+  tst_fill_s8(r, x, n, tst_pick_fill(r));
+  if (tst_chance(r, 20)) memset(x, 5, (size_t)C);
+  if (tst_chance(r, 20))
+    for (i = 0; i < C; ++i) x[n - C + i] = (int8_t)(i ? -128 : 127);
+  if (tst_chance(r, 20))
+    for (i = 0; i < C; ++i) x[i] = (int8_t)((i & 1) ? 100 : -100);
+  tst_fill_s8(r, w, C, tst_pick_fill(r));
+  for (i = 0; i < C; ++i) {
+    mult[i] = tst_int(r, INT32_C(1) << 30, INT32_MAX);
+    shift[i] = tst_chance(r, 5) ? tst_int(r, -31, -1) : tst_int(r, -16, -1);
+    if (slow && tst_chance(r, 10)) mult[i] = tst_int(r, 0, INT32_MAX), shift[i] = tst_int(r, -31, 8);
+    bias[i] = tst_int(r, -200000, 200000);
+    if (huge && tst_chance(r, 50))
+      bias[i] = tst_chance(r, 50) ? INT32_MAX - tst_int(r, 0, 1 << 22) : INT32_MIN + tst_int(r, 0, 1 << 22);
+  }
+  q.multiplier = mult, q.shift = shift;
+  p.output_offset = tst_output_offset(r);
+  p.activation = tst_activation(r, p.output_offset);
+  d.n = 1, d.h = T, d.w = 1, d.c = C;
+  snprintf(c->desc, sizeof c->desc, "%ld tokens x %ld channels%s%s%s out off %ld act [%ld,%ld]",
+           (long)T, (long)C, slow ? ", some slow channels" : "", huge ? ", biases near the limits" : "",
+           in_place ? ", in place" : "", (long)p.output_offset, (long)p.activation.min,
+           (long)p.activation.max);
+  tst_guard_init(ref, n, 0x00);
+  tst_guard_init(out, n, 0xA5);
+  if (in_place) memcpy(out, x, (size_t)n);
+  tst_check(c, tnn_layer_norm_s8_ref(&p, &q, &d, x, w, bias, ref),
+            tnn_layer_norm_s8(&p, &q, &d, in_place ? out : x, w, bias, out), ref, out, n, C, NULL, 0);
+  return 1;
+}
+
 static int tst_attention_case(tst_rng* r, tst_arena* a, tst_case* c) {
   tnn_attention_params p;
   tnn_dims qd, kd, vd, od;
@@ -502,8 +557,9 @@ static int tst_pick_kind(tst_rng* r) {
   const int32_t x = tst_int(r, 0, 99);
   if (x < 28) return K_CONV;
   if (x < 40) return K_LINEAR;
-  if (x < 48) return K_ADD;
-  if (x < 60) return K_ATTENTION;
+  if (x < 45) return K_ADD;
+  if (x < 52) return K_LAYER_NORM;
+  if (x < 62) return K_ATTENTION;
   if (x < 88) return K_SPARSE_CONV;
   return K_SPARSE_LINEAR;
 }
@@ -547,6 +603,9 @@ int main(int argc, char** argv) {
         break;
       case K_ADD:
         ok = tst_add_case(&rng, &arena, &c);
+        break;
+      case K_LAYER_NORM:
+        ok = tst_layer_norm_case(&rng, &arena, &c);
         break;
       case K_ATTENTION:
         ok = tst_attention_case(&rng, &arena, &c);
