@@ -137,10 +137,15 @@ Feat other_features(const space::Graph& g, const space::Op& op) {
   return f;
 }
 
+constexpr std::size_t kMaxFeatures = 64;
+
 // Least squares by normal equations on columns scaled to unit maximum, with a ridge of 1e-12
 // of the diagonal: variants whose features are collinear (a layer list where `outputs` is
 // always `pixels` times a constant) still get a unique, stable fit.
 std::vector<double> least_squares(const std::vector<std::vector<double>>& x, const std::vector<double>& y) {
+  // The bound lets the compiler see that the (k + 1)-wide rows cannot overflow (fit_rows
+  // refuses more features).
+  if (x.empty() || x.front().empty() || x.front().size() > kMaxFeatures) return {};
   const std::size_t n = x.size(), k = x.front().size();
   std::vector<double> scale(k, 0.0);
   for (const auto& r : x)
@@ -182,6 +187,9 @@ double dot(const std::vector<double>& a, const std::vector<double>& b) {
 LatencyFit fit_rows(const std::vector<const MeasuredOp*>& rows) {
   LatencyFit fit;
   fit.features = rows.front()->features.names;
+  if (fit.features.size() > kMaxFeatures)
+    throw core::Error("latency fit: " + std::to_string(fit.features.size()) +
+                      " features in a variant (at most " + std::to_string(kMaxFeatures) + ")");
   // Relative errors are minimised (each row divided by its measured count): one op of 10 M
   // instructions must not buy its fit with 100% errors on a hundred ops of 20 k.
   std::vector<std::vector<double>> x, xw;

@@ -1,6 +1,10 @@
 #include "tinynas/train/distributed.h"
 
+#include <signal.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
@@ -142,6 +146,18 @@ void check_membership(c10d::Store& store, int rank, int world) {
                       " (each rank in [0, " + mine + ") must be started exactly once)");
 }
 
+// Gloo writes to its peers with writev(), which raises SIGPIPE when a peer has died; the
+// default action kills this rank silently (seen as a rank that "dies by signal" instead of
+// reporting the failed collective). Python ignores SIGPIPE before torch.distributed runs;
+// a C++ rank must do the same so the write fails with EPIPE and c10d throws.
+void ignore_broken_pipes() {
+  struct sigaction sa {};
+  sa.sa_handler = SIG_IGN;
+  sigemptyset(&sa.sa_mask);
+  if (::sigaction(SIGPIPE, &sa, nullptr) != 0)
+    throw core::Error(std::string("cannot ignore SIGPIPE: ") + std::strerror(errno));
+}
+
 }  // namespace
 
 DistributedGroup::DistributedGroup() = default;
@@ -192,6 +208,7 @@ void DistributedGroup::join(c10::intrusive_ptr<c10d::Store> store,
   // c10d's own failures (store timeouts, Gloo/NCCL set-up) get rank and address; ours
   // (core::Error) already say what is wrong.
   const std::string who = "rank " + std::to_string(rank_) + ": ";
+  ignore_broken_pipes();
   try {
     check_membership(*store, rank_, world_size_);
   } catch (const core::Error&) {

@@ -18,6 +18,7 @@
 #include "support/temp_dir.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/cost/path_cost.h"
+#include "tinynas/cost/recipe_cost.h"
 #include "tinynas/nas/oneshot_search.h"
 #include "tinynas/nas/saved_subnet.h"
 #include "tinynas/nas/sparse_search.h"
@@ -151,9 +152,8 @@ TEST_F(OneShotSearch, WritesItsFilesWithinTheBudgetAndResumesAsIfUninterrupted) 
     EXPECT_NEAR(e.objectives.accuracy * 48, std::round(e.objectives.accuracy * 48), 1e-9);
     const auto arch = space::parse_arch(e.arch, layout);
     const auto sparse = space::parse_sparse(e.sparse, layout);
-    cost::CostOptions memory;  // the figures compared here need no latency table
-    memory.latency = false;
-    const auto c = cost::evaluate_path(layout, arch, &sparse, memory);
+    // The search stores each layer as the recipe's export.storage says ('fast' by default).
+    const auto c = cost::evaluate_path(layout, arch, &sparse, cost::cost_options_of(recipe()));
     EXPECT_TRUE(cost::fits(c, limits));
     EXPECT_EQ(e.objectives.flash, c.flash);
     EXPECT_EQ(e.objectives.peak_sram, c.peak_sram);

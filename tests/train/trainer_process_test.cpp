@@ -224,6 +224,7 @@ TEST_F(TrainerProcess, ARankThatDiesEndsTheJobWithAnError) {
   ASSERT_TRUE(r0.wait_for(60s)) << "rank 0 hangs after rank 1 died";
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto out = core::read_text_file(dir_.file("rank0.txt"));
+  EXPECT_FALSE(r0.killed_by(SIGPIPE)) << "a write to the dead peer killed rank 0";
   EXPECT_EQ(r0.exit_code(), 1) << out;
   EXPECT_NE(out.find("rank 0: collective"), std::string::npos) << out;
   EXPECT_NE(out.find("another rank has probably exited"), std::string::npos) << out;
