@@ -1,8 +1,10 @@
 #include "tinynas/compress/quant_model.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
+#include "tinynas/core/checksum.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
 
@@ -12,9 +14,23 @@ namespace {
 using core::Json;
 using space::OpKind;
 
+// The header (see quant_model.h): field offsets, and its size.
 constexpr char kMagic[4] = {'T', 'N', 'N', 'Q'};
-constexpr std::uint32_t kVersion = 1;
-constexpr std::size_t kHeader = 16;
+constexpr std::uint32_t kVersion = 2;
+constexpr std::size_t kVersionAt = 4, kJsonBytesAt = 8, kDataBytesAt = 16, kCrcAt = 24;
+constexpr std::size_t kHeader = 28;
+
+// The CRC of every byte of the file but the CRC field itself.
+std::uint32_t file_crc(const unsigned char* bytes, std::size_t size) {
+  const std::uint32_t head = core::crc32_of(bytes, kCrcAt);
+  return core::crc32_of(bytes + kCrcAt + 4, size - kCrcAt - 4, head);
+}
+
+std::string hex32(std::uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", unsigned(v));
+  return buf;
+}
 
 const OpKind kKinds[] = {OpKind::conv,           OpKind::linear,      OpKind::add,
                          OpKind::max_pool,       OpKind::avg_pool,    OpKind::mixed_pool,
@@ -53,20 +69,30 @@ struct Blob {
   }
 };
 
-template <class T>
-std::vector<T> read_array(const Json& ref, const unsigned char* data, std::size_t size,
-                          std::size_t base, const std::string& key) {
-  const std::int64_t off = ref.at("offset").as_int();
-  const std::int64_t count = ref.at("count").as_int();
-  if (off < 0 || count < 0 || std::uint64_t(off) > size ||
-      std::uint64_t(count) > (size - std::uint64_t(off)) / sizeof(T))
-    throw core::Error(key + ": " + std::to_string(count) + " values at data offset " +
-                      std::to_string(off) + " (file byte " + std::to_string(base + std::size_t(std::max<std::int64_t>(off, 0))) +
-                      ") run past the end of the file");
-  std::vector<T> v(static_cast<std::size_t>(count));
-  if (count) std::memcpy(v.data(), data + off, std::size_t(count) * sizeof(T));
-  return v;
-}
+// The data section as read: `base` is its first byte in the file. Tracks how far the
+// arrays reach, so bytes no array uses are refused (the writer leaves none).
+struct DataSection {
+  const unsigned char* data;
+  std::size_t size, base;
+  std::size_t used = 0;
+
+  template <class T>
+  std::vector<T> read(const Json& ref, const std::string& key) {
+    const std::int64_t off = ref.at("offset").as_int();
+    const std::int64_t count = ref.at("count").as_int();
+    if (off < 0 || count < 0 || std::uint64_t(off) > size ||
+        std::uint64_t(count) > (size - std::uint64_t(off)) / sizeof(T))
+      throw core::Error(key + ": " + std::to_string(count) + " values at data offset " +
+                        std::to_string(off) + " (file byte " +
+                        std::to_string(base + std::size_t(std::max<std::int64_t>(off, 0))) +
+                        ") run past the end of the data section");
+    const std::size_t bytes = std::size_t(count) * sizeof(T);
+    used = std::max(used, std::size_t(off) + bytes);
+    std::vector<T> v(static_cast<std::size_t>(count));
+    if (count) std::memcpy(v.data(), data + off, bytes);
+    return v;
+  }
+};
 
 Json int_array(const std::vector<int>& v) {
   Json a = Json::array();
@@ -264,34 +290,65 @@ void save_quantized(const QuantizedModel& m, const std::string& path) {
   std::vector<unsigned char> bytes(kHeader);
   std::memcpy(bytes.data(), kMagic, 4);
   const std::uint32_t version = kVersion;
-  const std::uint64_t n = text.size();
-  std::memcpy(bytes.data() + 4, &version, 4);
-  std::memcpy(bytes.data() + 8, &n, 8);
+  const std::uint64_t n = text.size(), d = blob.bytes.size();
+  std::memcpy(bytes.data() + kVersionAt, &version, 4);
+  std::memcpy(bytes.data() + kJsonBytesAt, &n, 8);
+  std::memcpy(bytes.data() + kDataBytesAt, &d, 8);
   bytes.insert(bytes.end(), text.begin(), text.end());
   bytes.insert(bytes.end(), blob.bytes.begin(), blob.bytes.end());
+  const std::uint32_t crc = file_crc(bytes.data(), bytes.size());
+  std::memcpy(bytes.data() + kCrcAt, &crc, 4);
   core::write_file_atomic(path, bytes.data(), bytes.size());
 }
 
-QuantizedModel load_quantized(const std::string& path) {
-  const std::vector<unsigned char> bytes = core::read_file(path);
+QuantizedModel load_quantized(const std::string& path) { return load_quantized(core::read_file(path), path); }
+
+QuantizedModel load_quantized(const std::vector<unsigned char>& bytes, const std::string& path) {
   try {
-    if (bytes.size() < kHeader || std::memcmp(bytes.data(), kMagic, 4) != 0)
+    // The file as a whole first: which format, every byte present, none added, none
+    // changed. Nothing else in it is read before the CRC holds.
+    if (bytes.size() < 8 || std::memcmp(bytes.data(), kMagic, 4) != 0)
       throw core::Error("byte 0: not a tinynas int8 model (no TNNQ magic)");
     std::uint32_t version = 0;
-    std::uint64_t n = 0;
-    std::memcpy(&version, bytes.data() + 4, 4);
-    std::memcpy(&n, bytes.data() + 8, 8);
+    std::memcpy(&version, bytes.data() + kVersionAt, 4);
+    if (version == 1)
+      throw core::Error("byte 4: format version 1, written by an older tinynas (no length or CRC-32 "
+                        "to check it against); regenerate it with 'tinynas sparsenas quantize RECIPE' "
+                        "(or 'tinynas run RECIPE --from quantize'), then export again");
     if (version != kVersion)
       throw core::Error("byte 4: format version " + std::to_string(version) + ", this build reads " +
                         std::to_string(kVersion));
-    if (n > bytes.size() - kHeader)
-      throw core::Error("byte 8: header length " + std::to_string(n) + " runs past the end (" +
-                        std::to_string(bytes.size()) + " bytes)");
+    if (bytes.size() < kHeader)
+      throw core::Error("byte " + std::to_string(bytes.size()) + ": the file ends inside the " +
+                        std::to_string(kHeader) + "-byte header");
+    std::uint64_t n = 0, d = 0;
+    std::uint32_t stored_crc = 0;
+    std::memcpy(&n, bytes.data() + kJsonBytesAt, 8);
+    std::memcpy(&d, bytes.data() + kDataBytesAt, 8);
+    std::memcpy(&stored_crc, bytes.data() + kCrcAt, 4);
+    const std::uint64_t after_header = bytes.size() - kHeader;
+    if (n > after_header || d > after_header - n)
+      throw core::Error("byte " + std::to_string(n > after_header ? kJsonBytesAt : kDataBytesAt) +
+                        ": the header's " + std::to_string(n) + " bytes of JSON and " + std::to_string(d) +
+                        " bytes of data run past the end of the file (" + std::to_string(bytes.size()) +
+                        " bytes): it is truncated or its header is corrupt");
+    // Bytes past the declared end are either appended (the CRC of the rest holds) or the
+    // lengths themselves are damaged (it does not): the message says which.
+    const std::size_t end = kHeader + std::size_t(n) + std::size_t(d);
+    const std::uint32_t crc = file_crc(bytes.data(), end);
+    const std::string trailing = std::to_string(bytes.size() - end) + " trailing bytes after the data section";
+    if (crc != stored_crc)
+      throw core::Error("byte " + std::to_string(kCrcAt) + ": CRC-32 mismatch: stored " + hex32(stored_crc) +
+                        ", computed " + hex32(crc) + ": the file was changed or damaged after it was written" +
+                        (end != bytes.size() ? " (and the header's lengths leave " + trailing + ", at byte " +
+                                                   std::to_string(end) + ")"
+                                             : ""));
+    if (end != bytes.size())
+      throw core::Error("byte " + std::to_string(end) + ": " + trailing + " (the file should end here)");
+
     const Json j = Json::parse(std::string(bytes.begin() + kHeader, bytes.begin() + kHeader + std::ptrdiff_t(n)),
                                path);
-    const std::size_t base = kHeader + std::size_t(n);
-    const unsigned char* data = bytes.data() + base;
-    const std::size_t size = bytes.size() - base;
+    DataSection data{bytes.data() + kHeader + n, std::size_t(d), kHeader + std::size_t(n)};
     QuantizedModel m;
     for (const Json& e : j.at("tensors").elements()) {
       const auto& s = e.at("shape");
@@ -326,10 +383,10 @@ QuantizedModel load_quantized(const std::string& path) {
         op.sparsity.block = int(e.at("block").as_int());
         op.float_params = e.at("float_params").as_int();
         QuantOp q;
-        q.weight = read_array<std::int8_t>(e.at("weight"), data, size, base, key + ".weight");
-        q.bias = read_array<std::int32_t>(e.at("bias"), data, size, base, key + ".bias");
-        q.multiplier = read_array<std::int32_t>(e.at("multiplier"), data, size, base, key + ".multiplier");
-        q.shift = read_array<std::int32_t>(e.at("shift"), data, size, base, key + ".shift");
+        q.weight = data.read<std::int8_t>(e.at("weight"), key + ".weight");
+        q.bias = data.read<std::int32_t>(e.at("bias"), key + ".bias");
+        q.multiplier = data.read<std::int32_t>(e.at("multiplier"), key + ".multiplier");
+        q.shift = data.read<std::int32_t>(e.at("shift"), key + ".shift");
         for (const Json& s : e.at("steps").elements())
           q.steps.push_back({std::int32_t(s[0].as_int()), std::int32_t(s[1].as_int())});
         q.left_shift = std::int32_t(e.at("left_shift").as_int());
@@ -340,6 +397,9 @@ QuantizedModel load_quantized(const std::string& path) {
       }
     }
     if (const Json* info = j.find("info")) m.info = *info;
+    if (data.used != data.size)
+      throw core::Error("byte " + std::to_string(data.base + data.used) + ": " +
+                        std::to_string(data.size - data.used) + " bytes at the end of the data section that no array uses");
     validate(m);
     return m;
   } catch (const std::exception& e) {

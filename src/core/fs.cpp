@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -103,6 +104,28 @@ void write_file_atomic(const std::string& path, const void* data, std::size_t si
 
 void write_file_atomic(const std::string& path, const std::string& text) {
   write_file_atomic(path, text.data(), text.size());
+}
+
+bool is_atomic_temporary(const std::string& name) {
+  const std::string mid = ".tmp.";
+  const std::size_t suffix = mid.size() + 6;
+  // "." + at least one character of the target's name + ".tmp.XXXXXX"
+  if (name.size() < 2 + suffix || name[0] != '.') return false;
+  if (name.compare(name.size() - suffix, mid.size(), mid) != 0) return false;
+  for (std::size_t i = name.size() - 6; i < name.size(); ++i)
+    if (!std::isalnum(static_cast<unsigned char>(name[i]))) return false;
+  return true;
+}
+
+std::vector<std::string> remove_atomic_temporaries(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (!is_atomic_temporary(e.path().filename().string()) || !e.is_regular_file(ec)) continue;
+    if (fs::remove(e.path(), ec)) removed.push_back(e.path().string());
+  }
+  return removed;
 }
 
 bool is_regular_file(const std::string& path) {

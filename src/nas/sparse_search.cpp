@@ -71,23 +71,25 @@ struct PrunedRun {
   AgpHooks hooks;
   train::SubnetTrainer trainer;
 
-  PrunedRun(const SparseSearchOptions& opt, const data::Datasets& sets,
+  PrunedRun(const SparseSearchOptions& opt, const data::Datasets& sets, const space::SpaceDef& def,
             const space::SupernetLayout& layout, const std::string& supernet,
             space::Subnet model, const space::SparseConfig& sparse, int epochs,
             const std::string& out_dir, bool resume, train::DistributedGroup& group)
       : hooks(compress::prunable_layers(model, layout, sparse), space::to_string(sparse, layout),
               AgpSettings::from(opt.recipe.sparsenas)),
-        trainer(options(opt, supernet, epochs, out_dir, resume), sets, layout, model, group,
+        trainer(options(opt, def, supernet, epochs, out_dir, resume), sets, layout, model, group,
                 &hooks) {}
 
-  static train::TrainerOptions options(const SparseSearchOptions& opt, const std::string& supernet,
-                                       int epochs, const std::string& out_dir, bool resume) {
+  static train::TrainerOptions options(const SparseSearchOptions& opt, const space::SpaceDef& def,
+                                       const std::string& supernet, int epochs,
+                                       const std::string& out_dir, bool resume) {
     train::TrainerOptions to;
     to.recipe = opt.recipe;
     to.recipe.train.epochs = epochs;
     to.recipe.space.supernet = supernet;
     to.out_dir = out_dir;
     to.supernet_text = supernet;
+    to.space_fingerprint = train::space_fingerprint(def);
     to.resume = resume;
     to.progress = opt.progress;
     to.device = opt.device;
@@ -220,9 +222,9 @@ space::Supernet load_supernet(const std::string& checkpoint, const space::Supern
     core::fail_file(checkpoint, "is not a checkpoint of supernet " + supernet_text + " (it holds " +
                                     (c.info.subnet.empty() ? c.info.supernet : c.info.subnet) + ")");
   torch::serialize::InputArchive archive;
-  train::load_archive(archive, c.archive, checkpoint);
+  train::load_checkpoint_archive(archive, c);
   space::Supernet model(layout);
-  train::read_module(archive, *model, "model/", checkpoint);
+  train::read_module(archive, *model, "model/", c.archive_path);
   return model;
 }
 
@@ -402,7 +404,7 @@ SparseSearchResult search_sparse(const SparseSearchOptions& opt, const data::Dat
           std::to_string(c.peak_sram) + " B): training " + std::to_string(sp.epochs) +
           " epoch(s) with AGP");
       auto sub = space::extract_subnet(supernet, d.arch);
-      run.emplace(opt, sets, layout, chosen.supernet, sub, d.sparse, sp.epochs,
+      run.emplace(opt, sets, def, layout, chosen.supernet, sub, d.sparse, sp.epochs,
                   opt.out_dir + "/candidates/" + std::to_string(i),
                   /*resume=*/true,  // our own directory: an interrupted candidate continues
                   group);
@@ -455,8 +457,8 @@ SparseSearchResult search_sparse(const SparseSearchOptions& opt, const data::Dat
         if (!b.checkpoint.empty()) {
           const auto ck = train::read_checkpoint(b.checkpoint);
           torch::serialize::InputArchive archive;
-          train::load_archive(archive, ck.archive, b.checkpoint);
-          train::read_module(archive, *sub, "model/", b.checkpoint);
+          train::load_checkpoint_archive(archive, ck);
+          train::read_module(archive, *sub, "model/", ck.archive_path);
         }
         save_subnet(best_dir, def, chosen.supernet, layout, sub, space::parse_sparse(b.sparse, layout),
                     detail::stage1_subnet_extra(b, "search"));
@@ -530,7 +532,7 @@ FinetuneResult finetune_sparse(const SparseSearchOptions& opt, const data::Datas
       std::to_string(sp.finetune_epochs) + " epoch(s) with AGP, from its dense weights in " +
       supernet_ckpt);
   space::Supernet supernet = load_supernet(supernet_ckpt, layout, r.supernet);
-  PrunedRun run(opt, sets, layout, r.supernet, space::extract_subnet(supernet, arch), sparse,
+  PrunedRun run(opt, sets, def, layout, r.supernet, space::extract_subnet(supernet, arch), sparse,
                 sp.finetune_epochs, opt.out_dir + "/finetune", opt.resume, group);
   r.dense_accuracy = run.trainer.evaluate(/*recalibrate_bn=*/true).accuracy();
   const auto tr = run.trainer.run();

@@ -265,6 +265,7 @@ SearchResult search_supernets(const SearchOptions& opt, const data::Datasets& se
         to.recipe.space.supernet = text;
         to.out_dir = opt.out_dir + "/candidates/" + std::to_string(i);
         to.supernet_text = text;
+        to.space_fingerprint = train::space_fingerprint(def);
         to.resume = true;  // our own directory: an interrupted candidate continues
         to.progress = opt.progress;
         to.device = opt.device;

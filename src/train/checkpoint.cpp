@@ -7,9 +7,9 @@
 #include <sstream>
 
 #include <torch/torch.h>
-#include <zlib.h>
 
 #include "tinynas/config/load.h"
+#include "tinynas/core/checksum.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
 
@@ -18,18 +18,10 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kFormat = "tinynas-checkpoint";
-constexpr int kVersion = 1;
+constexpr int kVersion = 2;  // 2: the archive holds an identity record (kIdentityKey)
+// The archive's own record of what it is, a JSON object as a string value.
+constexpr const char* kIdentityKey = "checkpoint/identity";
 
-std::uint32_t crc32_of(const std::string& bytes) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  std::size_t done = 0;
-  while (done < bytes.size()) {  // crc32 takes a uInt length
-    const auto n = static_cast<uInt>(std::min<std::size_t>(bytes.size() - done, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + done), n);
-    done += n;
-  }
-  return static_cast<std::uint32_t>(crc);
-}
 
 std::string numbered(std::int64_t step) {
   char buf[32];
@@ -39,7 +31,45 @@ std::string numbered(std::int64_t step) {
 
 bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
 
+std::string fnv1a_hex(const std::string& s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+// What the archive records about itself: every sidecar field that decides how a resume
+// goes on (where, on which data split, which model, which recipe). Not the archive's
+// name, size and CRC (the archive cannot hold its own), nor accuracies (doubles; a
+// wrong one misleads no resume).
+core::Json identity_of(const CheckpointInfo& info) {
+  core::Json j = core::Json::object();
+  j["step"] = info.step;
+  j["steps_per_epoch"] = info.steps_per_epoch;
+  j["virtual_world"] = info.virtual_world;
+  j["world_size"] = info.world_size;
+  j["space_id"] = info.space_id;
+  j["space_fingerprint"] = info.space_fingerprint;
+  j["supernet"] = info.supernet;
+  j["subnet"] = info.subnet;
+  j["recipe_hash"] = recipe_hash(info.recipe);
+  j["best_step"] = info.best_step;
+  return j;
+}
+
 }  // namespace
+
+std::string space_fingerprint(const space::SpaceDef& def) { return fnv1a_hex(def.canonical); }
+
+std::string recipe_hash(const std::vector<std::pair<std::string, std::string>>& recipe) {
+  std::vector<std::pair<std::string, std::string>> sorted = recipe;
+  std::sort(sorted.begin(), sorted.end());
+  std::string text;
+  for (const auto& [k, v] : sorted)  // length-prefixed: no two recipes give the same text
+    text += std::to_string(k.size()) + ":" + k + "=" + std::to_string(v.size()) + ":" + v + ";";
+  return fnv1a_hex(text);
+}
 
 core::Json to_json(const CheckpointInfo& info) {
   core::Json j = core::Json::object();
@@ -50,6 +80,7 @@ core::Json to_json(const CheckpointInfo& info) {
   j["virtual_world"] = info.virtual_world;
   j["world_size"] = info.world_size;
   j["space_id"] = info.space_id;
+  if (!info.space_fingerprint.empty()) j["space_fingerprint"] = info.space_fingerprint;
   j["supernet"] = info.supernet;
   if (!info.subnet.empty()) j["subnet"] = info.subnet;
   j["val_accuracy"] = info.val_accuracy;
@@ -70,16 +101,19 @@ CheckpointInfo checkpoint_info_from_json(const core::Json& j, const std::string&
     if (!j.is_object() || !j.contains("format") || j.at("format").as_string() != kFormat)
       throw core::Error("not a tinynas checkpoint sidecar (no \"format\": \"" +
                         std::string(kFormat) + "\")");
-    if (j.at("version").as_int() != kVersion)
-      throw core::Error("checkpoint format version " + std::to_string(j.at("version").as_int()) +
-                        " is not supported (this build reads version " +
+    const std::int64_t version = j.at("version").as_int();
+    if (version < 1 || version > kVersion)
+      throw core::Error("checkpoint format version " + std::to_string(version) +
+                        " is not supported (this build reads versions 1 to " +
                         std::to_string(kVersion) + ")");
     CheckpointInfo info;
+    info.format_version = static_cast<int>(version);
     info.step = j.at("step").as_int();
     info.steps_per_epoch = j.at("steps_per_epoch").as_int();
     info.virtual_world = static_cast<int>(j.at("virtual_world").as_int());
     info.world_size = static_cast<int>(j.at("world_size").as_int());
     info.space_id = j.at("space_id").as_string();
+    if (const auto* fp = j.find("space_fingerprint")) info.space_fingerprint = fp->as_string();
     info.supernet = j.at("supernet").as_string();
     if (const auto* sub = j.find("subnet")) info.subnet = sub->as_string();
     info.val_accuracy = j.at("val_accuracy").is_null() ? -1 : j.at("val_accuracy").as_double();
@@ -94,6 +128,9 @@ CheckpointInfo checkpoint_info_from_json(const core::Json& j, const std::string&
     if (info.step < 0 || info.steps_per_epoch < 1 || info.virtual_world < 1 ||
         info.archive.empty() || info.archive.find('/') != std::string::npos)
       throw core::Error("inconsistent values (step, steps_per_epoch, virtual_world, archive)");
+    if (info.best_step > info.step)
+      throw core::Error("best_step " + std::to_string(info.best_step) + " is after step " +
+                        std::to_string(info.step));
     return info;
   } catch (const core::Error& e) {
     core::fail_file(source, e.what());
@@ -106,16 +143,43 @@ Checkpoint read_checkpoint(const std::string& sidecar_path) {
   const auto text = core::read_text_file(sidecar_path);
   c.info = checkpoint_info_from_json(core::Json::parse(text, sidecar_path), sidecar_path);
   const std::string archive_path = (fs::path(sidecar_path).parent_path() / c.info.archive).string();
+  c.archive_path = archive_path;
   const auto bytes = core::read_file(archive_path);
   c.archive.assign(bytes.begin(), bytes.end());
   if (static_cast<std::int64_t>(c.archive.size()) != c.info.archive_bytes)
     core::fail_file(archive_path, "has " + std::to_string(c.archive.size()) + " bytes, its sidecar " +
                                       sidecar_path + " says " +
                                       std::to_string(c.info.archive_bytes) + " (truncated?)");
-  if (crc32_of(c.archive) != c.info.archive_crc32)
+  if (core::crc32_of(c.archive.data(), c.archive.size()) != c.info.archive_crc32)
     core::fail_file(archive_path, "CRC-32 does not match its sidecar " + sidecar_path +
                                       " (the file is corrupt)");
   return c;
+}
+
+void load_checkpoint_archive(torch::serialize::InputArchive& archive, const Checkpoint& c) {
+  load_archive(archive, c.archive, c.archive_path);
+  if (c.info.format_version < 2) return;  // written before archives held the record
+  c10::IValue value;
+  if (!archive.try_read(kIdentityKey, value) || !value.isString())
+    core::fail_file(c.archive_path, "has no checkpoint identity record, its sidecar " + c.sidecar +
+                                        " (format version " + std::to_string(c.info.format_version) +
+                                        ") says it should (not the archive this sidecar was written with)");
+  core::Json recorded;
+  try {
+    recorded = core::Json::parse(value.toStringRef(), c.archive_path + " (identity record)");
+  } catch (const core::Error& e) {
+    core::fail_file(c.archive_path, std::string("unreadable identity record: ") + e.what());
+  }
+  const core::Json expected = identity_of(c.info);
+  for (const auto& [field, want] : expected.items()) {
+    const core::Json* got = recorded.is_object() ? recorded.find(field) : nullptr;
+    if (got && *got == want) continue;
+    core::fail_file(c.archive_path,
+                    field + " is " + (got ? got->dump() : std::string("missing")) +
+                        " in the archive, " + want.dump() + " in its sidecar " + c.sidecar +
+                        " (the sidecar was edited or the archive replaced; resume from an intact "
+                        "checkpoint or start the run over)");
+  }
 }
 
 CheckpointDir::CheckpointDir(std::string dir) : dir_(std::move(dir)) {}
@@ -141,15 +205,17 @@ std::optional<std::string> CheckpointDir::latest() const {
   return all.back();
 }
 
-std::string CheckpointDir::save(CheckpointInfo info, const std::string& archive_bytes_,
+std::string CheckpointDir::save(CheckpointInfo info, torch::serialize::OutputArchive& archive,
                                 bool best, int keep_last) {
+  archive.write(kIdentityKey, c10::IValue(identity_of(info).dump()));
+  const std::string archive_bytes_ = archive_bytes(archive);
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) core::fail_file(dir_, "cannot create directory: " + ec.message());
   const std::string base = numbered(info.step);
   info.archive = base + ".pt";
   info.archive_bytes = static_cast<std::int64_t>(archive_bytes_.size());
-  info.archive_crc32 = crc32_of(archive_bytes_);
+  info.archive_crc32 = core::crc32_of(archive_bytes_.data(), archive_bytes_.size());
   core::write_file_atomic(dir_ + "/" + info.archive, archive_bytes_.data(), archive_bytes_.size());
   if (best) {
     // The best copy gets an archive of its own name, and best.json switches to it in one

@@ -150,7 +150,25 @@ std::int64_t TrainLoop::restore() {
   }
   const Checkpoint c = read_checkpoint(*latest);
   const auto& info = c.info;
+  // The archive's own record first: the checks below read the sidecar, so it must be the
+  // one this archive was written with.
+  torch::serialize::InputArchive archive;
+  load_checkpoint_archive(archive, c);
+  if (info.step > total_steps_)
+    core::fail_file(*latest, "step: " + std::to_string(info.step) + " is beyond the run's " +
+                                 std::to_string(total_steps_) + " steps (" +
+                                 std::to_string(train_.epochs) + " epochs of " +
+                                 std::to_string(steps_per_epoch_) + ")");
   const auto& layout = model_->layout();
+  if (!opt_.space_fingerprint.empty() && !info.space_fingerprint.empty() &&
+      info.space_fingerprint != opt_.space_fingerprint)
+    core::fail_file(*latest,
+                    "was trained on other contents of the space file " +
+                        core::resolve_relative_to(opt_.recipe.source, opt_.recipe.space.file) +
+                        " (space fingerprint " + info.space_fingerprint + " in the checkpoint, " +
+                        opt_.space_fingerprint +
+                        " now): the file was edited since; restore it, or train a new run "
+                        "(another run.name)");
   if (info.space_id != layout.space_id || info.supernet != opt_.supernet_text)
     core::fail_file(*latest, "is a checkpoint of supernet " + info.supernet +
                                  ", the recipe trains " + opt_.supernet_text);
@@ -173,14 +191,12 @@ std::int64_t TrainLoop::restore() {
   if (info.steps_per_epoch != steps_per_epoch_)
     core::fail_file(*latest, "has " + std::to_string(info.steps_per_epoch) +
                                  " steps per epoch, this run " + std::to_string(steps_per_epoch_));
-  torch::serialize::InputArchive archive;
-  load_archive(archive, c.archive, *latest);
-  read_module(archive, model_->module(), "model/", *latest);
+  read_module(archive, model_->module(), "model/", c.archive_path);
   try {
     optimizer_->load(archive, "optim/");
-    model_->load_state(archive, *latest);
+    model_->load_state(archive, c.archive_path);
   } catch (const core::Error& e) {
-    core::rethrow_with_context(*latest, e);
+    core::rethrow_with_context(c.archive_path, e);
   }
   torch::Tensor rng_state;
   if (archive.try_read("rng/torch_cpu", rng_state))
@@ -238,6 +254,7 @@ std::string TrainLoop::save(std::int64_t step, double val_accuracy, bool best) {
   info.virtual_world = virtual_world_;
   info.world_size = group_.world_size();
   info.space_id = model_->layout().space_id;
+  info.space_fingerprint = opt_.space_fingerprint;
   info.supernet = opt_.supernet_text;
   info.subnet = model_->identity();
   info.recipe = config::flat_values(opt_.recipe);
@@ -245,7 +262,7 @@ std::string TrainLoop::save(std::int64_t step, double val_accuracy, bool best) {
   info.best_accuracy = best_accuracy_;
   info.best_step = best_step_;
   info.torch_version = compat::torch_version();
-  return ckpt_dir_.save(info, archive_bytes(archive), best, train_.keep_last);
+  return ckpt_dir_.save(info, archive, best, train_.keep_last);
 }
 
 EvalResult TrainLoop::evaluate(const Forward& forward,
@@ -262,6 +279,11 @@ EvalResult TrainLoop::evaluate(const Forward& forward,
 
 TrainResult TrainLoop::run() {
   TrainResult result;
+  // Temporaries of a writer killed mid-write (kill -9): nobody else writes here (the CLI
+  // holds the run directory's DirLock), so they are garbage.
+  if (main())
+    for (const auto& t : core::remove_atomic_temporaries(opt_.out_dir))
+      say("removed " + t + ", left by an interrupted write");
   model_->start(total_steps_);
   const std::int64_t start = restore();
   result.start_step = start;

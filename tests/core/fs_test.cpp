@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "support/temp_dir.h"
 #include "tinynas/core/error.h"
@@ -48,4 +51,23 @@ TEST(ResolveRelative, AgainstFileDirectory) {
   EXPECT_EQ(core::resolve_relative_to("recipes/a.yaml", "spaces/x.yaml"), "recipes/spaces/x.yaml");
   EXPECT_EQ(core::resolve_relative_to("recipes/a.yaml", "/abs/x"), "/abs/x");
   EXPECT_EQ(core::resolve_relative_to("a.yaml", "b.yaml"), "b.yaml");
+}
+
+TEST(AtomicWrite, StaleTemporariesAreRemovedAndNothingElse) {
+  tinynas::testing::TempDir dir;
+  const auto stale = dir.write(".ckpt-000000008.pt.tmp.Ab12Cd", "half");
+  const auto stale2 = dir.write(".metrics.jsonl.tmp.zzzzzz", "half");
+  const std::vector<std::string> kept = {
+      dir.write("ckpt-000000008.pt", "good"), dir.write("notes.tmp", "mine"),
+      dir.write(".x.tmp.toolong1", "mine"), dir.write(".x.tmp.ab-12c", "mine"),
+      dir.write("x.tmp.Ab12Cd", "mine"), dir.write(".tmp.Ab12Cd", "mine"),
+      dir.write("sub/.y.tmp.Ab12Cd", "below")};
+  EXPECT_TRUE(core::is_atomic_temporary(".a.tmp.XXXXXX"));
+  EXPECT_FALSE(core::is_atomic_temporary("a.tmp.XXXXXX"));
+  auto removed = core::remove_atomic_temporaries(dir.path());
+  std::sort(removed.begin(), removed.end());
+  EXPECT_EQ(removed, (std::vector<std::string>{stale, stale2}));
+  for (const auto& k : kept) EXPECT_TRUE(std::filesystem::exists(k)) << k;
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_TRUE(core::remove_atomic_temporaries(dir.file("missing")).empty());
 }

@@ -3,8 +3,9 @@
 # trained 3 short epochs, stage 1 with 2 candidates (2 epochs each, AGP), stage 2 (3
 # epochs); checks the files both stages write, that the winner is pruned as asked and that
 # the pruned model learnt something (well above the 10% of chance). Then INT8 PTQ of the
-# result (int8 accuracy by the runtime's kernels close to float), and a 2-point sparsity
-# sweep run as 2 parallel processes, resumed once it has finished, and a random one.
+# result (int8 accuracy by the runtime's kernels close to float), its export (which refuses
+# randomly flipped bytes of the model file), and a 2-point sparsity sweep run as 2
+# parallel processes, resumed once it has finished, and a random one.
 set -euo pipefail
 tinynas=$1 recipe=$2 work=$3
 rm -rf "$work"
@@ -68,6 +69,9 @@ grep -q 'WARNING: arena (peak SRAM) .* exceeds run.sram_kb' "$work/ignored.txt" 
   grep -q '"fits": false' "$work/small/export.json" || fail "--ignore-limits: $(cat "$work/ignored.txt")"
 if "$tinynas" export "$q/model.tnnq" -o "$work/small" --sram-kb 1 > /dev/null 2>&1 ||
    [ ! -f "$work/small/model.c" ]; then fail "a refused export replaced an existing project"; fi
+# Random byte flips of the int8 model (tools/fuzz_tnnq.sh): export refuses every one.
+TINYNAS=$tinynas bash "$(dirname "$0")/../../tools/fuzz_tnnq.sh" "$q/model.tnnq" 20 7 > "$work/fuzz.txt" ||
+  fail "byte flips of model.tnnq: $(tail -n 3 "$work/fuzz.txt")"
 "$tinynas" verify "$recipe" "${sets[@]}" --images 20 --qemu-images 5 | tee "$work/verify.txt"
 grep -q '^host: 20 images, logits bit-exact with the integer evaluation' "$work/verify.txt" || fail "host run not bit-exact"
 if command -v qemu-system-arm > /dev/null && command -v arm-none-eabi-gcc > /dev/null; then

@@ -1,5 +1,5 @@
 // Checkpoint files: atomic pairs, keep-last-N and best, corruption detected with the file
-// named, recipe comparison.
+// named, the archive's identity record checked against its sidecar, recipe comparison.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,8 +9,11 @@
 
 #include "support/error_of.h"
 #include "support/temp_dir.h"
+#include "tinynas/core/checksum.h"
 #include "tinynas/core/fs.h"
+#include "tinynas/space/space.h"
 #include "tinynas/train/checkpoint.h"
+#include "space/fixtures.h"
 
 using namespace tinynas;
 namespace fs = std::filesystem;
@@ -35,6 +38,34 @@ std::string some_archive(float v) {
   return train::archive_bytes(a);
 }
 
+std::string save(train::CheckpointDir& dir, const train::CheckpointInfo& info, float v, bool best,
+                 int keep_last) {
+  torch::serialize::OutputArchive a;
+  a.write("x", torch::full({4}, v));
+  return dir.save(info, a, best, keep_last);
+}
+
+// Rewrites one member of a JSON file, as a user editing the file would.
+void edit_json(const std::string& path, const std::string& key, const core::Json& value) {
+  auto j = core::Json::parse(core::read_text_file(path), path);
+  j[key] = value;
+  core::write_file_atomic(path, j.dump() + "\n");
+}
+
+// Puts `bytes` in place of a checkpoint's archive and fixes its sidecar's size and CRC-32,
+// so that only the archive's own identity record can tell.
+void replace_archive(const std::string& sidecar, const std::string& archive, const std::string& bytes) {
+  core::write_file_atomic(archive, bytes.data(), bytes.size());
+  edit_json(sidecar, "archive_bytes", static_cast<std::int64_t>(bytes.size()));
+  edit_json(sidecar, "archive_crc32",
+            static_cast<std::int64_t>(core::crc32_of(bytes.data(), bytes.size())));
+}
+
+void load(const std::string& sidecar) {
+  torch::serialize::InputArchive in;
+  train::load_checkpoint_archive(in, train::read_checkpoint(sidecar));
+}
+
 }  // namespace
 
 TEST(Checkpoint, SidecarRoundTrips) {
@@ -42,19 +73,22 @@ TEST(Checkpoint, SidecarRoundTrips) {
   i.val_accuracy = 0.5;
   i.best_accuracy = 0.75;
   i.best_step = 40;
+  i.space_fingerprint = "0123456789abcdef";
   const auto back = train::checkpoint_info_from_json(
       core::Json::parse(train::to_json(i).dump()), "x.json");
   EXPECT_EQ(back.step, 42);
   EXPECT_EQ(back.recipe, i.recipe);
   EXPECT_EQ(back.best_accuracy, 0.75);
   EXPECT_EQ(back.supernet, "tf1{c1=16}");
+  EXPECT_EQ(back.space_fingerprint, "0123456789abcdef");
+  EXPECT_EQ(back.format_version, 2);
 }
 
 TEST(Checkpoint, KeepsTheNewestNAndTheBest) {
   tinynas::testing::TempDir dir;
   train::CheckpointDir ckpts(dir.file("supernet"));
   EXPECT_FALSE(ckpts.latest());
-  for (int s = 1; s <= 5; ++s) ckpts.save(info_at(s * 10), some_archive(float(s)), s == 2, 2);
+  for (int s = 1; s <= 5; ++s) save(ckpts, info_at(s * 10), float(s), s == 2, 2);
   const auto all = ckpts.list();
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(fs::path(all[0]).filename(), "ckpt-000000040.json");
@@ -63,7 +97,7 @@ TEST(Checkpoint, KeepsTheNewestNAndTheBest) {
   const auto best = train::read_checkpoint(ckpts.best_path());
   EXPECT_EQ(best.info.step, 20);
   EXPECT_EQ(best.info.archive, "best-000000020.pt");
-  ckpts.save(info_at(60), some_archive(6), true, 2);  // a new best replaces the old copy
+  save(ckpts, info_at(60), 6, true, 2);  // a new best replaces the old copy
   EXPECT_FALSE(fs::exists(dir.file("supernet/best-000000020.pt")));
   EXPECT_EQ(train::read_checkpoint(ckpts.best_path()).info.step, 60);
   torch::serialize::InputArchive in;
@@ -76,7 +110,7 @@ TEST(Checkpoint, KeepsTheNewestNAndTheBest) {
 TEST(Checkpoint, CorruptionIsDetectedAndNamesTheFile) {
   tinynas::testing::TempDir dir;
   train::CheckpointDir ckpts(dir.path());
-  const auto sidecar = ckpts.save(info_at(7), some_archive(1), false, 3);
+  const auto sidecar = save(ckpts, info_at(7), 1, false, 3);
   const auto archive = dir.file("ckpt-000000007.pt");
   auto bytes = core::read_file(archive);
 
@@ -145,4 +179,84 @@ TEST(Checkpoint, RecipeDifferencesSkipIgnoredKeys) {
                                                {}, "the checkpoint");
   ASSERT_EQ(added.size(), 1u);
   EXPECT_EQ(added[0], "sparsenas.epochs: (absent) in the checkpoint, 1 now");
+}
+
+TEST(Checkpoint, ArchiveIdentityIsCheckedAgainstItsSidecar) {
+  tinynas::testing::TempDir dir;
+  train::CheckpointDir ckpts(dir.path());
+  auto info = info_at(35);
+  info.space_fingerprint = "00000000000000aa";
+  const auto older = save(ckpts, info, 1, false, 3);
+  info.step = 42;
+  const auto sidecar = save(ckpts, info, 2, false, 3);
+  const auto archive = dir.file("ckpt-000000042.pt");
+  const auto good_sidecar = core::read_text_file(sidecar);
+  load(sidecar);  // intact
+
+  edit_json(sidecar, "step", std::int64_t{30});  // an edited step
+  auto msg = tinynas::testing::error_of([&] { load(sidecar); });
+  EXPECT_EQ(msg.find(archive + ": step is 42 in the archive, 30 in its sidecar " + sidecar), 0u) << msg;
+
+  core::write_file_atomic(sidecar, good_sidecar);
+  for (const char* key : {"space_fingerprint", "supernet", "steps_per_epoch"}) {
+    edit_json(sidecar, key, key == std::string("steps_per_epoch") ? core::Json(11) : core::Json("x"));
+    msg = tinynas::testing::error_of([&] { load(sidecar); });
+    EXPECT_EQ(msg.find(archive + ": " + key + " is "), 0u) << msg;
+    EXPECT_NE(msg.find(" in its sidecar " + sidecar), std::string::npos) << msg;
+    core::write_file_atomic(sidecar, good_sidecar);
+  }
+  auto recipe = core::Json::parse(good_sidecar);
+  recipe["recipe"]["train.lr"] = "0.5";
+  core::write_file_atomic(sidecar, recipe.dump());
+  msg = tinynas::testing::error_of([&] { load(sidecar); });
+  EXPECT_EQ(msg.find(archive + ": recipe_hash is "), 0u) << msg;
+
+  // An older archive in place of the newer one, its size and CRC fixed in the sidecar.
+  core::write_file_atomic(sidecar, good_sidecar);
+  replace_archive(sidecar, archive, core::read_text_file(dir.file("ckpt-000000035.pt")));
+  msg = tinynas::testing::error_of([&] { load(sidecar); });
+  EXPECT_EQ(msg.find(archive + ": step is 35 in the archive, 42 in its sidecar " + sidecar), 0u) << msg;
+
+  // A LibTorch archive without the record, and no archive at all: both name the archive.
+  replace_archive(sidecar, archive, some_archive(3));
+  msg = tinynas::testing::error_of([&] { load(sidecar); });
+  EXPECT_EQ(msg.find(archive + ": has no checkpoint identity record, its sidecar " + sidecar), 0u) << msg;
+  replace_archive(sidecar, archive, "not a zip archive");
+  msg = tinynas::testing::error_of([&] { load(sidecar); });
+  EXPECT_EQ(msg.find(archive + ": not a readable LibTorch archive"), 0u) << msg;
+
+  // A version-1 sidecar (written before the record existed) loads without the check.
+  replace_archive(sidecar, archive, some_archive(3));
+  edit_json(sidecar, "version", 1);
+  EXPECT_EQ(train::read_checkpoint(sidecar).info.format_version, 1);
+  load(sidecar);
+  edit_json(sidecar, "version", 3);
+  msg = tinynas::testing::error_of([&] { train::read_checkpoint(sidecar); });
+  EXPECT_NE(msg.find("format version 3 is not supported"), std::string::npos) << msg;
+  (void)older;
+}
+
+TEST(Checkpoint, BestStepAfterStepIsRefused) {
+  auto i = info_at(10);
+  i.best_step = 20;
+  const auto msg = tinynas::testing::error_of(
+      [&] { train::checkpoint_info_from_json(train::to_json(i), "c.json"); });
+  EXPECT_EQ(msg, "c.json: best_step 20 is after step 10");
+}
+
+TEST(Checkpoint, SpaceFingerprintFollowsContentsNotNotation) {
+  const std::string path = tinynas::testing::source_dir() + "/recipes/spaces/tinyformer.yaml";
+  const std::string text = core::read_text_file(path);
+  const auto fp = [&](const std::string& t) { return train::space_fingerprint(space::parse_space(t, path)); };
+  const std::string fingerprint = fp(text);
+  EXPECT_EQ(fingerprint.size(), 16u);
+  EXPECT_EQ(fp("# another comment\n" + text + "\n\n"), fingerprint);
+  // The edit: another head count, the same weight shapes.
+  const auto at = text.find("heads: 2, mlp_ratio: 2");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_NE(fp(text.substr(0, at) + "heads: 4" + text.substr(at + 8)), fingerprint);
+  // The recipe hash ignores the order of its pairs, not their contents.
+  EXPECT_EQ(train::recipe_hash({{"a", "1"}, {"b", "2"}}), train::recipe_hash({{"b", "2"}, {"a", "1"}}));
+  EXPECT_NE(train::recipe_hash({{"a", "1"}, {"b", "2"}}), train::recipe_hash({{"a", "1"}, {"b", "3"}}));
+  EXPECT_NE(train::recipe_hash({{"a", "1="}, {"b", "2"}}), train::recipe_hash({{"a", "1"}, {"=b", "2"}}));
 }

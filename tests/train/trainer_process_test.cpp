@@ -1,5 +1,6 @@
 // The trainer as users run it: real `tinynas train` processes on Fashion-MNIST (a small
-// subset), data-parallel through Gloo, killed with SIGKILL and resumed, with a rank dying.
+// subset), data-parallel through Gloo, killed with SIGKILL and resumed, with a rank dying,
+// resumed from tampered checkpoints or an edited space file, and run twice at once.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -8,11 +9,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <torch/torch.h>
 
 #include "support/temp_dir.h"
+#include "tinynas/core/checksum.h"
+#include "tinynas/core/dir_lock.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/core/json.h"
 #include "tinynas/space/supernet.h"
@@ -111,6 +115,21 @@ int free_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+// Every regular file below `dir` with its bytes: "nothing was written" is this unchanged.
+std::map<std::string, std::string> snapshot(const std::string& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) files[e.path().string()] = core::read_text_file(e.path().string());
+  return files;
+}
+
+// Rewrites one member of a JSON file, as a user editing it would.
+void edit_json(const std::string& path, const std::string& key, const core::Json& value) {
+  auto j = core::Json::parse(core::read_text_file(path), path);
+  j[key] = value;
+  core::write_file_atomic(path, j.dump() + "\n");
 }
 
 std::vector<std::int64_t> logged_steps(const std::string& metrics) {
@@ -255,4 +274,145 @@ TEST_F(TrainerProcess, BadResumesFailClearlyAndOverwriteNothing) {
   // Nothing was written: the same single checkpoint, still the corrupt bytes we left.
   EXPECT_EQ(train::CheckpointDir(ckpt_dir("r")).list(), std::vector<std::string>{sidecar});
   EXPECT_EQ(core::read_file(archive), bytes);
+}
+
+TEST_F(TrainerProcess, TamperedCheckpointsAreRefusedAndOverwriteNothing) {
+  run(train_args("t", {"--set", "train.max_steps=8"}));  // ckpt-4 and ckpt-8 (17 steps/epoch)
+  const std::string dir = ckpt_dir("t");
+  const auto sidecars = train::CheckpointDir(dir).list();
+  ASSERT_EQ(sidecars.size(), 2u);
+  const std::string s4 = sidecars[0], s8 = sidecars[1];
+  const std::string a4 = fs::path(s4).replace_extension(".pt").string();
+  const std::string a8 = fs::path(s8).replace_extension(".pt").string();
+  const auto before = snapshot(dir);
+  const auto restore = [&] {
+    for (const auto& [path, bytes] : before) core::write_file_atomic(path, bytes);
+  };
+  const auto resume = [&] { return run(train_args("t", {"--resume"}), 1); };
+
+  // The sidecar's step edited back (it would resume at 4 and overwrite ckpt-8), or far ahead.
+  edit_json(s8, "step", std::int64_t{4});
+  auto out = resume();
+  EXPECT_NE(out.find(a8 + ": step is 8 in the archive, 4 in its sidecar " + s8), std::string::npos) << out;
+  edit_json(s8, "step", std::int64_t{1000000000000});
+  out = resume();
+  EXPECT_NE(out.find(a8 + ": step is 8 in the archive, 1000000000000 in its sidecar " + s8),
+            std::string::npos) << out;
+  restore();
+
+  // An older archive in place of the newer one, the sidecar's size and CRC-32 fixed up.
+  const auto put_archive = [&](const std::string& bytes) {
+    core::write_file_atomic(a8, bytes);
+    edit_json(s8, "archive_bytes", static_cast<std::int64_t>(bytes.size()));
+    edit_json(s8, "archive_crc32", static_cast<std::int64_t>(core::crc32_of(bytes.data(), bytes.size())));
+  };
+  put_archive(before.at(a4));
+  out = resume();
+  EXPECT_NE(out.find(a8 + ": step is 4 in the archive, 8 in its sidecar " + s8), std::string::npos) << out;
+  // Not an archive at all: the error names the archive, not its sidecar.
+  put_archive("not a LibTorch archive");
+  out = resume();
+  EXPECT_NE(out.find(a8 + ": not a readable LibTorch archive"), std::string::npos) << out;
+  restore();
+
+  // A consistent checkpoint (archive and sidecar agree) beyond the end of the run.
+  auto info = train::read_checkpoint(s8).info;
+  info.step = 1000000000000;
+  torch::serialize::OutputArchive forged;
+  forged.write("x", torch::zeros({1}));
+  const auto far = train::CheckpointDir(dir).save(info, forged, false, 100);
+  out = resume();
+  const std::int64_t per_epoch = info.steps_per_epoch;
+  EXPECT_NE(out.find(far + ": step: 1000000000000 is beyond the run's " + std::to_string(2 * per_epoch) +
+                     " steps (2 epochs of " + std::to_string(per_epoch) + ")"),
+            std::string::npos) << out;
+  fs::remove(far);
+  fs::remove(fs::path(far).replace_extension(".pt"));
+  EXPECT_EQ(snapshot(dir), before);  // every refusal wrote nothing
+
+  // Temporaries of a writer killed mid-write go when the run resumes; nothing else does.
+  const std::string stale = dir + "/.ckpt-000000012.pt.tmp.Ab12Cd";
+  const std::string other = dir + "/notes.tmp";
+  core::write_file_atomic(stale, std::string("half an archive"));
+  core::write_file_atomic(other, std::string("mine"));
+  out = run(train_args("t", {"--resume", "--set", "train.max_steps=12"}));
+  EXPECT_NE(out.find("resuming from " + s8 + " at step 8"), std::string::npos) << out;
+  EXPECT_NE(out.find("removed " + stale), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(other));
+  EXPECT_EQ(train::read_checkpoint(latest("t")).info.step, 12);
+}
+
+TEST_F(TrainerProcess, ResumeRefusesAnEditedSpaceFile) {
+  // The edit: candidate T0's heads 2 -> 4 (the same weight shapes, another model).
+  const std::string space = dir_.write("space.yaml", core::read_text_file(
+      tinynas::testing::source_dir() + "/recipes/spaces/tinyformer.yaml"));
+  const std::string text = core::read_text_file(space);
+  const auto at = text.find("heads: 2, mlp_ratio: 2");
+  ASSERT_NE(at, std::string::npos);
+  const std::vector<std::string> k = {"--set", "space.file=" + space, "--set", "train.max_steps=4"};
+  run(train_args("sp", k));
+  const auto sidecar = latest("sp");
+  const auto before = snapshot(dir_.file("runs/sp"));
+
+  core::write_file_atomic(space, text.substr(0, at) + "heads: 4" + text.substr(at + 8));
+  auto resume = k;
+  resume.push_back("--resume");
+  const auto out = run(train_args("sp", resume), 1);
+  EXPECT_NE(out.find(sidecar + ": was trained on other contents of the space file " + space),
+            std::string::npos) << out;
+  EXPECT_EQ(snapshot(dir_.file("runs/sp")), before);
+
+  // Comments and layout are not contents: the same data resumes.
+  core::write_file_atomic(space, "# the same space, commented\n" + text + "\n");
+  run(train_args("sp", resume));
+}
+
+TEST_F(TrainerProcess, ASecondJobOnTheSameRunIsRefusedNamingTheFirst) {
+  const std::string run_dir = dir_.file("runs/lk");
+  // The first job: long enough to outlast every attempt below.
+  tinynas::testing::Child first(train_args("lk", {"--set", "train.epochs=100"}), {},
+                                dir_.file("first.txt"));
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (core::dir_lock_holder(run_dir) != first.pid() && std::chrono::steady_clock::now() < deadline &&
+         !first.wait_for(0ms))
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(core::dir_lock_holder(run_dir), first.pid()) << core::read_text_file(dir_.file("first.txt"));
+  const std::string refused = run_dir + ": in use by another process (pid " + std::to_string(first.pid());
+
+  auto out = run(train_args("lk", {"--resume", "--set", "train.epochs=100"}), 1);
+  EXPECT_NE(out.find(refused), std::string::npos) << out;
+  // Data-parallel: the launcher locks nothing, its rank 0 is refused and the job ends.
+  auto launched = train_args("lk", {"--resume", "--set", "train.epochs=100"});
+  launched.insert(launched.begin(), {TINYNAS_CLI, "launch", "--nproc", "2", "--"});
+  out = run(launched, 1);
+  EXPECT_NE(out.find(refused), std::string::npos) << out;
+  // The pipeline takes the same lock.
+  out = run({TINYNAS_CLI, "run", recipe_, "--set", "run.name=lk"}, 1);
+  EXPECT_NE(out.find(refused), std::string::npos) << out;
+  EXPECT_EQ(core::dir_lock_holder(run_dir), first.pid());
+
+  // Killed, the first job holds nothing any more (its pid stays in the file).
+  ::kill(first.pid(), SIGKILL);
+  ASSERT_TRUE(first.wait_for(30s));
+  out = run(train_args("lk", {"--resume", "--set", "train.epochs=100", "--set", "train.max_steps=1"}));
+  EXPECT_EQ(out.find("in use"), std::string::npos) << out;
+}
+
+TEST_F(TrainerProcess, ThePipelineLocksItsRunAndItsTrainingStageTakesTheLockAgain) {
+  const std::string log = dir_.file("pipeline.txt");
+  tinynas::testing::Child pipeline({TINYNAS_CLI, "run", recipe_, "--set", "run.name=pl", "--set",
+                                    "train.max_steps=2"},
+                                   {}, log);
+  // Stopped once training is done: the later stages take minutes.
+  const auto deadline = std::chrono::steady_clock::now() + 240s;
+  const auto trained = [&] {  // the child may not have created its log yet
+    return core::is_regular_file(log) && core::read_text_file(log).find("[train] done") != std::string::npos;
+  };
+  while (std::chrono::steady_clock::now() < deadline && !pipeline.wait_for(0ms) && !trained())
+    std::this_thread::sleep_for(50ms);
+  const std::string out = core::read_text_file(log);
+  EXPECT_NE(out.find("[train] done"), std::string::npos) << out;
+  EXPECT_EQ(out.find("in use"), std::string::npos) << out;
+  EXPECT_EQ(core::dir_lock_holder(dir_.file("runs/pl")), pipeline.pid());
 }

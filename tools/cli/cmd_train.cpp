@@ -7,6 +7,7 @@
 #include "training_job.h"
 #include "tinynas/core/error.h"
 #include "tinynas/space/layout.h"
+#include "tinynas/train/checkpoint.h"
 #include "tinynas/train/trainer.h"
 
 namespace tinynas::cli {
@@ -36,6 +37,7 @@ int run_train(const std::vector<std::string>& args) {
   opt.recipe = recipe;
   opt.out_dir = a.get("--out", recipe.run.dir + "/" + recipe.run.name + "/supernet");
   opt.supernet_text = space::to_string(cfg, job.def);
+  opt.space_fingerprint = train::space_fingerprint(job.def);
   opt.resume = a.has("--resume");
   opt.progress = !a.has("--quiet");
   opt.local_world_size = job.env.local_world_size;
@@ -68,11 +70,15 @@ Command train_command() {
           "\n"
           "Writes to run.dir/run.name/supernet/ (or --out): ckpt-<step>.pt/.json (the newest\n"
           "train.keep_last), best.json + best-<step>.pt, metrics.jsonl, recipe.resolved.yaml.\n"
+          "While it runs, the run directory (or --out) is locked (.tinynas.lock): a second job\n"
+          "on the same run fails at once, naming the pid of the first.\n"
           "\n"
           "options:\n"
           "  --set KEY=VALUE  override a recipe key (repeatable), e.g. --set train.epochs=1\n"
           "  --resume         continue from the newest checkpoint (exactly: same weights as\n"
-          "                   a run that never stopped); starts at step 0 when there is none\n"
+          "                   a run that never stopped); starts at step 0 when there is none.\n"
+          "                   Refused when the checkpoint's archive and sidecar disagree, its\n"
+          "                   step is past the run, or the recipe or space file changed\n"
           "  --out DIR        checkpoint directory instead of run.dir/run.name/supernet\n"
           "  --quiet          no progress bar or lines\n"
           "\n"

@@ -21,6 +21,10 @@ TrainingJob open_training_job(const ParsedArgs& a) {
       j.env,
       j.env.distributed() ? train::resolve_backend(j.recipe.distributed.backend, j.device) : "none",
       timeout);
+  // `tinynas launch` itself locks nothing, so its rank 0 gets the lock. Under `tinynas
+  // run` (which locks the run directory first) this is a nested lock of the same process.
+  if (j.env.rank == 0)
+    j.lock.emplace(a.has("--out") ? a.get("--out") : j.recipe.run.dir + "/" + j.recipe.run.name);
   return j;
 }
 

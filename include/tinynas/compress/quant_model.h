@@ -14,10 +14,18 @@
 //   pools, global_avg_pool             none: output quantization = input quantization
 // An op's fused ReLU is its output clamp [zero point, 127].
 //
-// File format (`.tnnq`, little-endian): "TNNQ", uint32 version, uint64 n, n bytes of JSON
-// (graph, quantization, op metadata; each array names its offset and length in the data
-// section), then the data section. Loading validates everything and names the byte
-// offset or key at fault.
+// File format (`.tnnq`, little-endian), version 2: a 28-byte header
+//   byte  0  "TNNQ"
+//   byte  4  uint32 version (2)
+//   byte  8  uint64 n: bytes of JSON
+//   byte 16  uint64 d: bytes of the data section
+//   byte 24  uint32 CRC-32 (zlib) of every byte of the file but these four
+// then n bytes of JSON (graph, quantization, op metadata; each array names its offset and
+// count in the data section), then the d-byte data section: the arrays, each 4-byte
+// aligned, ending with the last one. The file ends there. Loading checks the header, the
+// length (no byte missing, none trailing) and the CRC before it reads anything else, so
+// any flipped byte is refused; then it validates the contents and names the byte offset
+// or key at fault. Version 1 (no lengths, no CRC) is refused with how to regenerate it.
 #pragma once
 
 #include <cstdint>
@@ -58,5 +66,7 @@ void validate(const QuantizedModel& model);
 void save_quantized(const QuantizedModel& model, const std::string& path);
 /// Throws core::Error naming the file and the byte offset or key at fault.
 QuantizedModel load_quantized(const std::string& path);
+/// The same for a file's bytes already in memory; `path` names it in errors.
+QuantizedModel load_quantized(const std::vector<unsigned char>& bytes, const std::string& path);
 
 }  // namespace tinynas::compress

@@ -19,6 +19,16 @@ std::string read_text_file(const std::string& path);
 void write_file_atomic(const std::string& path, const void* data, std::size_t size);
 void write_file_atomic(const std::string& path, const std::string& text);
 
+/// True when `name` (a file name, no directory) is one of write_file_atomic's temporaries:
+/// ".<target name>.tmp.XXXXXX", six letters or digits from mkstemp.
+bool is_atomic_temporary(const std::string& name);
+
+/// Removes the temporaries write_file_atomic left in `dir` (not below it) when its process
+/// was killed mid-write; no other file is touched. Returns the removed paths. Only for a
+/// directory no other process is writing (hold its DirLock): a live writer's temporary
+/// would go too. A missing directory removes nothing.
+std::vector<std::string> remove_atomic_temporaries(const std::string& dir);
+
 /// True when `path` names an existing regular file.
 bool is_regular_file(const std::string& path);
 

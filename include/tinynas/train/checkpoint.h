@@ -4,6 +4,12 @@
 // the commit record, so a checkpoint without a valid sidecar does not exist. Nothing
 // ever overwrites the last good checkpoint.
 //
+// The sidecar is not trusted alone: the archive carries an identity record of its own
+// (step, data split, space fingerprint, supernet, subnet, recipe hash, best step), and
+// load_checkpoint_archive refuses an archive whose record disagrees with its sidecar (an
+// edited step, an older archive put in its place). Sidecars of format version 1, written
+// before the record existed, load without that check.
+//
 // Directory layout: ckpt-<step, 9 digits>.pt / .json, the newest `keep_last` kept;
 // best.json + best-<step>.pt, a copy of the best-validated one.
 #pragma once
@@ -18,6 +24,7 @@
 #include <torch/serialize/archive.h>
 
 #include "tinynas/core/json.h"
+#include "tinynas/space/space.h"
 
 namespace tinynas::train {
 
@@ -27,6 +34,8 @@ struct CheckpointInfo {
   int virtual_world = 1;             // ranks × accumulate: fixes how data is sharded
   int world_size = 1;
   std::string space_id;
+  std::string space_fingerprint;     // space_fingerprint() of the space file trained on; ""
+                                     // in sidecars written before the field existed
   std::string supernet;              // SupernetConfig text, e.g. "tf1{c1=24,...}"
   std::string subnet;                // a subnet run: what it trains (path, sparse config,
                                      // pruning schedule); "" for the supernet (and in
@@ -39,7 +48,18 @@ struct CheckpointInfo {
   std::int64_t archive_bytes = 0;
   std::uint32_t archive_crc32 = 0;
   std::string torch_version;
+  int format_version = 2;            // of the sidecar read (to_json writes the current one);
+                                     // 1: its archive has no identity record
 };
+
+/// Fingerprint of a space file's resolved contents (SpaceDef::canonical): 16 hex digits,
+/// the same for any notation of the same data, another for any changed value. Path-free,
+/// so a moved file keeps it and an edited one does not.
+std::string space_fingerprint(const space::SpaceDef& def);
+
+/// Hash of a flattened recipe (config::flat_values), 16 hex digits, independent of the
+/// order of the pairs.
+std::string recipe_hash(const std::vector<std::pair<std::string, std::string>>& recipe);
 
 core::Json to_json(const CheckpointInfo& info);
 /// Throws core::Error "<source>: ..." naming a missing or mistyped key.
@@ -47,13 +67,20 @@ CheckpointInfo checkpoint_info_from_json(const core::Json& json, const std::stri
 
 struct Checkpoint {
   CheckpointInfo info;
-  std::string sidecar;  // path of the .json
-  std::string archive;  // the archive's bytes, verified against size and CRC-32
+  std::string sidecar;       // path of the .json
+  std::string archive_path;  // path of the archive (.pt) it names
+  std::string archive;       // the archive's bytes, verified against size and CRC-32
 };
 
 /// Reads a sidecar and its archive; errors name the file and what is wrong (unreadable,
 /// not a checkpoint, truncated, checksum mismatch).
 Checkpoint read_checkpoint(const std::string& sidecar_path);
+
+/// Loads `c`'s archive into `archive` and checks the identity record inside it against
+/// the sidecar: core::Error "<.pt>: <field> is X in the archive, Y in its sidecar <.json>"
+/// on a mismatch, "<.pt>: not a readable LibTorch archive" or "... has no identity
+/// record" when it is not one of ours. Every error names the archive, not the sidecar.
+void load_checkpoint_archive(torch::serialize::InputArchive& archive, const Checkpoint& c);
 
 class CheckpointDir {
  public:
@@ -65,10 +92,12 @@ class CheckpointDir {
   std::optional<std::string> latest() const;
   std::string best_path() const { return dir_ + "/best.json"; }
 
-  /// Writes ckpt-<step>.pt, then (when `best`) best-<step>.pt and best.json, then
-  /// ckpt-<step>.json (creating the directory), then deletes numbered checkpoints older than the newest `keep_last` (at least the
-  /// one just written stays). Fills info.archive/bytes/crc. Returns the sidecar path.
-  std::string save(CheckpointInfo info, const std::string& archive_bytes, bool best,
+  /// Adds `info`'s identity record to `archive`, then writes it as ckpt-<step>.pt, then
+  /// (when `best`) best-<step>.pt and best.json, then ckpt-<step>.json (creating the
+  /// directory), then deletes numbered checkpoints older than the newest `keep_last` (at
+  /// least the one just written stays). Fills info.archive/bytes/crc. Returns the sidecar
+  /// path.
+  std::string save(CheckpointInfo info, torch::serialize::OutputArchive& archive, bool best,
                    int keep_last);
 
  private:

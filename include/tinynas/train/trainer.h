@@ -60,6 +60,10 @@ struct TrainerOptions {
   config::Recipe recipe;
   std::string out_dir;        // checkpoints, metrics.jsonl, recipe.resolved.yaml
   std::string supernet_text;  // the SupernetConfig in text, recorded in checkpoints
+  // space_fingerprint() of the space file (recipe.space.file) the model comes from,
+  // recorded in checkpoints: a resume after the file's contents changed is refused. ""
+  // records and checks nothing.
+  std::string space_fingerprint;
   bool resume = false;        // continue from the newest checkpoint in out_dir, if any
   bool progress = true;       // rank 0 prints a progress bar / lines on stderr
   torch::Device device{torch::kCPU};  // from select_device (the group's backend needs it too)
