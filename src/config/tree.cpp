@@ -165,6 +165,10 @@ TreeNode load_chain(const std::string& text, const std::string& file, const std:
 
   const std::string& named = base.value.scalar;
   std::string base_path = core::resolve_relative_to(anchor, named);
+  if (std::filesystem::is_directory(base_path)) {
+    throw core::Error(base.key_where + ": base '" + named + "' is a directory, not a recipe file" +
+                      (base_path != named ? " (" + base_path + ")" : ""));
+  }
   if (!core::is_regular_file(base_path)) {
     throw core::Error(base.key_where + ": base file '" + named + "' not found" +
                       (base_path != named ? " (looked for " + base_path + ")" : ""));

@@ -67,7 +67,27 @@ class InflateStream {
   z_stream zs_{};
 };
 
+// Far above any dataset a microcontroller model trains on (60,000 28x28 images: 47 MB).
+constexpr std::uint64_t kMaxIdxBytes = std::uint64_t(4) << 30;
+
+// The size an IDX file declares in its header (magic, then big-endian dimension sizes;
+// unsigned bytes), 0 while fewer than the header's bytes are known.
+std::uint64_t idx_declared_size(const Bytes& b, std::size_t known) {
+  if (known < 4) return 0;
+  const std::size_t ndims = b[3], header = 4 + 4 * ndims;
+  if (known < header) return 0;
+  std::uint64_t n = header, values = 1;
+  for (std::size_t d = 0; d < ndims; ++d) {
+    values *= load_be32(b.data() + 4 + 4 * d);
+    if (values > kMaxIdxBytes) return kMaxIdxBytes + 1;  // before it can overflow
+  }
+  return n + values;
+}
+
 // Inflates a whole gzip file held in memory; concatenated members are joined, as gzip does.
+// The output is bounded by the size the IDX header it starts with declares, so that a
+// small file inflating to gigabytes (a gzip bomb) fails after that many bytes, naming the
+// file, instead of exhausting memory.
 Bytes gunzip(const Bytes& in, const std::string& path) {
   InflateStream stream(path);
   z_stream* zs = stream.get();
@@ -80,8 +100,17 @@ Bytes gunzip(const Bytes& in, const std::string& path) {
 
   std::size_t in_pos = 0;
   std::size_t out_pos = 0;
+  std::uint64_t declared = 0;
   for (;;) {
-    if (out_pos == out.size()) out.resize(out.size() * 2);
+    if (!declared && (declared = idx_declared_size(out, out_pos)) > kMaxIdxBytes)
+      fail_file(path, "its IDX header declares more than " + std::to_string(kMaxIdxBytes) +
+                          " bytes of data");
+    if (declared && out_pos > declared)
+      fail_file(path, "decompresses to more than the " + std::to_string(declared) +
+                          " bytes its IDX header declares (a corrupt file or a gzip bomb)");
+    if (out_pos == out.size())
+      out.resize(declared ? std::size_t(std::min<std::uint64_t>(out.size() * 2, declared + 1))
+                          : out.size() * 2);
     zs->next_in = const_cast<Bytef*>(in.data() + in_pos);
     zs->avail_in = clamp_uint(in.size() - in_pos);
     zs->next_out = out.data() + out_pos;

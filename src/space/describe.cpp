@@ -1,6 +1,7 @@
 #include "tinynas/space/describe.h"
 
 #include "tinynas/core/error.h"
+#include "tinynas/space/bounds.h"
 
 namespace tinynas::space {
 namespace {
@@ -8,6 +9,23 @@ namespace {
 // floor((n + 2p - k) / s) + 1, the size of a conv/pool output along one axis.
 int window_out(int n, int kernel, int stride, int padding) {
   return (n + 2 * padding - kernel) / stride + 1;
+}
+
+// Every shape a graph holds is bounded (space/bounds.h), so that the int arithmetic on
+// shapes everywhere downstream cannot overflow.
+void check_bounds(const Op& op, const Shape& out) {
+  if (out.h < 1 || out.w < 1 || out.c < 1)
+    throw core::Error(op.name + ": empty output " + to_string(out));
+  const std::int64_t values = std::int64_t(out.h) * out.w * out.c;
+  if (values > kMaxTensorValues)
+    throw core::Error(op.name + ": output " + to_string(out) + " holds " + std::to_string(values) +
+                      " values (at most " + std::to_string(kMaxTensorValues) + ")");
+  std::int64_t weights = op.weight_shape.empty() ? 0 : 1;
+  for (const std::int64_t d : op.weight_shape)
+    if ((weights *= d) > kMaxWeightValues) break;  // stops before int64 could overflow
+  if (weights > kMaxWeightValues)
+    throw core::Error(op.name + ": " + std::to_string(weights) + " weights (at most " +
+                      std::to_string(kMaxWeightValues) + ")");
 }
 
 }  // namespace
@@ -20,6 +38,7 @@ void GraphBuilder::scope(std::string prefix, int choice_block, Sparsity sparsity
 
 Op& GraphBuilder::push(Op op, Shape out_shape, const std::string& name) {
   op.name = prefix_.empty() ? name : prefix_ + "." + name;
+  check_bounds(op, out_shape);
   op.choice_block = choice_block_;
   op.output = graph_.add_tensor(op.name, out_shape);
   graph_.ops.push_back(std::move(op));

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "tinynas/core/error.h"
+#include "tinynas/space/bounds.h"
 #include "tinynas/space/describe.h"
 
 namespace tinynas::space {
@@ -22,11 +23,29 @@ struct Resolver {
     const Scalar r = value(v);
     if (!std::holds_alternative<std::int64_t>(r) || std::get<std::int64_t>(r) <= 0)
       throw core::Error(where + ": expected a positive channel count, got '" + to_string(r) + "'");
+    if (std::get<std::int64_t>(r) > kMaxChannels)
+      throw core::Error(where + ": " + to_string(r) + " channels (at most " +
+                        std::to_string(kMaxChannels) + ")");
     return int(std::get<std::int64_t>(r));
   }
-  std::vector<Param> params(const std::vector<Param>& ps) const {
+  std::int64_t repeat(const Scalar& v, const std::string& where) const {
+    const Scalar r = value(v);
+    if (!std::holds_alternative<std::int64_t>(r) || std::get<std::int64_t>(r) < 0)
+      throw core::Error(where + ": expected a count, got '" + to_string(r) + "'");
+    if (std::get<std::int64_t>(r) > kMaxRepeat)
+      throw core::Error(where + ": " + to_string(r) + " blocks (at most " +
+                        std::to_string(kMaxRepeat) + ")");
+    return std::get<std::int64_t>(r);
+  }
+  std::vector<Param> params(const std::vector<Param>& ps, const std::string& where) const {
     std::vector<Param> out;
-    for (const auto& p : ps) out.push_back({p.name, value(p.value)});
+    for (const auto& p : ps) {
+      const Scalar v = value(p.value);
+      if (const auto* i = std::get_if<std::int64_t>(&v); i && (*i > kMaxParam || *i < -kMaxParam))
+        throw core::Error(where + "." + p.name + ": " + std::to_string(*i) + " is out of range (|value| <= " +
+                          std::to_string(kMaxParam) + ")");
+      out.push_back({p.name, v});
+    }
     return out;
   }
 };
@@ -112,7 +131,7 @@ SupernetLayout make_layout(const SpaceDef& space, const SupernetConfig& config, 
     std::vector<BlockArgs> out;
     for (const auto& spec : specs) {
       const int o = spec.out ? r.channels(*spec.out, spec.where + ".out") : c;
-      BlockArgs a = registry.resolve(spec.type, c, o, r.params(spec.params), spec.where);
+      BlockArgs a = registry.resolve(spec.type, c, o, r.params(spec.params, spec.where), spec.where);
       check_order(a);
       sizes = propagate(a, sizes, registry, input);
       if (registry.at(a.type).vector_output) vector_at = a.where;
@@ -130,11 +149,9 @@ SupernetLayout make_layout(const SpaceDef& space, const SupernetConfig& config, 
     std::vector<ChoiceBlock> blocks;
     std::map<std::string, int> seen;
     for (const auto& slot : st.blocks) {
-      const Scalar rep = r.value(slot.repeat);
-      if (!std::holds_alternative<std::int64_t>(rep) || std::get<std::int64_t>(rep) < 0)
-        throw core::Error(slot.where + ".repeat: expected a count, got '" + to_string(rep) + "'");
+      const std::int64_t rep = r.repeat(slot.repeat, slot.where + ".repeat");
       const ChoiceType& type = space.choice(slot.choice);
-      for (std::int64_t i = 0; i < std::get<std::int64_t>(rep); ++i) {
+      for (std::int64_t i = 0; i < rep; ++i) {
         ChoiceBlock cb;
         cb.choice = slot.choice;
         cb.letter = type.letter;
@@ -147,7 +164,7 @@ SupernetLayout make_layout(const SpaceDef& space, const SupernetConfig& config, 
         bool any_vector = false, all_vector = true;
         for (std::size_t k = 0; k < type.candidates.size(); ++k) {
           const BlockSpec& spec = type.candidates[k];
-          BlockArgs a = registry.resolve(spec.type, cb.in, cb.out, r.params(spec.params),
+          BlockArgs a = registry.resolve(spec.type, cb.in, cb.out, r.params(spec.params, spec.where),
                                          spec.where + " (in " + cb.label + ")");
           check_order(a);
           const ShapeSet o = propagate(a, sizes, registry, input);

@@ -179,6 +179,14 @@ TEST(LoadRecipe, MissingBaseNamesIncludingFileAndLine) {
             top + ":4: base file 'gone.yaml' not found (looked for " + dir.file("gone.yaml") + ")");
 }
 
+TEST(LoadRecipe, BaseThatIsADirectoryIsNamedAsSuch) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.file("recipes"));
+  std::string top = dir.write("top.yaml", "base: recipes\n");
+  EXPECT_EQ(error_of([&] { load_recipe(top); }),
+            top + ":1: base 'recipes' is a directory, not a recipe file (" + dir.file("recipes") + ")");
+}
+
 TEST(LoadRecipe, BaseMustBeAFileName) {
   EXPECT_EQ(error_of([] { parse_recipe("base: [a, b]\n", "x.yaml"); }),
             "x.yaml:1: base: expected the name of a recipe file, got a list");
@@ -280,7 +288,7 @@ TEST(Overrides, MissingEqualsIsAnError) {
 
 TEST(Overrides, BadValuesNameTheOverride) {
   EXPECT_EQ(error_of([] { parse_recipe("", "<recipe>", {"train.epochs=abc"}); }),
-            "--set train.epochs=abc: train.epochs: expected an integer in [0, 100000], got 'abc'");
+            "--set train.epochs=abc: train.epochs: expected an integer in [1, 100000], got 'abc'");
   EXPECT_EQ(error_of([] { parse_recipe("", "<recipe>", {"sparsenas.block=[2,99]"}); }),
             "--set sparsenas.block=[2,99]: sparsenas.block[1]: 99 is out of range [1, 16]");
   std::string msg = error_of([] { parse_recipe("", "<recipe>", {"sparsenas.block=[2,"}); });

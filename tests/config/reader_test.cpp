@@ -59,20 +59,20 @@ TEST(RecipeReader, UnknownKeyWithoutSuggestion) {
 
 TEST(RecipeReader, TypeErrors) {
   EXPECT_EQ(parse_error("train:\n\n\n  epochs: abc\n"),
-            "recipes/x.yaml:4: train.epochs: expected an integer in [0, 100000], got 'abc'");
+            "recipes/x.yaml:4: train.epochs: expected an integer in [1, 100000], got 'abc'");
   EXPECT_EQ(parse_error("train:\n  lr: fast\n"),
             "recipes/x.yaml:2: train.lr: expected a number in [0, 10], got 'fast'");
   EXPECT_EQ(parse_error("train:\n  epochs: [1]\n"),
-            "recipes/x.yaml:2: train.epochs: expected an integer in [0, 100000], got a list");
+            "recipes/x.yaml:2: train.epochs: expected an integer in [1, 100000], got a list");
   EXPECT_EQ(parse_error("run:\n  name: {a: 1}\n"),
             "recipes/x.yaml:2: run.name: expected a string, got a map");
   EXPECT_EQ(parse_error("train:\n  epochs:\n"),
-            "recipes/x.yaml:2: train.epochs: expected an integer in [0, 100000], got nothing");
+            "recipes/x.yaml:2: train.epochs: expected an integer in [1, 100000], got nothing");
 }
 
 TEST(RecipeReader, IntegersMustBeIntegral) {
   EXPECT_EQ(parse_error("train:\n  epochs: 3.5\n"),
-            "recipes/x.yaml:2: train.epochs: expected an integer in [0, 100000], got '3.5'");
+            "recipes/x.yaml:2: train.epochs: expected an integer in [1, 100000], got '3.5'");
   // Integral values written as decimals are fine.
   Recipe r = parse_recipe("train:\n  epochs: 3.0\ndata:\n  train_limit: 2e4\n");
   EXPECT_EQ(r.train.epochs, 3);
@@ -83,7 +83,10 @@ TEST(RecipeReader, RangeErrorsShowValueAndRange) {
   EXPECT_EQ(parse_error("train:\n  lr: 12\n"),
             "recipes/x.yaml:2: train.lr: 12 is out of range [0, 10]");
   EXPECT_EQ(parse_error("train:\n  epochs: -1\n"),
-            "recipes/x.yaml:2: train.epochs: -1 is out of range [0, 100000]");
+            "recipes/x.yaml:2: train.epochs: -1 is out of range [1, 100000]");
+  // zero epochs would "train" nothing and exit 0
+  EXPECT_EQ(parse_error("train:\n  epochs: 0\n"),
+            "recipes/x.yaml:2: train.epochs: 0 is out of range [1, 100000]");
   EXPECT_EQ(parse_error("data:\n  train_limit: 99999999999999999999\n"),
             "recipes/x.yaml:2: data.train_limit: 99999999999999999999 is out of range [0, 1000000000000]");
   EXPECT_EQ(parse_error("data:\n  normalize:\n    std: [0.1, 0]\n"),

@@ -199,7 +199,7 @@ TEST(RuntimeContract, HandBuiltOpsOfEveryScratchKind) {
     o.kernel_w = kw;
     o.padding = 0;
     o.groups = groups;
-    const auto& s = g.shape(in);
+    const space::Shape s = g.shape(in);  // a copy: add_tensor below may move the tensors
     o.output = g.add_tensor(name, {out_c, s.h - kh + 1, s.w - kw + 1});
     const int icg = s.c / groups;
     if (dw_rank3) o.weight_shape = {out_c, kh, kw};

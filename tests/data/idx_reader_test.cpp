@@ -195,6 +195,28 @@ TEST_F(IdxReader, CorruptGzipStream) {
               AllOf(HasSubstr(gz), HasSubstr("gzip")));
 }
 
+TEST_F(IdxReader, GzipBombStopsAtTheSizeItsHeaderDeclares) {
+  // 3 images of 2x3 declared (34 bytes), 256 MiB of zeros behind them: ~250 KiB compressed.
+  const std::string path = dir_.file("bomb.gz");
+  gzFile f = gzopen(path.c_str(), "wb9");
+  ASSERT_NE(f, nullptr);
+  const std::string header = idx_images(3, 2, 3, sample_pixels());
+  ASSERT_EQ(gzwrite(f, header.data(), unsigned(header.size())), int(header.size()));
+  const std::string zeros(1 << 20, '\0');
+  for (int i = 0; i < 256; ++i) ASSERT_EQ(gzwrite(f, zeros.data(), unsigned(zeros.size())), 1 << 20);
+  ASSERT_EQ(gzclose(f), Z_OK);
+  EXPECT_THAT(error_of([&] { data::read_idx_pair(path, labels_, 3, "x"); }),
+              AllOf(HasSubstr(path), HasSubstr("more than the 34 bytes its IDX header declares")));
+}
+
+TEST_F(IdxReader, GzipWhoseHeaderDeclaresTerabytesIsRefusedUpFront) {
+  // 2^60 bytes declared; the 8 MiB that follow are never inflated whole.
+  const std::string path = write_gz(dir_.file("huge.gz"), be32(0x803) + be32(1u << 30) + be32(1u << 15) +
+                                                             be32(1u << 15) + std::string(8 << 20, '\0'));
+  EXPECT_THAT(error_of([&] { data::read_idx_pair(path, labels_, 3, "x"); }),
+              AllOf(HasSubstr(path), HasSubstr("IDX header declares more than")));
+}
+
 TEST_F(IdxReader, TruncatedGzipStream) {
   const std::string gz = write_gz(dir_.file("img.gz"), read_bytes(images_));
   const std::string bytes = read_bytes(gz);

@@ -148,3 +148,25 @@ TEST(SpaceReader, ParameterTypesAndChannelRulesAreChecked) {
                 .find("w.attention: 'softmaxx' is not one of softmax, relu_linear (did you mean 'softmax'?)"),
             std::string::npos);
 }
+
+// Sizes from a file are bounded (space/bounds.h): a typo or a hostile file fails at once,
+// naming the key, instead of overflowing shape arithmetic or building for hours.
+TEST(SpaceReader, SizesAreBoundedAndTheKeyIsNamed) {
+  auto expect_layout_error = [](const std::string& text, const std::string& message, int side = 8) {
+    const SpaceDef s = parse_space(text, "x.yaml");
+    const std::string e = error_of([&] { make_layout(s, default_supernet(s), Shape{1, side, side}, 10); });
+    EXPECT_NE(e.find(message), std::string::npos) << e;
+  };
+  expect_layout_error(with("c: {choices: [8, 16], default: 16}", "c: {choices: [1000000], default: 1000000}"),
+                      "x.yaml:8 stages[0].blocks[0].out: 1000000 channels (at most 4096)");
+  expect_layout_error(with("n: {choices: [1, 2]}", "n: {choices: [100000]}"),
+                      "x.yaml:9 stages[0].blocks[1].repeat: 100000 blocks (at most 64)");
+  expect_layout_error(with("expansion: [2, 4]", "expansion: [2, 100000]"),
+                      "x.yaml:20 choices.mb.candidates[0].expansion: 100000 is out of range (|value| <= 4096)");
+  // Within each bound, but 16 channels expanded 4000 times on a 32x32 map are 65 M
+  // values: the tensor bound names the op.
+  expect_layout_error(with("expansion: [2, 4]", "expansion: [2, 4000]"), "expand: output", 64);
+  const SpaceDef wide = parse_space(with("c: {choices: [8, 16], default: 16}", "c: {choices: [1024], default: 1024}"),
+                                    "x.yaml");
+  EXPECT_NO_THROW(make_layout(wide, default_supernet(wide), Shape{1, 8, 8}, 10));
+}

@@ -4,9 +4,9 @@
 # verification, report). Then re-runs: one that skips every stage, an old pipeline.json
 # whose stages resume, a comment in the space file (nothing re-runs), a changed analysis key
 # (only the analysis and report), a changed verification key (only verify and report),
-# --from, --from finetune on 2 processes, a longer fine-tuning that keeps stage 1, an
-# interrupted stage re-run on other inputs, and a renamed space in a failed re-run that
-# leaves nothing stale.
+# a changed int8 model (quantize onwards), --from, --from finetune on 2 processes, a longer
+# fine-tuning that keeps stage 1, an interrupted stage re-run on other inputs, and a
+# renamed space in a failed re-run that leaves nothing stale.
 set -euo pipefail
 tinynas=$1 recipe=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
@@ -68,6 +68,13 @@ grep -q '^\[analyze\] done' "$work/run2b.txt" && grep -q '^\[report\] done' "$wo
 grep -q '^\[export\] up to date' "$work/run3.txt" || fail "export.verify_images re-ran export"
 grep -q '^\[verify\] done' "$work/run3.txt" || fail "export.verify_images did not re-run verify"
 grep -q '"images": 12' "$run/export/e2e/verify/report.json" || fail "verify not redone on 12 images"
+
+# an int8 model changed after quantize wrote it is not taken for the one the export was
+# made from: quantize (and what follows) is redone
+printf 'x' >> "$run/quant/model.tnnq"
+"$tinynas" run "$recipe" "${sets[@]}" --set export.verify_images=12 > "$work/run3q.txt"
+grep -q '^\[quantize\] quant/model.tnnq changed since this stage wrote it: redone' "$work/run3q.txt" &&
+  grep -q '^\[export\] done' "$work/run3q.txt" || { cat "$work/run3q.txt"; fail "a changed model.tnnq left export up to date"; }
 
 "$tinynas" run "$recipe" "${sets[@]}" --set export.verify_images=12 --from export > "$work/run4.txt"
 grep -q '^\[quantize\] up to date' "$work/run4.txt" && grep -q '^\[export\] done' "$work/run4.txt" || fail "--from export"

@@ -21,6 +21,8 @@
 #include "command.h"
 #include "run_report.h"
 #include "tinynas/config/load.h"
+#include "tinynas/core/checksum.h"
+#include "tinynas/core/dir_lock.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/core/json.h"
@@ -68,6 +70,18 @@ bool added_at_default(const std::string& key, const std::string& value) {
   for (const auto& [k, v] : kAdded)
     if (key == k && value == v) return true;
   return false;
+}
+
+// What a finished stage's output file held when the stage wrote it: "<bytes>:<CRC-32>"
+// ("" for a directory or a missing file). A stage whose output no longer matches is not
+// done: a changed quant/model.tnnq must not leave the export made from the old one
+// standing as "up to date".
+std::string output_digest(const std::string& path) {
+  if (!core::is_regular_file(path)) return "";
+  const std::vector<unsigned char> bytes = core::read_file(path);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%zu:%08x", bytes.size(), unsigned(core::crc32_of(bytes.data(), bytes.size())));
+  return buf;
 }
 
 constexpr std::int64_t kStateVersion = 2;  ///< of pipeline.json; 1 (no "version"): chained fingerprints
@@ -145,6 +159,11 @@ int run_pipeline(const std::vector<std::string>& args) {
       throw UsageError("--from: unknown stage '" + from + "' (stages of this recipe: " + list + ")");
     }
   }
+  // Rank 0 writes the run (pipeline.json, every stage's outputs): it holds the run
+  // directory until the pipeline ends, and the stages it runs in this process take it
+  // again as nested locks.
+  std::optional<core::DirLock> lock;
+  if (train::dist_env().rank == 0) lock.emplace(run_dir);
 
   // Fingerprints: each stage's recipe sections and the fingerprints of the stages it reads.
   // Every stage depends on the space file's contents too: an edited space is a new space.
@@ -168,6 +187,9 @@ int run_pipeline(const std::vector<std::string>& args) {
   core::Json state = core::Json::object();
   if (core::is_regular_file(state_file)) state = core::Json::parse(core::read_text_file(state_file), state_file);
   const core::Json* version = state.find("version");
+  if (version && (!version->is_int() || version->as_int() < 1 || version->as_int() > kStateVersion))
+    throw core::Error(state_file + ": version: " + version->dump() + " (this tinynas writes and reads " +
+                      std::to_string(kStateVersion) + "; a newer tinynas wrote it, or it was edited)");
   const bool legacy = state.find("stages") && (!version || version->as_int() < kStateVersion);
   if (legacy || !state.find("stages")) state["stages"] = core::Json::object();
   state["version"] = kStateVersion;
@@ -191,7 +213,12 @@ int run_pipeline(const std::vector<std::string>& args) {
     const bool same = rec && rec->find("fingerprint") && rec->at("fingerprint").as_string() == fingerprint[i];
     const bool finished = same && rec->find("finished") && rec->at("finished").as_bool();
     const bool present = fs::exists(run_dir + "/" + st.output);
-    if (!past_from && !inputs_redone && finished && present) continue;
+    // Records from before digests were kept have none: their outputs are taken as written.
+    const core::Json* digest = finished ? rec->find("output_digest") : nullptr;
+    const bool intact = !digest || digest->as_string() == output_digest(run_dir + "/" + st.output);
+    if (finished && present && !intact && train::dist_env().rank == 0)
+      std::printf("[%s] %s changed since this stage wrote it: redone\n", st.name.c_str(), st.output.c_str());
+    if (!past_from && !inputs_redone && finished && present && intact) continue;
     // A stage started or finished on other inputs (or --from) starts over; one interrupted
     // on these inputs, or never started, resumes (no checkpoint: from the beginning).
     plan[i] = past_from || inputs_redone || finished || (rec && !same) ? kFresh : kResume;
@@ -237,6 +264,7 @@ int run_pipeline(const std::vector<std::string>& args) {
     r["fingerprint"] = fp;
     r["finished"] = seconds.has_value();
     if (seconds) r["seconds"] = *seconds;
+    if (seconds) r["output_digest"] = output_digest(run_dir + "/" + stages[index.at(stage)].output);
     state["stages"][stage] = r;
     fs::create_directories(run_dir);
     core::write_file_atomic(state_file, state.dump_pretty() + "\n");

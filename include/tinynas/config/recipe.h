@@ -117,7 +117,7 @@ struct TrainConfig {
 
   template <class V>
   void visit(V& v) {
-    v.field("epochs", epochs, "training epochs", Range{0, 100000});
+    v.field("epochs", epochs, "training epochs", Range{1, 100000});
     v.field("batch_size", batch_size, "global batch size (split across ranks)", Range{1, 65536});
     v.field("optimizer", optimizer, "optimizer", Choices{{"adamw", "sgd"}});
     v.field("lr", lr, "peak learning rate after warm-up", Range{0, 10});
