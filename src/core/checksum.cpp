@@ -1,6 +1,7 @@
 #include "tinynas/core/checksum.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include <zlib.h>
 
@@ -16,6 +17,17 @@ std::uint32_t crc32_of(const void* data, std::size_t size, std::uint32_t crc) {
     size -= n;
   }
   return static_cast<std::uint32_t>(c);
+}
+
+std::uint64_t fnv1a64(std::string_view s, std::uint64_t h) {
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+std::string hex64(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
 }
 
 }  // namespace tinynas::core

@@ -107,7 +107,10 @@ DirLock::DirLock(std::string dir) : dir_(std::move(dir)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   ::close(fd);
-  if (h.pid == ::getpid()) return;  // nested: an outer DirLock of this process holds it
+  // flock refuses a second open of the file in the same process too.
+  if (h.pid == ::getpid())
+    fail_file(dir_, "already locked by this process (pid " + std::to_string(h.pid) + ") through " + path +
+                        ": the code holding the lock must pass it down instead of locking again");
   fail_file(dir_, "in use by another process (" +
                       (h.pid != 0 ? "pid " + std::to_string(h.pid) +
                                         (h.command.empty() ? "" : ": " + h.command)
@@ -117,6 +120,12 @@ DirLock::DirLock(std::string dir) : dir_(std::move(dir)) {
 }
 
 DirLock::~DirLock() { release(); }
+
+bool DirLock::holds(const std::string& dir) const {
+  if (fd_ < 0) return false;  // moved from
+  std::error_code ec;
+  return std::filesystem::equivalent(dir_, dir, ec);  // false, not a throw, for a missing `dir`
+}
 
 DirLock::DirLock(DirLock&& other) noexcept
     : dir_(std::move(other.dir_)), fd_(std::exchange(other.fd_, -1)) {}

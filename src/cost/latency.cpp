@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
+#include "tinynas/core/checksum.h"
 #include "tinynas/core/error.h"
 #include "tinynas/cost/cost.h"
 #include "embedded_tables.h"
@@ -376,15 +376,13 @@ const LatencyTable& builtin_latency_table(const std::string& target) {
 
 std::string runtime_source_hash(std::vector<std::pair<std::string, std::string>> files) {
   std::sort(files.begin(), files.end());
-  std::uint64_t h = 1469598103934665603ull;
+  std::uint64_t h = core::kFnv1a64Start;
   auto mix = [&](const std::string& s) {
-    for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ull;
-    h = (h ^ 0xff) * 1099511628211ull;  // a separator no text byte sequence forges
+    h = core::fnv1a64(s, h);
+    h = core::fnv1a64("\xff", h);  // a separator no text byte sequence forges
   };
   for (const auto& [name, content] : files) mix(name), mix(content);
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  return core::hex64(h);
 }
 
 }  // namespace tinynas::cost

@@ -31,12 +31,19 @@ std::string numbered(std::int64_t step) {
 
 bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
 
-std::string fnv1a_hex(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+// The fields the sidecar and the archive's identity record share, in the order both
+// write them: where the run is and on which model. The sidecar leaves out an empty
+// space_fingerprint or subnet (its reader takes a missing one for empty); the record
+// keeps them (`keep_empty`), so that a subnet's archive is not taken for a supernet's.
+void put_run_fields(core::Json& j, const CheckpointInfo& info, bool keep_empty) {
+  j["step"] = info.step;
+  j["steps_per_epoch"] = info.steps_per_epoch;
+  j["virtual_world"] = info.virtual_world;
+  j["world_size"] = info.world_size;
+  j["space_id"] = info.space_id;
+  if (keep_empty || !info.space_fingerprint.empty()) j["space_fingerprint"] = info.space_fingerprint;
+  j["supernet"] = info.supernet;
+  if (keep_empty || !info.subnet.empty()) j["subnet"] = info.subnet;
 }
 
 // What the archive records about itself: every sidecar field that decides how a resume
@@ -45,14 +52,7 @@ std::string fnv1a_hex(const std::string& s) {
 // wrong one misleads no resume).
 core::Json identity_of(const CheckpointInfo& info) {
   core::Json j = core::Json::object();
-  j["step"] = info.step;
-  j["steps_per_epoch"] = info.steps_per_epoch;
-  j["virtual_world"] = info.virtual_world;
-  j["world_size"] = info.world_size;
-  j["space_id"] = info.space_id;
-  j["space_fingerprint"] = info.space_fingerprint;
-  j["supernet"] = info.supernet;
-  j["subnet"] = info.subnet;
+  put_run_fields(j, info, /*keep_empty=*/true);
   j["recipe_hash"] = recipe_hash(info.recipe);
   j["best_step"] = info.best_step;
   return j;
@@ -60,7 +60,7 @@ core::Json identity_of(const CheckpointInfo& info) {
 
 }  // namespace
 
-std::string space_fingerprint(const space::SpaceDef& def) { return fnv1a_hex(def.canonical); }
+std::string space_fingerprint(const space::SpaceDef& def) { return core::hex64(core::fnv1a64(def.canonical)); }
 
 std::string recipe_hash(const std::vector<std::pair<std::string, std::string>>& recipe) {
   std::vector<std::pair<std::string, std::string>> sorted = recipe;
@@ -68,21 +68,14 @@ std::string recipe_hash(const std::vector<std::pair<std::string, std::string>>& 
   std::string text;
   for (const auto& [k, v] : sorted)  // length-prefixed: no two recipes give the same text
     text += std::to_string(k.size()) + ":" + k + "=" + std::to_string(v.size()) + ":" + v + ";";
-  return fnv1a_hex(text);
+  return core::hex64(core::fnv1a64(text));
 }
 
 core::Json to_json(const CheckpointInfo& info) {
   core::Json j = core::Json::object();
   j["format"] = kFormat;
   j["version"] = kVersion;
-  j["step"] = info.step;
-  j["steps_per_epoch"] = info.steps_per_epoch;
-  j["virtual_world"] = info.virtual_world;
-  j["world_size"] = info.world_size;
-  j["space_id"] = info.space_id;
-  if (!info.space_fingerprint.empty()) j["space_fingerprint"] = info.space_fingerprint;
-  j["supernet"] = info.supernet;
-  if (!info.subnet.empty()) j["subnet"] = info.subnet;
+  put_run_fields(j, info, /*keep_empty=*/false);
   j["val_accuracy"] = info.val_accuracy;
   j["best_accuracy"] = info.best_accuracy;
   j["best_step"] = info.best_step;

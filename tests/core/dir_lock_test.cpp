@@ -1,5 +1,6 @@
 // The run-directory lock: a second process is refused with the directory and the holder's
-// pid named; a nested lock of the holder itself passes; a killed holder frees the lock.
+// pid named; so is a second lock of the holder itself (it passes its lock down, checked
+// with holds()); a killed holder frees the lock.
 #include "tinynas/core/dir_lock.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <functional>
 #include <string>
 
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
@@ -57,7 +59,6 @@ TEST(DirLock, ASecondProcessIsRefusedNamingTheDirectoryAndTheHolder) {
   const std::string dir = tmp.file("runs/a");  // created by the lock
   {
     core::DirLock lock(dir);
-    EXPECT_FALSE(lock.nested());
     EXPECT_EQ(lock.dir(), dir);
     EXPECT_EQ(core::dir_lock_holder(dir), ::getpid());
     // The file names the command too, for the other process's message.
@@ -66,11 +67,13 @@ TEST(DirLock, ASecondProcessIsRefusedNamingTheDirectoryAndTheHolder) {
     EXPECT_NE(text.find("tinynas_core_tests"), std::string::npos) << text;
     EXPECT_EQ(refused_in_child(dir, ::getpid()), 0);
 
-    // The same process again (tinynas run calling train): nested, takes and frees nothing.
-    {
-      core::DirLock again(dir);
-      EXPECT_TRUE(again.nested());
-    }
+    // The same process again: refused too, and the refusal leaves the lock as it was.
+    const std::string again = tinynas::testing::error_of([&] { core::DirLock second(dir); });
+    EXPECT_EQ(again.rfind(dir + ": already locked by this process (pid " + std::to_string(::getpid()) +
+                              ") through " + dir + "/" + core::DirLock::kFileName,
+                          0),
+              0u)
+        << again;
     EXPECT_EQ(core::dir_lock_holder(dir), ::getpid());
     EXPECT_EQ(refused_in_child(dir, ::getpid()), 0);
   }
@@ -78,12 +81,12 @@ TEST(DirLock, ASecondProcessIsRefusedNamingTheDirectoryAndTheHolder) {
   EXPECT_EQ(core::dir_lock_holder(dir), 0);
   EXPECT_EQ(in_child([&] {
               core::DirLock other(dir);
-              return !other.nested() && core::dir_lock_holder(dir) == ::getpid() ? 0 : 1;
+              return core::dir_lock_holder(dir) == ::getpid() ? 0 : 1;
             }),
             0);
   // Other directories are independent.
   core::DirLock a(tmp.file("runs/a"));
-  EXPECT_EQ(in_child([&] { return core::DirLock(tmp.file("runs/b")).nested() ? 1 : 0; }), 0);
+  EXPECT_EQ(in_child([&] { return core::DirLock(tmp.file("runs/b")).holds(tmp.file("runs/b")) ? 0 : 1; }), 0);
 }
 
 TEST(DirLock, AKilledHolderFreesTheDirectory) {
@@ -118,7 +121,6 @@ TEST(DirLock, AKilledHolderFreesTheDirectory) {
   // The dead holder's pid is still in the file; the kernel dropped its lock all the same.
   EXPECT_EQ(core::dir_lock_holder(dir), holder);
   core::DirLock lock(dir);
-  EXPECT_FALSE(lock.nested());
   EXPECT_EQ(core::dir_lock_holder(dir), ::getpid());
 }
 
@@ -127,7 +129,8 @@ TEST(DirLock, MovesKeepTheLockAndBadPlacesAreNamed) {
   const std::string dir = tmp.file("run");
   core::DirLock a(dir);
   core::DirLock b(std::move(a));
-  EXPECT_FALSE(b.nested());
+  EXPECT_TRUE(b.holds(dir));
+  EXPECT_FALSE(a.holds(dir));  // NOLINT(bugprone-use-after-move): moved from, holds nothing
   EXPECT_EQ(refused_in_child(dir, ::getpid()), 0);
 
   const std::string file = tmp.write("plain", "x");
@@ -137,4 +140,18 @@ TEST(DirLock, MovesKeepTheLockAndBadPlacesAreNamed) {
   } catch (const core::Error& e) {
     EXPECT_EQ(std::string(e.what()).rfind(file + "/run: cannot create directory", 0), 0u) << e.what();
   }
+}
+
+TEST(DirLock, HoldsNamesItsOwnDirectoryHoweverSpelled) {
+  tinynas::testing::TempDir tmp;
+  const std::string dir = tmp.file("runs/a");
+  core::DirLock lock(dir);
+  EXPECT_TRUE(lock.holds(dir));
+  EXPECT_TRUE(lock.holds(dir + "/."));
+  EXPECT_TRUE(lock.holds(tmp.file("runs/../runs/a")));
+  EXPECT_FALSE(lock.holds(tmp.file("runs")));
+  EXPECT_FALSE(lock.holds(tmp.file("runs/b")));  // missing: no error, not held
+  core::DirLock b(tmp.file("runs/b"));
+  EXPECT_FALSE(lock.holds(b.dir()));
+  EXPECT_TRUE(b.holds(tmp.file("runs/b")));
 }

@@ -32,6 +32,16 @@ train::CheckpointInfo info_at(std::int64_t step) {
   return i;
 }
 
+// info_at(step) after some training: accuracies, a best step, the space's fingerprint.
+train::CheckpointInfo trained_at(std::int64_t step, const std::string& space_fingerprint) {
+  auto i = info_at(step);
+  i.val_accuracy = 0.5;
+  i.best_accuracy = 0.75;
+  i.best_step = 40;
+  i.space_fingerprint = space_fingerprint;
+  return i;
+}
+
 std::string some_archive(float v) {
   torch::serialize::OutputArchive a;
   a.write("x", torch::full({4}, v));
@@ -69,11 +79,7 @@ void load(const std::string& sidecar) {
 }  // namespace
 
 TEST(Checkpoint, SidecarRoundTrips) {
-  auto i = info_at(42);
-  i.val_accuracy = 0.5;
-  i.best_accuracy = 0.75;
-  i.best_step = 40;
-  i.space_fingerprint = "0123456789abcdef";
+  const auto i = trained_at(42, "0123456789abcdef");
   const auto back = train::checkpoint_info_from_json(
       core::Json::parse(train::to_json(i).dump()), "x.json");
   EXPECT_EQ(back.step, 42);
@@ -234,6 +240,48 @@ TEST(Checkpoint, ArchiveIdentityIsCheckedAgainstItsSidecar) {
   msg = tinynas::testing::error_of([&] { train::read_checkpoint(sidecar); });
   EXPECT_NE(msg.find("format version 3 is not supported"), std::string::npos) << msg;
   (void)older;
+}
+
+// Checkpoints written by earlier builds must go on loading: the sidecar's JSON, the
+// archive's identity record and the hashes in them are pinned to the bytes written so far.
+TEST(Checkpoint, FormatTwoBytesArePinned) {
+  auto info = trained_at(42, "00000000000000aa");
+  EXPECT_EQ(train::recipe_hash(info.recipe), "ac697b9dc61e7f98");
+  EXPECT_EQ(train::to_json(info).dump(),
+            R"({"format":"tinynas-checkpoint","version":2,"step":42,"steps_per_epoch":10,)"
+            R"("virtual_world":1,"world_size":1,"space_id":"tf1","space_fingerprint":"00000000000000aa",)"
+            R"("supernet":"tf1{c1=16}","val_accuracy":0.5,"best_accuracy":0.75,"best_step":40,)"
+            R"("archive":"ckpt.pt","archive_bytes":0,"archive_crc32":0,"torch_version":"1.13.0",)"
+            R"("recipe":{"train.lr":"0.001","train.epochs":"3"}})");
+  tinynas::testing::TempDir dir;
+  train::CheckpointDir ckpts(dir.path());
+  save(ckpts, info, 1, false, 3);
+  const auto identity = [&](const std::string& archive) {
+    torch::serialize::InputArchive in;
+    train::load_archive(in, core::read_text_file(archive), archive);
+    c10::IValue v;
+    EXPECT_TRUE(in.try_read("checkpoint/identity", v));
+    return v.isString() ? v.toStringRef() : std::string();
+  };
+  EXPECT_EQ(identity(dir.file("ckpt-000000042.pt")),
+            R"({"step":42,"steps_per_epoch":10,"virtual_world":1,"world_size":1,"space_id":"tf1",)"
+            R"("space_fingerprint":"00000000000000aa","supernet":"tf1{c1=16}","subnet":"",)"
+            R"("recipe_hash":"ac697b9dc61e7f98","best_step":40})");
+  // A subnet's checkpoint without a space fingerprint (written before they were kept).
+  info.step = 43;
+  info.space_fingerprint.clear();
+  info.subnet = "tf1:A";
+  EXPECT_EQ(train::to_json(info).dump(),
+            R"({"format":"tinynas-checkpoint","version":2,"step":43,"steps_per_epoch":10,)"
+            R"("virtual_world":1,"world_size":1,"space_id":"tf1","supernet":"tf1{c1=16}",)"
+            R"("subnet":"tf1:A","val_accuracy":0.5,"best_accuracy":0.75,"best_step":40,)"
+            R"("archive":"ckpt.pt","archive_bytes":0,"archive_crc32":0,"torch_version":"1.13.0",)"
+            R"("recipe":{"train.lr":"0.001","train.epochs":"3"}})");
+  save(ckpts, info, 1, false, 3);
+  EXPECT_EQ(identity(dir.file("ckpt-000000043.pt")),
+            R"({"step":43,"steps_per_epoch":10,"virtual_world":1,"world_size":1,"space_id":"tf1",)"
+            R"("space_fingerprint":"","supernet":"tf1{c1=16}","subnet":"tf1:A",)"
+            R"("recipe_hash":"ac697b9dc61e7f98","best_step":40})");
 }
 
 TEST(Checkpoint, BestStepAfterStepIsRefused) {

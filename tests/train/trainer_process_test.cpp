@@ -399,7 +399,7 @@ TEST_F(TrainerProcess, ASecondJobOnTheSameRunIsRefusedNamingTheFirst) {
   EXPECT_EQ(out.find("in use"), std::string::npos) << out;
 }
 
-TEST_F(TrainerProcess, ThePipelineLocksItsRunAndItsTrainingStageTakesTheLockAgain) {
+TEST_F(TrainerProcess, ThePipelineLocksItsRunAndItsTrainingStageRunsUnderThatLock) {
   const std::string log = dir_.file("pipeline.txt");
   tinynas::testing::Child pipeline({TINYNAS_CLI, "run", recipe_, "--set", "run.name=pl", "--set",
                                     "train.max_steps=2"},

@@ -46,17 +46,6 @@ struct Stage {
   std::vector<std::string> clear;     ///< relative paths removed before a fresh run
 };
 
-std::uint64_t fnv1a(const std::string& s, std::uint64_t h = 1469598103934665603ull) {
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
-std::string hex(std::uint64_t v) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)v);
-  return buf;
-}
-
 // Keys added to the recipe schema after runs already existed: at their default they leave
 // fingerprints as they were, so finished stages stay finished across an upgrade.
 bool added_at_default(const std::string& key, const std::string& value) {
@@ -160,25 +149,26 @@ int run_pipeline(const std::vector<std::string>& args) {
     }
   }
   // Rank 0 writes the run (pipeline.json, every stage's outputs): it holds the run
-  // directory until the pipeline ends, and the stages it runs in this process take it
-  // again as nested locks.
+  // directory until the pipeline ends, and hands the lock to the stages it runs in this
+  // process (Command::run_holding), which could not lock it a second time.
   std::optional<core::DirLock> lock;
   if (train::dist_env().rank == 0) lock.emplace(run_dir);
 
   // Fingerprints: each stage's recipe sections and the fingerprints of the stages it reads.
   // Every stage depends on the space file's contents too: an edited space is a new space.
   const space::SpaceDef space = space::load_space(core::resolve_relative_to(recipe.source, recipe.space.file));
-  const std::uint64_t space_hash = fnv1a(recipe.space.file + "|" + recipe.space.supernet + "|" + space.canonical);
+  const std::uint64_t space_hash =
+      core::fnv1a64(recipe.space.file + "|" + recipe.space.supernet + "|" + space.canonical);
   std::vector<std::string> fingerprint;
   for (const auto& s : stages) {
-    std::uint64_t h = fnv1a(s.name, space_hash);
-    for (const auto& in : s.inputs) h = fnv1a(fingerprint[index.at(in)] + ";", h);
+    std::uint64_t h = core::fnv1a64(s.name, space_hash);
+    for (const auto& in : s.inputs) h = core::fnv1a64(fingerprint[index.at(in)] + ";", h);
     for (const auto& [key, value] : flat) {
       if (added_at_default(key, value)) continue;
       for (const auto& sec : s.sections)
-        if (key == sec || key.rfind(sec + ".", 0) == 0) h = fnv1a(key + "=" + value + ";", h);
+        if (key == sec || key.rfind(sec + ".", 0) == 0) h = core::fnv1a64(key + "=" + value + ";", h);
     }
-    fingerprint.push_back(hex(h));
+    fingerprint.push_back(core::hex64(h));
   }
 
   // pipeline.json: {"version": 2, "stages": {name: {fingerprint, finished, seconds}}}. A
@@ -292,7 +282,8 @@ int run_pipeline(const std::vector<std::string>& args) {
       for (const auto& v : sets) cargs.insert(cargs.end(), {"--set", v});
       cargs.insert(cargs.end(), st.extra.begin(), st.extra.end());
       if (st.resumable && !fresh) cargs.push_back("--resume");  // continues an interrupted run
-      rc = st.command().run(cargs);
+      const Command cmd = st.command();
+      rc = lock && cmd.run_holding ? cmd.run_holding(cargs, *lock) : cmd.run(cargs);
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (rc != 0) {

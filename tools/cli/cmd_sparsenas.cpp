@@ -44,9 +44,9 @@ const std::vector<OptionSpec> kOptions = {{"--set", true, true},
                                           {"--out", true, false},
                                           {"--quiet", false, false}};
 
-int run_search(const std::vector<std::string>& args) {
+int run_search(const std::vector<std::string>& args, const core::DirLock* held) {
   const auto a = parse_args(args, kOptions, 1, 1);
-  TrainingJob job = open_training_job(a);
+  TrainingJob job = open_training_job(a, held);
   const auto opt = options_of(a, job);
   const auto r = nas::search_sparse(opt, job.sets, job.def, *job.group);
   if (!job.group->is_main()) return 0;
@@ -87,9 +87,9 @@ int run_search(const std::vector<std::string>& args) {
   return 0;
 }
 
-int run_finetune(const std::vector<std::string>& args) {
+int run_finetune(const std::vector<std::string>& args, const core::DirLock* held) {
   const auto a = parse_args(args, kOptions, 1, 1);
-  TrainingJob job = open_training_job(a);
+  TrainingJob job = open_training_job(a, held);
   const auto opt = options_of(a, job);
   const auto r = nas::finetune_sparse(opt, job.sets, job.def, *job.group);
   if (!job.group->is_main()) return 0;
@@ -155,17 +155,21 @@ const char* kFinetuneHelp =
 }  // namespace
 
 Command sparsenas_search_command() {
-  return {{"sparsenas", "search"},
-          "RECIPE [--set KEY=VALUE]... [--resume] [--out DIR] [--quiet]",
-          "SparseNAS stage 1 (Algorithm 3): train sampled sparse paths with AGP, keep the best",
-          kSearchHelp, run_search};
+  return training_command(
+      {{"sparsenas", "search"},
+       "RECIPE [--set KEY=VALUE]... [--resume] [--out DIR] [--quiet]",
+       "SparseNAS stage 1 (Algorithm 3): train sampled sparse paths with AGP, keep the best",
+       kSearchHelp, {}},
+      run_search);
 }
 
 Command sparsenas_finetune_command() {
-  return {{"sparsenas", "finetune"},
-          "RECIPE [--set KEY=VALUE]... [--resume] [--out DIR] [--quiet]",
-          "SparseNAS stage 2: fine-tune the stage-1 winner with AGP into sparsenas/final/",
-          kFinetuneHelp, run_finetune};
+  return training_command(
+      {{"sparsenas", "finetune"},
+       "RECIPE [--set KEY=VALUE]... [--resume] [--out DIR] [--quiet]",
+       "SparseNAS stage 2: fine-tune the stage-1 winner with AGP into sparsenas/final/",
+       kFinetuneHelp, {}},
+      run_finetune);
 }
 
 std::vector<Command> sparsenas_commands() {

@@ -78,14 +78,14 @@ int run_analyze(const std::vector<std::string>& args) {
   return a.has("--require-accept") && !r.accepted ? 3 : 0;
 }
 
-int run_search(const std::vector<std::string>& args) {
+int run_search(const std::vector<std::string>& args, const core::DirLock* held) {
   const auto a = parse_args(args,
                             {{"--set", true, true},
                              {"--resume", false, false},
                              {"--out", true, false},
                              {"--quiet", false, false}},
                             1, 1);
-  TrainingJob job = open_training_job(a);
+  TrainingJob job = open_training_job(a, held);
   nas::SearchOptions opt;
   opt.recipe = job.recipe;
   opt.out_dir = a.get("--out", default_out(job.recipe));
@@ -174,10 +174,12 @@ Command supernas_analyze_command() {
 }
 
 Command supernas_search_command() {
-  return {{"supernas", "search"},
-          "RECIPE [--set KEY=VALUE]... [--resume] [--out DIR] [--quiet]",
-          "SuperNAS supernet search (Algorithm 2): train candidate supernets, keep the best",
-          kSearchHelp, run_search};
+  return training_command(
+      {{"supernas", "search"},
+       "RECIPE [--set KEY=VALUE]... [--resume] [--out DIR] [--quiet]",
+       "SuperNAS supernet search (Algorithm 2): train candidate supernets, keep the best",
+       kSearchHelp, {}},
+      run_search);
 }
 
 }  // namespace tinynas::cli

@@ -13,14 +13,14 @@
 namespace tinynas::cli {
 namespace {
 
-int run_train(const std::vector<std::string>& args) {
+int run_train(const std::vector<std::string>& args, const core::DirLock* held) {
   const auto a = parse_args(args,
                             {{"--set", true, true},
                              {"--resume", false, false},
                              {"--out", true, false},
                              {"--quiet", false, false}},
                             1, 1);
-  TrainingJob job = open_training_job(a);
+  TrainingJob job = open_training_job(a, held);
   const auto& recipe = job.recipe;
   const auto& sets = job.sets;
   space::SupernetConfig cfg;
@@ -59,37 +59,39 @@ int run_train(const std::vector<std::string>& args) {
 }  // namespace
 
 Command train_command() {
-  return {{"train"},
-          "RECIPE [--set KEY=VALUE]... [--resume] [--out DIR] [--quiet]",
-          "train the recipe's supernet with single-path one-shot (SPOS) sampling",
-          "Every step trains one path of the supernet (train.sampling: uniform, or fair =\n"
-          "each block's candidates visited equally), with AdamW, linear warm-up then cosine\n"
-          "decay, label smoothing; each epoch ends with the validation accuracy of\n"
-          "train.eval_paths paths (drawn once per run, so epochs compare) after BatchNorm\n"
-          "recalibration.\n"
-          "\n"
-          "Writes to run.dir/run.name/supernet/ (or --out): ckpt-<step>.pt/.json (the newest\n"
-          "train.keep_last), best.json + best-<step>.pt, metrics.jsonl, recipe.resolved.yaml.\n"
-          "While it runs, the run directory (or --out) is locked (.tinynas.lock): a second job\n"
-          "on the same run fails at once, naming the pid of the first.\n"
-          "\n"
-          "options:\n"
-          "  --set KEY=VALUE  override a recipe key (repeatable), e.g. --set train.epochs=1\n"
-          "  --resume         continue from the newest checkpoint (exactly: same weights as\n"
-          "                   a run that never stopped); starts at step 0 when there is none.\n"
-          "                   Refused when the checkpoint's archive and sidecar disagree, its\n"
-          "                   step is past the run, or the recipe or space file changed\n"
-          "  --out DIR        checkpoint directory instead of run.dir/run.name/supernet\n"
-          "  --quiet          no progress bar or lines\n"
-          "\n"
-          "Data-parallel: 'tinynas launch --nproc N -- tinynas train RECIPE' on one machine;\n"
-          "across machines, start one process per rank with torchrun-style variables\n"
-          "(MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE), e.g.\n"
-          "from SLURM. Backend: distributed.backend (auto = nccl on CUDA, gloo on CPU).\n"
-          "train.batch_size is global: each rank takes batch_size / (N * train.accumulate)\n"
-          "per micro-batch. Checkpoints are written by rank 0; with several machines,\n"
-          "run.dir must be on a shared filesystem for --resume.\n",
-          run_train};
+  return training_command(
+      {{"train"},
+       "RECIPE [--set KEY=VALUE]... [--resume] [--out DIR] [--quiet]",
+       "train the recipe's supernet with single-path one-shot (SPOS) sampling",
+       "Every step trains one path of the supernet (train.sampling: uniform, or fair =\n"
+       "each block's candidates visited equally), with AdamW, linear warm-up then cosine\n"
+       "decay, label smoothing; each epoch ends with the validation accuracy of\n"
+       "train.eval_paths paths (drawn once per run, so epochs compare) after BatchNorm\n"
+       "recalibration.\n"
+       "\n"
+       "Writes to run.dir/run.name/supernet/ (or --out): ckpt-<step>.pt/.json (the newest\n"
+       "train.keep_last), best.json + best-<step>.pt, metrics.jsonl, recipe.resolved.yaml.\n"
+       "While it runs, the run directory (or --out) is locked (.tinynas.lock): a second job\n"
+       "on the same run fails at once, naming the pid of the first.\n"
+       "\n"
+       "options:\n"
+       "  --set KEY=VALUE  override a recipe key (repeatable), e.g. --set train.epochs=1\n"
+       "  --resume         continue from the newest checkpoint (exactly: same weights as\n"
+       "                   a run that never stopped); starts at step 0 when there is none.\n"
+       "                   Refused when the checkpoint's archive and sidecar disagree, its\n"
+       "                   step is past the run, or the recipe or space file changed\n"
+       "  --out DIR        checkpoint directory instead of run.dir/run.name/supernet\n"
+       "  --quiet          no progress bar or lines\n"
+       "\n"
+       "Data-parallel: 'tinynas launch --nproc N -- tinynas train RECIPE' on one machine;\n"
+       "across machines, start one process per rank with torchrun-style variables\n"
+       "(MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE), e.g.\n"
+       "from SLURM. Backend: distributed.backend (auto = nccl on CUDA, gloo on CPU).\n"
+       "train.batch_size is global: each rank takes batch_size / (N * train.accumulate)\n"
+       "per micro-batch. Checkpoints are written by rank 0; with several machines,\n"
+       "run.dir must be on a shared filesystem for --resume.\n",
+       {}},
+      run_train);
 }
 
 }  // namespace tinynas::cli

@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace tinynas::core {
+class DirLock;
+}
+
 namespace tinynas::cli {
 
 struct Command {
@@ -14,6 +18,10 @@ struct Command {
   std::string summary;             // one line for the program's --help
   std::string help;                // full --help text of the subcommand (after usage)
   std::function<int(const std::vector<std::string>& args)> run;
+  // Set by the commands that lock the directory they write (train, supernas search,
+  // sparsenas search and finetune): `run` for a caller in this process that holds that
+  // lock already (`tinynas run`, on its run directory), which a second lock would refuse.
+  std::function<int(const std::vector<std::string>& args, const core::DirLock& held)> run_holding = nullptr;
 };
 
 Command config_show_command();

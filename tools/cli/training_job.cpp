@@ -8,7 +8,7 @@
 
 namespace tinynas::cli {
 
-TrainingJob open_training_job(const ParsedArgs& a) {
+TrainingJob open_training_job(const ParsedArgs& a, const core::DirLock* held) {
   TrainingJob j;
   j.env = train::dist_env();
   j.recipe = config::load_recipe(a.positional[0], a.all("--set"));
@@ -21,11 +21,21 @@ TrainingJob open_training_job(const ParsedArgs& a) {
       j.env,
       j.env.distributed() ? train::resolve_backend(j.recipe.distributed.backend, j.device) : "none",
       timeout);
-  // `tinynas launch` itself locks nothing, so its rank 0 gets the lock. Under `tinynas
-  // run` (which locks the run directory first) this is a nested lock of the same process.
-  if (j.env.rank == 0)
-    j.lock.emplace(a.has("--out") ? a.get("--out") : j.recipe.run.dir + "/" + j.recipe.run.name);
+  // `tinynas launch` itself locks nothing, so its rank 0 gets the lock. `tinynas run`
+  // locks the run directory first and hands its lock down as `held`.
+  if (j.env.rank == 0) {
+    const std::string dir = a.has("--out") ? a.get("--out") : j.recipe.run.dir + "/" + j.recipe.run.name;
+    if (!held || !held->holds(dir)) j.lock.emplace(dir);
+  }
   return j;
+}
+
+Command training_command(Command c, TrainingCommandBody body) {
+  c.run = [body](const std::vector<std::string>& args) { return body(args, nullptr); };
+  c.run_holding = [body](const std::vector<std::string>& args, const core::DirLock& held) {
+    return body(args, &held);
+  };
+  return c;
 }
 
 }  // namespace tinynas::cli

@@ -7,6 +7,10 @@
 // process dies, SIGKILL included, so a lock is never stale. After locking, the holder
 // writes its pid and command line into the file, so the error another process gets names
 // it. The file itself stays (deleting a lock file races with a process opening it).
+//
+// One lock per directory and process: code that runs under a lock its caller holds
+// (`tinynas run` running `tinynas train` in the same process) is handed that DirLock and
+// checks it with holds(), instead of locking again.
 #pragma once
 
 #include <string>
@@ -21,13 +25,11 @@ class DirLock {
 
   /// Creates `dir` (and its parents) when missing and locks it. Throws core::Error
   /// "<dir>: in use by another process (pid N: <its command line>) ..." when another
-  /// process holds it, or naming the lock file when it cannot be created or locked.
-  ///
-  /// A process that holds the directory already (`tinynas run` calling `tinynas train`
-  /// in the same process) gets a nested lock: it neither takes nor releases anything,
-  /// and the outer DirLock keeps the directory until it ends.
+  /// process holds it, "<dir>: already locked by this process ..." when this process
+  /// does (a caller that holds it must pass its DirLock down), or naming the lock file
+  /// when it cannot be created or locked.
   explicit DirLock(std::string dir);
-  ~DirLock();  ///< clears the pid from the file, then unlocks (unless nested)
+  ~DirLock();  ///< clears the pid from the file, then unlocks
 
   DirLock(DirLock&& other) noexcept;
   DirLock& operator=(DirLock&& other) noexcept;
@@ -35,8 +37,9 @@ class DirLock {
   DirLock& operator=(const DirLock&) = delete;
 
   const std::string& dir() const { return dir_; }
-  /// True when this process held the directory already when this lock was made.
-  bool nested() const { return fd_ < 0; }
+  /// True when this lock is held and on `dir`: the same directory, however the path is
+  /// spelled (relative, trailing "/."). False for a `dir` that does not exist.
+  bool holds(const std::string& dir) const;
 
  private:
   void release() noexcept;
