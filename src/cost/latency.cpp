@@ -79,18 +79,23 @@ Feat conv_features(const space::Graph& g, const space::Op& op, const OpCost& c, 
   }
   const double k = double(op.kernel_h) * op.kernel_w * (in.c / op.groups);
   f.add("im2col", px * k * op.groups);
-  if (coded) f.add("blocks_x_walks", double(stored_blocks(c)) * ceil_div(px, kPixelsPerWalk));
+  // empty rows: one requantization filled in the sweep, a walk without blocks in the tiles
+  if (coded)
+    f.add("blocks_x_walks", double(stored_blocks(c)) * ceil_div(px, kPixelsPerWalk))
+        .add("empty_outputs", empty_channels(c, mask, out.c) * px);
   else add_core_features(f, px * op.groups, out.c / op.groups, k);
   return f;
 }
 
-Feat linear_features(const space::Graph& g, const space::Op& op, const OpCost& c) {
+Feat linear_features(const space::Graph& g, const space::Op& op, const OpCost& c,
+                     const std::vector<std::uint8_t>* mask) {
   const auto in = g.shape(op.inputs[0]), out = g.shape(op.output);
   const double n = double(in.h) * in.w;
   Feat f;
   f.add("macs", double(kernel_macs(c))).add("outputs", n * out.c).add("inputs", n * in.c);
   if (c.storage == Storage::sparse)
-    f.add("blocks_x_walks", double(stored_blocks(c)) * ceil_div(n, kPixelsPerWalk));
+    f.add("blocks_x_walks", double(stored_blocks(c)) * ceil_div(n, kPixelsPerWalk))
+        .add("empty_outputs", empty_channels(c, mask, out.c) * n);
   else
     add_core_features(f, n, out.c, in.c);
   return f;
@@ -259,7 +264,28 @@ std::string kernel_family(const space::Graph&, const space::Op& op, Storage stor
   return k;
 }
 
-std::string latency_key(const space::Graph& graph, const space::Op& op, Storage storage) {
+bool takes_sweep(const space::Graph& graph, const space::Op& op, const OpCost& cost,
+                 const std::vector<std::uint8_t>* block_nonzero) {
+  if (cost.storage != Storage::sparse || cost.block != 4) return false;
+  if (op.kind == space::OpKind::conv) {
+    if (is_depthwise(op) || op.kernel_h != 1 || op.kernel_w != 1 || op.stride != 1 || op.padding != 0 ||
+        op.groups != 1)
+      return false;
+  } else if (op.kind != space::OpKind::linear) {
+    return false;
+  }
+  if (graph.shape(op.inputs[0]).c % 4 != 0) return false;
+  const std::int64_t stored = block_nonzero && std::int64_t(block_nonzero->size()) == cost.blocks
+                                  ? std::int64_t(std::count_if(block_nonzero->begin(), block_nonzero->end(),
+                                                               [](std::uint8_t f) { return f != 0; }))
+                                  : stored_blocks(cost);
+  return 2 * stored <= kSweepMaxBlocksX2 * graph.shape(op.output).c;
+}
+
+std::string latency_key(const space::Graph& graph, const space::Op& op, const OpCost& cost,
+                        const std::vector<std::uint8_t>* block_nonzero) {
+  const Storage storage = cost.storage;
+  if (takes_sweep(graph, op, cost, block_nonzero)) return kernel_family(graph, op, storage) + " sweep";
   // Softmax attention over more than 256 keys sums in 64 bits and divides in 64 bits
   // (tnn_attention_softmax_s8.c): another cost per entry.
   constexpr std::int64_t kWideKeys = 256;
@@ -277,13 +303,13 @@ LatencyFeatures latency_features(const space::Graph& graph, const space::Op& op,
   Feat f;
   switch (op.kind) {
     case space::OpKind::conv: f = conv_features(graph, op, cost, block_nonzero); break;
-    case space::OpKind::linear: f = linear_features(graph, op, cost); break;
+    case space::OpKind::linear: f = linear_features(graph, op, cost, block_nonzero); break;
     case space::OpKind::attention_softmax:
     case space::OpKind::attention_relu_linear: f = attention_features(graph, op); break;
     default: f = other_features(graph, op);
   }
   LatencyFeatures out;
-  out.key = latency_key(graph, op, cost.storage);
+  out.key = latency_key(graph, op, cost, block_nonzero);
   out.family = kernel_family(graph, op, cost.storage);
   out.names = std::move(f.names);
   out.values = std::move(f.values);

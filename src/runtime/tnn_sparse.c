@@ -2,6 +2,7 @@
 
 #include "tnn_check.h"
 #include "tnn_dsp.h"
+#include "tnn_sparse_sweep.h"
 
 /* The hot loops are written once with the block size B as a parameter and inlined into
  * one instance per common block size, where B is a constant: the per-value work unrolls
@@ -939,6 +940,26 @@ static void tnn_dw_sparse_large(const tnn_conv_params* p, const tnn_per_channel_
 
 /* ---- entry points -------------------------------------------------------------------- */
 
+/* The sweep (tnn_sparse_sweep.h) over `pixels` pixels of in_c channels, filter rows x in_c. */
+static void tnn_sweep_run(int32_t input_offset, int32_t output_offset, const tnn_activation* act,
+                          const tnn_per_channel_quant* quant, int32_t pixels, int32_t in_c,
+                          const int8_t* input, const tnn_rle_weights* filter,
+                          const int32_t* bias, int32_t rows, int8_t* output) {
+  tnn_sweep_layer l;
+  l.input = input;
+  l.pixels = pixels;
+  l.in_c = in_c;
+  l.input_offset = input_offset;
+  l.output_offset = output_offset;
+  l.activation = *act;
+  l.filter = filter;
+  l.bias = bias;
+  l.quant = quant;
+  l.output = output;
+  l.rows = rows;
+  tnn_sparse_sweep(&l);
+}
+
 /* Depthwise: groups > 1 and groups == in == out channels (a 1-channel conv is a plain
  * conv: its coded rows are whole kernels, as the cost model and the coder lay them out). */
 static int tnn_is_depthwise(const tnn_dims* in_d, const tnn_dims* f_d, int32_t groups) {
@@ -979,8 +1000,14 @@ tnn_status tnn_conv_sparse_s8(const tnn_context* ctx, const tnn_conv_params* p,
   } else {
     const int32_t need = tnn_conv_sparse_s8_get_buffer_size(in_d, f_d, p->groups);
     int32_t* col = tnn_sparse_scratch(ctx, need);
-    if (!col) return TNN_ERR_BUFFER;
-    tnn_tile_conv_run(p, quant, in_d, input, f_d, filter, bias, out_d, output, col);
+    if (!col) return TNN_ERR_BUFFER; /* the contract's scratch, even where the sweep needs none */
+    if (f_d->h == 1 && f_d->w == 1 && p->stride.h == 1 && p->stride.w == 1 &&
+        p->padding.h == 0 && p->padding.w == 0 && p->groups == 1 &&
+        tnn_sweep_applies(filter, out_d->c, in_d->c))
+      tnn_sweep_run(p->input_offset, p->output_offset, &p->activation, quant,
+                    in_d->n * in_d->h * in_d->w, in_d->c, input, filter, bias, out_d->c, output);
+    else
+      tnn_tile_conv_run(p, quant, in_d, input, f_d, filter, bias, out_d, output, col);
   }
   return TNN_OK;
 }
@@ -996,7 +1023,10 @@ tnn_status tnn_linear_sparse_s8(const tnn_context* ctx, const tnn_linear_params*
   if ((st = tnn_linear_check(p, quant, in_d, f_d, out_d)) != TNN_OK) return st;
   if (!(col = tnn_sparse_scratch(ctx, tnn_linear_sparse_s8_get_buffer_size(f_d))))
     return TNN_ERR_BUFFER;
-  {
+  if (tnn_sweep_applies(filter, out_d->c, in_d->c)) {
+    tnn_sweep_run(p->input_offset, p->output_offset, &p->activation, quant,
+                  in_d->n * in_d->h * in_d->w, in_d->c, input, filter, bias, out_d->c, output);
+  } else {
     /* tokens as the pixels of a 1 x tokens map, the filter as a 1x1 conv */
     const int32_t tokens = in_d->n * in_d->h * in_d->w;
     const tnn_dims in_map = {1, tokens, 1, in_d->c}, out_map = {1, tokens, 1, out_d->c};

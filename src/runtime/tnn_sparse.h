@@ -14,8 +14,11 @@
  * assume a valid stream for their shape, and then never read outside the stream, the
  * activations or the scratch.
  *
- * How they walk it. Convs other than depthwise (1x1 included) and linear layers take four
- * output pixels (tokens) per walk of the stream: the four receptive fields of a group are
+ * How they walk it. 1x1 convs (stride 1, no padding or groups) and linear layers with
+ * blocks of 4, rows of a multiple of 4 and at most 1.5 stored blocks a row on average run
+ * weights-stationary instead: each row parsed once, its blocks applied to every pixel's
+ * int8 input in place (tnn_sparse_sweep.h). Other convs (1x1 included) and linear layers
+ * take four output pixels (tokens) per walk of the stream: the four receptive fields of a group are
  * first copied into scratch as int16, input offset applied (padding as 0), block-major (a
  * block's values for the four pixels side by side), so a stored block costs one load of
  * its weights, paired by SXTB16 or PKHBT, then per pixel two SMLAD on one LDRD (blocks of

@@ -12,6 +12,7 @@
 
 #include "space/fixtures.h"
 #include "tinynas/cost/cost.h"
+#include "tinynas/cost/latency.h"
 #include "tinynas/space/arch.h"
 #include "tinynas/space/describe.h"
 
@@ -19,6 +20,7 @@ extern "C" {
 #include "tnn_model.h"
 #include "tnn_nn.h"
 #include "tnn_sparse.h"
+#include "tnn_sparse_sweep.h"
 #include "tnn_transformer.h"
 }
 
@@ -31,6 +33,7 @@ using space::OpKind;
 static_assert(cost::kModelHeaderBytes == TNN_MODEL_HEADER_BYTES, "header size");
 static_assert(cost::kTensorRecordBytes == TNN_TENSOR_BYTES, "tensor record size");
 static_assert(cost::kOpRecordBytes == TNN_OP_BYTES, "op record size");
+static_assert(cost::kSweepMaxBlocksX2 == TNN_SWEEP_MAX_BLOCKS_X2, "the sweep's density limit");
 static_assert(cost::kInt32Bytes == sizeof(std::int32_t), "int32 value size");
 static_assert(cost::kArenaAlignment % alignof(std::int32_t) == 0, "arena alignment");
 

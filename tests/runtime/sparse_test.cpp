@@ -26,6 +26,7 @@
 #include "runtime/quant_ref.h"
 #include "tinynas/cost/sparse_coding.h"
 #include "tnn_sparse.h"
+#include "tnn_sparse_sweep.h"
 
 namespace tt = tinynas::testing;
 using tinynas::cost::rle_encode;
@@ -254,6 +255,11 @@ class SparseConvTester {
     seed_ = s;
     return *this;
   }
+  /// Also checks whether the weights-stationary sweep takes the layer (tnn_sparse_sweep.h).
+  SparseConvTester& expect_sweep(bool taken) {
+    expect_sweep_ = taken ? 1 : 0;
+    return *this;
+  }
   SparseConvTester& iterations(int n) {
     iterations_ = n;
     return *this;
@@ -314,6 +320,9 @@ class SparseConvTester {
               TNN_OK);
     const tnn_rle_weights rle{coded.data(), std::int32_t(coded.size()), block_};
     ASSERT_EQ(tnn_rle_validate(&rle, rows, row_len), TNN_OK);
+    if (expect_sweep_ >= 0) {
+      ASSERT_EQ(tnn_sweep_applies(&rle, rows, row_len), expect_sweep_);
+    }
     const auto need = tnn_conv_sparse_s8_get_buffer_size(&in_d, &f_d, groups);
     ASSERT_EQ(need, dw ? 0 : 2 * 4 * kh_ * kw_ * icg);  // four pixels' fields as int16
     Scratch scratch(need);  // exactly what it asks for
@@ -326,7 +335,7 @@ class SparseConvTester {
   }
 
   int h_ = 8, w_ = 8, c_ = 8, o_ = 8, kh_ = 3, kw_ = 3, sh_ = 1, sw_ = 1, ph_ = 0, pw_ = 0;
-  int groups_ = 1, block_ = 4, run_start_ = 0, run_ = 0, iterations_ = 1;
+  int groups_ = 1, block_ = 4, run_start_ = 0, run_ = 0, iterations_ = 1, expect_sweep_ = -1;
   bool depthwise_ = false, bias_ = true;
   double sparsity_ = 0.5;
   unsigned seed_ = 1;
@@ -389,6 +398,11 @@ class SparseLinearTester {
     seed_ = s;
     return *this;
   }
+  /// Also checks whether the weights-stationary sweep takes the layer (tnn_sparse_sweep.h).
+  SparseLinearTester& expect_sweep(bool taken) {
+    expect_sweep_ = taken ? 1 : 0;
+    return *this;
+  }
   SparseLinearTester& iterations(int n) {
     iterations_ = n;
     return *this;
@@ -437,6 +451,9 @@ class SparseLinearTester {
               TNN_OK);
     const tnn_rle_weights rle{coded.data(), std::int32_t(coded.size()), block_};
     ASSERT_EQ(tnn_rle_validate(&rle, out_, in_), TNN_OK);
+    if (expect_sweep_ >= 0) {
+      ASSERT_EQ(tnn_sweep_applies(&rle, out_, in_), expect_sweep_);
+    }
     const auto need = tnn_linear_sparse_s8_get_buffer_size(&f_d);
     ASSERT_EQ(need, 2 * 4 * in_);  // four tokens as int16
     Scratch scratch(need);
@@ -449,6 +466,7 @@ class SparseLinearTester {
   }
 
   int tokens_ = 5, in_ = 16, out_ = 8, block_ = 4, run_start_ = 0, run_ = 0, iterations_ = 1;
+  int expect_sweep_ = -1;
   bool bias_ = true;
   double sparsity_ = 0.5;
   unsigned seed_ = 1;
@@ -849,6 +867,53 @@ TEST(SparseLinear, ExtremeOffsetsWeightsAndShifts) {
     SparseLinearTester().tokens(9).in(40).out(8).block(b).sparsity(0.5).requant_scale(0.3, 8.0)
         .test();
   }
+}
+
+// The weights-stationary sweep (blocks of 4, rows of a multiple of 4, at most 1.5 stored
+// blocks a row on average): rows of 0, 1, 2 (registers) and more blocks (sums on the
+// stack), every clamp kind (random activations), positive shifts (the slow requantization),
+// token counts around its chunk of 16.
+TEST(SparseSweep, LinearRowsOfEveryBlockCount) {
+  SparseLinearTester().tokens(49).in(48).out(48).block(4).sparsity(0.9).expect_sweep(true)
+      .iterations(6).test();
+  SparseLinearTester().tokens(7).in(48).out(24).block(4).sparsity(0.9).expect_sweep(true)
+      .iterations(20).seed(40).test();
+  SparseLinearTester().tokens(7).in(48).out(24).block(4).sparsity(0.9).expect_sweep(true)
+      .requant_scale(0.3, 8.0).iterations(5).seed(70).test();
+  for (int tokens : {1, 15, 16, 17, 33})
+    SparseLinearTester().tokens(tokens).in(32).out(40).block(4).sparsity(0.0).zero_run(16, 296)
+        .expect_sweep(true).seed(unsigned(tokens)).test();  // three full rows of 8 blocks
+  SparseLinearTester().tokens(5).in(40).out(8).block(4).sparsity(0.9).offsets(128, 127)
+      .input_value(127).weight_value(-128).requant_scale(1e-6, 1e-4).expect_sweep(true).test();
+  SparseLinearTester().tokens(5).in(40).out(8).block(4).sparsity(0.9).offsets(-127, -128)
+      .input_value(-128).weight_value(-128).requant_scale(1e-6, 1e-4).expect_sweep(true).test();
+  // 12-block rows (0, 1, 29) around empty ones: 36 blocks in 30 rows
+  SparseLinearTester().tokens(6).in(48).out(30).block(4).sparsity(0.0).zero_run(24, 324)
+      .expect_sweep(true).iterations(4).test();
+  SparseLinearTester().tokens(6).in(48).out(20).block(4).sparsity(1.0).expect_sweep(true).test();
+  // the tiled walk: denser, rows not a multiple of 4, blocks of 2
+  SparseLinearTester().tokens(49).in(96).out(192).block(4).sparsity(0.9).expect_sweep(false).test();
+  SparseLinearTester().tokens(6).in(48).out(20).block(4).sparsity(0.5).expect_sweep(false).test();
+  SparseLinearTester().tokens(6).in(46).out(20).block(4).sparsity(0.95).expect_sweep(false).test();
+  SparseLinearTester().tokens(6).in(48).out(20).block(2).sparsity(0.95).expect_sweep(false).test();
+}
+
+TEST(SparseSweep, PointwiseConvsOnly) {
+  SparseConvTester().input(14, 14, 48).output_channels(96).kernel(1).block(4).sparsity(0.9)
+      .expect_sweep(true).iterations(4).test();
+  SparseConvTester().input(5, 3, 24).output_channels(48).kernel(1).block(4).sparsity(0.9)
+      .expect_sweep(true).iterations(20).seed(90).test();
+  SparseConvTester().input(5, 3, 24).output_channels(48).kernel(1).block(4).sparsity(0.9)
+      .bias(false).expect_sweep(true).test();
+  // strides, padding, groups and kernels other than 1x1 keep the tiled walk
+  SparseConvTester().input(6, 6, 24).output_channels(16).kernel(1).stride(2).block(4)
+      .sparsity(0.9).test();
+  SparseConvTester().input(6, 6, 24).output_channels(16).kernel(1).padding(1).block(4)
+      .sparsity(0.9).test();
+  SparseConvTester().input(6, 6, 24).output_channels(16).kernel(1).groups(2).block(4)
+      .sparsity(0.9).test();
+  SparseConvTester().input(6, 6, 8).output_channels(16).kernel(3).padding(1).block(4)
+      .sparsity(0.95).test();
 }
 
 TEST(SparseLinear, ScratchChecks) {

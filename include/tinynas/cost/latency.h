@@ -40,8 +40,20 @@ struct OpCost;
 /// weights are run-length coded.
 std::string kernel_family(const space::Graph& graph, const space::Op& op, Storage storage);
 
-/// The family refined to the runtime's dispatch: depthwise convs add "<kh>x<kw>/<stride>".
-std::string latency_key(const space::Graph& graph, const space::Op& op, Storage storage);
+/// The family refined to the runtime's dispatch: depthwise convs add "<kh>x<kw>/<stride>",
+/// coded layers the sweep takes (takes_sweep) " sweep".
+std::string latency_key(const space::Graph& graph, const space::Op& op, const OpCost& cost,
+                        const std::vector<std::uint8_t>* block_nonzero = nullptr);
+
+/// The runtime runs a coded 1x1 conv (stride 1, no padding, no groups) or linear layer with
+/// blocks of 4 over rows of a multiple of 4 values by its weights-stationary sweep when it
+/// stores at most kSweepMaxBlocksX2 / 2 blocks per output channel on average (equal to
+/// TNN_SWEEP_MAX_BLOCKS_X2 of src/runtime/tnn_sparse_sweep.h; a test compares them).
+inline constexpr std::int64_t kSweepMaxBlocksX2 = 3;
+
+/// Whether the sweep runs `op` (stored blocks counted from the real mask when given).
+bool takes_sweep(const space::Graph& graph, const space::Op& op, const OpCost& cost,
+                 const std::vector<std::uint8_t>* block_nonzero = nullptr);
 
 /// One op's features, in the order of `names`; names[0] is always "1" (the per-call cost).
 struct LatencyFeatures {
