@@ -83,21 +83,23 @@ MeasuredModel LatencyBench::measure(const compress::QuantizedModel& model, cost:
     po.enforce_limits = false;
     data = export_project(model, dir, po).data;
   } else {
-    // Only the model changes: make rebuilds model.o and main (which includes model.h).
+    // Only the model changes: make rebuilds its object and main (which includes its header).
     data = build_model_data(model, mo);
-    core::write_file_atomic(dir + "/model.h", model_header_source(model, data, "model"));
-    core::write_file_atomic(dir + "/model.c", model_data_source(model, data));
+    const std::string name = ProjectOptions().name;
+    core::write_file_atomic(dir + "/" + model_header_path(name), model_header_source(model, data, name));
+    core::write_file_atomic(dir + "/" + model_source_path(name), model_data_source(model, data, name));
   }
   const auto& g = model.graph;
   std::mt19937 gen(std::uint32_t(core::derive_seed(1, kImageStream)));
   std::string image(std::size_t(g.shape(g.input).numel()), '\0');
   for (auto& c : image) c = char(int(gen() % 256) - 128);
-  core::write_file_atomic(dir + "/latency_image.bin", image);
+  std::filesystem::create_directories(dir + "/build");
+  core::write_file_atomic(dir + "/build/latency_image.bin", image);
 
   auto r = run_command("make -s -C " + quote(dir) + " " + tn, o_.timeout_s);
   if (r.status != 0) throw core::Error(dir + ": 'make " + tn + "' failed:\n" + tail(r.output));
   built_ = true;
-  r = run_command("make -s -C " + quote(dir) + " run-" + tn + " IMAGES=latency_image.bin COUNT=1 PROFILE=1",
+  r = run_command("make -s -C " + quote(dir) + " run-" + tn + " IMAGES=build/latency_image.bin COUNT=1 PROFILE=1",
                   o_.timeout_s);
   if (r.status != 0)
     throw core::Error(dir + ": the " + std::string(mcu_cpu(o_.target)) + " run failed (status " +

@@ -1,12 +1,11 @@
 #include "tinynas/export/model_data.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 
+#include "tinynas/core/checksum.h"
 #include "tinynas/core/error.h"
 #include "tinynas/cost/sparse_coding.h"
 
@@ -223,7 +222,7 @@ ModelData build_model_data(const compress::QuantizedModel& m, const ModelDataOpt
   put_words(b, data32);
   b.insert(b.end(), data8.begin(), data8.end());
   b.resize(std::size_t(total), 0);
-  const auto crc = std::uint32_t(crc32(0L, b.data() + TNN_MODEL_HEADER_BYTES, uInt(b.size() - TNN_MODEL_HEADER_BYTES)));
+  const std::uint32_t crc = core::crc32_of(b.data() + TNN_MODEL_HEADER_BYTES, b.size() - TNN_MODEL_HEADER_BYTES);
   for (int k = 0; k < 4; ++k) b[12 + std::size_t(k)] = std::uint8_t(crc >> (8 * k));
 
   // The runtime's own validation, as the device will run it at init: a model it would

@@ -233,7 +233,13 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
   };
   const std::string man_file = dir + "/export.json";
   const core::Json man = core::Json::parse(core::read_text_file(man_file), man_file);
+  const core::Json* version = man.find("version");
+  if (!version || !version->is_int() || version->as_int() != kProjectVersion || !man.find("c_name"))
+    throw core::Error(man_file + ": version: " + (version ? version->dump() : std::string("missing")) +
+                      " (this tinynas writes and verifies projects of version " + std::to_string(kProjectVersion) +
+                      "; an older one wrote its sources outside src/): export it again");
   const compress::QuantizedModel model = compress::load_quantized(dir + "/model.tnnq");
+  const std::string data_symbol = man.at("c_name").as_string() + "_model_data";  // project.h
   const auto in_size = std::size_t(model.graph.shape(model.graph.input).numel());
 
   std::vector<std::vector<std::int8_t>> images = o.images;
@@ -272,9 +278,9 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
   auto r = run_command("make -C " + quote(dir) + " host", o.timeout_s);
   if (r.status != 0) throw core::Error(dir + ": 'make host' failed:\n" + tail(r.output));
   log("running it on " + std::to_string(images.size()) + " images");
-  r = run_command("cd " + quote(dir) + " && ./classify " + quote(images_file), o.timeout_s);
+  r = run_command("cd " + quote(dir) + " && build/classify " + quote(images_file), o.timeout_s);
   core::write_file_atomic((vdir / "host.txt").string(), r.output);
-  if (r.status != 0) throw core::Error(dir + ": ./classify failed (status " + std::to_string(r.status) + "):\n" + tail(r.output));
+  if (r.status != 0) throw core::Error(dir + ": build/classify failed (status " + std::to_string(r.status) + "):\n" + tail(r.output));
   const auto host = parse_run(r.output).images;
   int correct = 0;
   for (std::size_t i = 0; i < images.size(); ++i) {
@@ -356,7 +362,7 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
     co.target = tn;
     const cost::Cost predicted = cost::evaluate(model.graph, co);
 
-    const std::string elf = dir + "/model_" + tn + ".elf";
+    const std::string elf = dir + "/build/model_" + tn + ".elf";
     const Symbols syms = read_symbols(elf, o.timeout_s);
     auto sym = [&](const std::map<std::string, std::int64_t>& m, const char* name) -> std::int64_t {
       const auto it = m.find(name);
@@ -364,7 +370,7 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
       return it->second;
     };
     SizeBreakdown& s = rep.sizes;
-    s.model_data = sym(syms.size, "tnn_model_data");
+    s.model_data = sym(syms.size, data_symbol.c_str());
     s.arena = sym(syms.size, "tnn_arena");
     s.stack = sym(syms.value, "__stack_size");
     s.heap = sym(syms.value, "__heap_size");
@@ -380,12 +386,12 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
     }
     s.flash = s.text + s.data;
     s.sram = s.data + s.bss;
-    s.runtime_code = runtime_code_bytes(dir + "/model_" + tn + ".map");
+    s.runtime_code = runtime_code_bytes(dir + "/build/model_" + tn + ".map");
     s.app_code = s.flash - s.model_data - s.runtime_code;
     s.app_sram = s.sram - s.arena - s.stack - s.heap;
     rep.sizes_checked = true;
     if (s.model_data != s.predicted_flash)
-      rep.failures.push_back("tnn_model_data links to " + std::to_string(s.model_data) +
+      rep.failures.push_back(data_symbol + " links to " + std::to_string(s.model_data) +
                              " B, the cost model predicts " + std::to_string(s.predicted_flash) + " B");
     if (s.arena != s.predicted_sram)
       rep.failures.push_back("tnn_arena links to " + std::to_string(s.arena) +

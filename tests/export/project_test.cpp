@@ -50,11 +50,14 @@ TEST(Project, HostBuildIsBitExactWithTheIntegerEvaluation) {
   exporter::ProjectOptions po;
   po.name = "a/*b*/ \"q\" ?\?/ ?\?! \\\nx";
   exporter::export_project(model, dir + "/", po);
-  for (const char* f : {"model.h", "model.c", "model.tnnq", "export.json", "Makefile", "main_host.c",
-                        "main_m7.c", "startup_m7.c", "mps2.ld", "README.md", "runtime/tnn_model.c",
-                        "runtime/tnn_model.h", "runtime/tnn_sparse.c"})
+  // sources under src/, named after the model's C identifier
+  for (const char* f : {"src/a_b_q_x_model.h", "src/a_b_q_x_model.c", "src/app/app_model.h", "model.tnnq",
+                        "export.json", "Makefile", "CMakeLists.txt", "src/app/main_host.c", "src/app/main_m7.c",
+                        "src/app/startup_m7.c", "src/app/mps2.ld", "README.md", "src/runtime/tnn_model.c",
+                        "src/runtime/tnn_model.h", "src/runtime/tnn_sparse.c", "zephyr/module.yml",
+                        "zephyr/CMakeLists.txt", "zephyr/Kconfig"})
     EXPECT_TRUE(core::is_regular_file(dir + "/" + f)) << f;
-  const std::string model_c = core::read_text_file(dir + "/model.c");
+  const std::string model_c = core::read_text_file(dir + "/src/a_b_q_x_model.c");
   EXPECT_NE(model_c.find("run-length coded"), std::string::npos);
   exporter::VerifyOptions o;
   o.qemu = false;
@@ -65,6 +68,63 @@ TEST(Project, HostBuildIsBitExactWithTheIntegerEvaluation) {
   EXPECT_EQ(rep.host_mismatches, 0);
   EXPECT_EQ(rep.qemu_skipped, "disabled");
   EXPECT_TRUE(core::is_regular_file(dir + "/verify/report.json"));
+  // build outputs under build/ only
+  EXPECT_TRUE(core::is_regular_file(dir + "/build/classify"));
+  for (const auto& e : fs::directory_iterator(dir))
+    EXPECT_TRUE(e.is_directory() || e.path().filename() == "Makefile" || e.path().filename() == "CMakeLists.txt" ||
+                e.path().filename() == "README.md" || e.path().filename() == "model.tnnq" ||
+                e.path().filename() == "export.json")
+        << "unexpected in the project: " << e.path();
+}
+
+// The C names: every symbol, macro, guard, file and target of a model carries its
+// identifier, so two models link into one firmware (the firmware test builds one).
+TEST(Project, ModelNamesAreCIdentifiers) {
+  EXPECT_EQ(exporter::model_identifier("mnist"), "mnist");
+  EXPECT_EQ(exporter::model_identifier("My Net-v2.1"), "my_net_v2_1");
+  EXPECT_EQ(exporter::model_identifier("__a__b__"), "a_b");
+  EXPECT_EQ(exporter::model_identifier("3x3"), "m3x3");
+  EXPECT_EQ(exporter::model_identifier(""), "model");
+  EXPECT_EQ(exporter::model_identifier("?!/"), "model");
+  EXPECT_EQ(exporter::model_identifier("TNN"), "tnn_net");
+  EXPECT_EQ(exporter::model_identifier("\xc3\xa9t\xc3\xa9"), "t");
+  EXPECT_EQ(exporter::model_identifier(std::string(100, 'x')), std::string(40, 'x'));
+  EXPECT_EQ(exporter::model_header_path("My Net"), "src/my_net_model.h");
+  EXPECT_EQ(exporter::model_source_path("My Net"), "src/my_net_model.c");
+
+  const auto model = tinynas::testing::random_quantized_model(tinynas::testing::shipped_spaces().front(), 6, 0);
+  const auto data = exporter::build_model_data(model);
+  const std::string h = exporter::model_header_source(model, data, "Alpha 1");
+  const std::string c = exporter::model_data_source(model, data, "Alpha 1");
+  EXPECT_NE(h.find("#ifndef ALPHA_1_MODEL_H\n#define ALPHA_1_MODEL_H\n"), std::string::npos) << h;
+  EXPECT_NE(h.find("#define ALPHA_1_MODEL_NAME \"Alpha 1\"\n"), std::string::npos) << h;
+  EXPECT_NE(h.find("extern const uint32_t alpha_1_model_data[ALPHA_1_MODEL_DATA_WORDS];"), std::string::npos) << h;
+  EXPECT_NE(c.find("#include \"alpha_1_model.h\""), std::string::npos);
+  EXPECT_NE(c.find("const uint32_t alpha_1_model_data[ALPHA_1_MODEL_DATA_WORDS] = {"), std::string::npos);
+  for (const std::string& text : {h, c}) {
+    EXPECT_EQ(text.find("TNN_MODEL_"), std::string::npos);
+    EXPECT_EQ(text.find("tnn_model_data"), std::string::npos);
+  }
+  const std::string app = exporter::app_model_header_source("Alpha 1");
+  EXPECT_NE(app.find("#include \"alpha_1_model.h\""), std::string::npos) << app;
+  EXPECT_NE(app.find("#define APP_MODEL_DATA alpha_1_model_data\n"), std::string::npos) << app;
+
+  // the CMake and Zephyr files name the model's targets and Kconfig symbol
+  tinynas::testing::TempDir tmp;
+  exporter::ProjectOptions po;
+  po.name = "Alpha 1";
+  const auto r = exporter::export_project(model, tmp.file("p"), po);
+  EXPECT_EQ(r.manifest.at("c_name").as_string(), "alpha_1");
+  EXPECT_EQ(r.manifest.at("name").as_string(), "Alpha 1");
+  const std::string cm = core::read_text_file(tmp.file("p/CMakeLists.txt"));
+  EXPECT_NE(cm.find("add_library(alpha_1_model STATIC"), std::string::npos);
+  EXPECT_NE(cm.find("if(NOT TARGET tinynas_runtime)"), std::string::npos);
+  EXPECT_EQ(cm.find("@MODEL_ID"), std::string::npos);
+  const std::string yml = core::read_text_file(tmp.file("p/zephyr/module.yml"));
+  EXPECT_NE(yml.find("\nname: alpha_1_model\n"), std::string::npos) << yml;
+  EXPECT_NE(core::read_text_file(tmp.file("p/zephyr/Kconfig")).find("config TINYNAS_ALPHA_1_MODEL\n"), std::string::npos);
+  EXPECT_NE(core::read_text_file(tmp.file("p/zephyr/CMakeLists.txt")).find("if(CONFIG_TINYNAS_ALPHA_1_MODEL)"),
+            std::string::npos);
 }
 
 // The checks can fail: a model.c whose data no longer matches model.tnnq is caught.
@@ -76,12 +136,34 @@ TEST(Project, VerifyCatchesAProjectThatDiffersFromItsModel) {
   for (auto& v : b.ops.back().bias) v += 1000;
   exporter::export_project(a, tmp.file("a"), {});
   exporter::export_project(b, tmp.file("b"), {});
-  fs::copy_file(tmp.file("b/model.c"), tmp.file("a/model.c"), fs::copy_options::overwrite_existing);
+  fs::copy_file(tmp.file("b/src/model_model.c"), tmp.file("a/src/model_model.c"), fs::copy_options::overwrite_existing);
   exporter::VerifyOptions o;
   o.qemu = false;
   const auto rep = exporter::verify_project(tmp.file("a"), o);
   EXPECT_FALSE(rep.ok());
   EXPECT_GT(rep.host_mismatches, 0);
+}
+
+// A project of an older layout (export.json version 1: sources at the top, fixed names) is
+// refused before anything is built, with what to do.
+TEST(Project, VerifyRefusesAProjectOfAnOlderLayout) {
+  tinynas::testing::TempDir tmp;
+  const auto a = tinynas::testing::random_quantized_model(tinynas::testing::shipped_spaces().front(), 4, 0);
+  exporter::export_project(a, tmp.file("a"), {});
+  auto man = core::Json::parse(core::read_text_file(tmp.file("a/export.json")), "export.json");
+  EXPECT_EQ(man.at("version").as_int(), exporter::kProjectVersion);
+  man["version"] = 1;
+  core::write_file_atomic(tmp.file("a/export.json"), man.dump());
+  exporter::VerifyOptions o;
+  o.qemu = false;
+  try {
+    exporter::verify_project(tmp.file("a"), o);
+    FAIL() << "an older project was verified";
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("export.json: version: 1"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("export it again"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(tmp.file("a/build")));
 }
 
 TEST(Project, ReexportReplacesTheDirectoryOnlyWhenComplete) {
@@ -92,13 +174,13 @@ TEST(Project, ReexportReplacesTheDirectoryOnlyWhenComplete) {
   const auto model = tinynas::testing::random_quantized_model(tinynas::testing::shipped_spaces().front(), 8, 0);
   exporter::export_project(model, dir, {});
   EXPECT_FALSE(fs::exists(dir + "/stale.txt"));
-  EXPECT_TRUE(core::is_regular_file(dir + "/model.c"));
-  const std::string before = core::read_text_file(dir + "/model.c");
+  EXPECT_TRUE(core::is_regular_file(dir + "/src/model_model.c"));
+  const std::string before = core::read_text_file(dir + "/src/model_model.c");
   // an invalid model fails before anything is written: the good project stays
   auto bad = model;
   bad.ops[0].multiplier.pop_back();
   EXPECT_THROW(exporter::export_project(bad, dir, {}), std::exception);
-  EXPECT_EQ(core::read_text_file(dir + "/model.c"), before);
+  EXPECT_EQ(core::read_text_file(dir + "/src/model_model.c"), before);
   for (const auto& e : fs::directory_iterator(tmp.path()))
     EXPECT_EQ(e.path().filename().string(), "proj") << "left behind: " << e.path();
 }
@@ -112,7 +194,7 @@ TEST(Project, LimitsAreCheckedOnTheExactFigures) {
   exporter::ProjectOptions po;
   const auto fit = exporter::export_project(model, dir, po);
   const cost::Cost& c = fit.data.cost;
-  const std::string before = core::read_text_file(dir + "/model.c");
+  const std::string before = core::read_text_file(dir + "/src/model_model.c");
 
   po.limits = cost::Limits{c.peak_sram, c.flash, c.effective_params};  // exactly at the limits
   const auto at = exporter::export_project(model, dir, po);
@@ -123,7 +205,7 @@ TEST(Project, LimitsAreCheckedOnTheExactFigures) {
   EXPECT_NE(e.find("arena (peak SRAM) " + std::to_string(c.peak_sram) + " B exceeds run.sram_kb"), std::string::npos) << e;
   EXPECT_NE(e.find("nothing written"), std::string::npos) << e;
   EXPECT_THROW(exporter::export_project(model, dir, po), exporter::LimitsExceeded);
-  EXPECT_EQ(core::read_text_file(dir + "/model.c"), before);
+  EXPECT_EQ(core::read_text_file(dir + "/src/model_model.c"), before);
 
   po.limits = cost::Limits{c.peak_sram, c.flash - 4, c.effective_params - 1};
   const auto over = exporter::limits_exceeded(c, *po.limits);
@@ -178,9 +260,9 @@ TEST(Project, TargetSetsTheMakefileDefault) {
   EXPECT_NE(mk.find("\nTARGET ?= m4\n"), std::string::npos);
   EXPECT_EQ(mk.find("\nTARGET ?= m7\n"), std::string::npos);
   for (const char* f : {"mps2.ld", "main_m7.c", "startup_m7.c"})
-    EXPECT_TRUE(core::is_regular_file(tmp.file(std::string("p/") + f))) << f;
-  const std::string h = core::read_text_file(tmp.file("p/model.h"));
-  EXPECT_NE(h.find("#define TNN_MODEL_OP_COUNT " + std::to_string(model.graph.ops.size()) + " "), std::string::npos);
+    EXPECT_TRUE(core::is_regular_file(tmp.file(std::string("p/src/app/") + f))) << f;
+  const std::string h = core::read_text_file(tmp.file("p/src/model_model.h"));
+  EXPECT_NE(h.find("#define MODEL_MODEL_OP_COUNT " + std::to_string(model.graph.ops.size()) + " "), std::string::npos);
   EXPECT_EQ(exporter::parse_mcu_target("m7"), exporter::McuTarget::m7);
   const std::string e = tinynas::testing::error_of([] { exporter::parse_mcu_target("m33"); });
   EXPECT_NE(e.find("valid: m7"), std::string::npos) << e;
@@ -227,7 +309,7 @@ TEST(Project, CortexM4RunMatchesHostAndM7) {
     EXPECT_EQ(lines, image_lines(dir + "/verify/m7.txt"));
     EXPECT_EQ(lines, image_lines(dir + "/verify/host.txt"));
     // the M4 build is its own: another ELF, compiled for the Cortex-M4
-    EXPECT_TRUE(core::is_regular_file(dir + "/model_m4.elf"));
+    EXPECT_TRUE(core::is_regular_file(dir + "/build/model_m4.elf"));
     EXPECT_NE(core::read_text_file(dir + "/build/m4/flags").find("-mcpu=cortex-m4"), std::string::npos);
   }
 }

@@ -25,7 +25,7 @@ run=$work/runs/e2e
 "$tinynas" launch --nproc 2 -- "$tinynas" run "$recipe" "${sets[@]}" | tee "$work/run1.txt"
 grep -q '2 process(es) \[gloo\]' "$work/run1.txt" || fail "training did not run on 2 processes"
 for f in pipeline.json supernas/analysis.json supernet/recipe.resolved.yaml sparsenas/best.json \
-         sparsenas/final/subnet.json quant/model.tnnq quant/quant.json export/e2e/model.c \
+         sparsenas/final/subnet.json quant/model.tnnq quant/quant.json export/e2e/src/e2e_model.c \
          export/e2e/export.json export/e2e/verify/report.json report/report.md report/report.html \
          report/memory_plan.svg report/train_loss.svg report/latency.svg; do
   [ -f "$run/$f" ] || fail "$f missing"

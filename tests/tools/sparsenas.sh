@@ -54,7 +54,8 @@ grep -q '"equalized_channels": [1-9]' "$q/quant.json" || fail "no channel equali
 # the Cortex-M7 build under QEMU, linked sizes equal to the cost model.
 "$tinynas" export "$recipe" "${sets[@]}" | tee "$work/export.txt"
 ex=$work/runs/e2e/export/e2e
-for f in model.h model.c Makefile main_host.c main_m7.c runtime/tnn_model.c export.json; do
+for f in src/e2e_model.h src/e2e_model.c src/app/app_model.h Makefile CMakeLists.txt src/app/main_host.c \
+         src/app/main_m7.c src/runtime/tnn_model.c zephyr/module.yml export.json; do
   [ -f "$ex/$f" ] || fail "export $f missing"
 done
 # Over a limit, export names the figure and writes nothing (an existing project stays); --ignore-limits exports with a warning.
@@ -65,10 +66,10 @@ grep -q 'arena (peak SRAM) [0-9]* B exceeds run.sram_kb (1024 B).*nothing writte
   fail "over-limit message: $(cat "$work/over.txt")"
 [ ! -e "$work/small" ] || fail "a refused export left $work/small"
 "$tinynas" export "$q/model.tnnq" -o "$work/small" --sram-kb 1 --ignore-limits > "$work/ignored.txt"
-grep -q 'WARNING: arena (peak SRAM) .* exceeds run.sram_kb' "$work/ignored.txt" && [ -f "$work/small/model.c" ] &&
+grep -q 'WARNING: arena (peak SRAM) .* exceeds run.sram_kb' "$work/ignored.txt" && [ -f "$work/small/src/model_model.c" ] &&
   grep -q '"fits": false' "$work/small/export.json" || fail "--ignore-limits: $(cat "$work/ignored.txt")"
 if "$tinynas" export "$q/model.tnnq" -o "$work/small" --sram-kb 1 > /dev/null 2>&1 ||
-   [ ! -f "$work/small/model.c" ]; then fail "a refused export replaced an existing project"; fi
+   [ ! -f "$work/small/src/model_model.c" ]; then fail "a refused export replaced an existing project"; fi
 # Random byte flips of the int8 model (tools/fuzz_tnnq.sh): export refuses every one.
 TINYNAS=$tinynas bash "$(dirname "$0")/../../tools/fuzz_tnnq.sh" "$q/model.tnnq" 20 7 > "$work/fuzz.txt" ||
   fail "byte flips of model.tnnq: $(tail -n 3 "$work/fuzz.txt")"

@@ -1,6 +1,7 @@
 // tinynas export / verify: the int8 model as a standalone C project for the MCU runtime,
 // and the check that the built project computes what the integer evaluation computes.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 
@@ -127,6 +128,12 @@ int run_export(const std::vector<std::string>& args) {
   std::printf("  build: make -C %s host %s (%s, QEMU %s); check: tinynas verify %s\n", out_dir.c_str(),
               exporter::to_string(o.target), exporter::mcu_cpu(o.target), exporter::mcu_board(o.target),
               out_dir.c_str());
+  const std::string id = exporter::model_identifier(o.name);
+  std::string id_upper = id;
+  for (char& ch : id_upper) ch = char(std::toupper(static_cast<unsigned char>(ch)));
+  std::printf("  firmware: add_subdirectory(%s) and link %s_model (CMake; header %s_model.h), or\n"
+              "            west build ... -- -DEXTRA_ZEPHYR_MODULES=%s with CONFIG_TINYNAS_%s_MODEL=y\n",
+              out_dir.c_str(), id.c_str(), id.c_str(), out_dir.c_str(), id_upper.c_str());
   return 0;
 }
 
@@ -262,12 +269,15 @@ int run_verify(const std::vector<std::string>& args) {
 }
 
 const char* kExportHelp =
-    "Writes an int8 model as a standalone C project: model.h/model.c (the model data:\n"
-    "weights dense or run-length coded per layer, op records with precomputed\n"
-    "requantization, the arena plan), the runtime's C sources, a host program and a\n"
-    "Cortex-M program for QEMU's mps2-an500 (Cortex-M7) and mps2-an386 (Cortex-M4)\n"
-    "boards, and a Makefile (make host / m7 / run-m7 / m4 / run-m4). SOURCE is a\n"
-    "model file (.tnnq, then -o is required) or a recipe (its\n"
+    "Writes an int8 model as a standalone C project: src/NAME_model.h/.c (the model\n"
+    "data: weights dense or run-length coded per layer, op records with precomputed\n"
+    "requantization, the arena plan; NAME is --name as a C identifier, which prefixes\n"
+    "every symbol and macro), the runtime's C sources (src/runtime/), a host program\n"
+    "and a Cortex-M program for QEMU's mps2-an500 (Cortex-M7) and mps2-an386\n"
+    "(Cortex-M4) boards (src/app/), a Makefile (make host / m7 / run-m7 / m4 / run-m4,\n"
+    "into build/), a CMakeLists.txt (library NAME_model for add_subdirectory() in a\n"
+    "firmware; several models share one runtime) and a Zephyr module (zephyr/).\n"
+    "SOURCE is a model file (.tnnq, then -o is required) or a recipe (its\n"
     "run.dir/run.name/quant/model.tnnq goes to run.dir/run.name/export/run.name/).\n"
     "An existing project directory is replaced only once the new one is complete.\n"
     "\n"
@@ -277,7 +287,9 @@ const char* kExportHelp =
     "                    (default: the faster of dense and coded on --target by the\n"
     "                    latency model, within --flash-kb), auto (the smaller), dense\n"
     "                    or sparse\n"
-    "  --name NAME       the model's name in model.h (default: the file or run name)\n"
+    "  --name NAME       the model's name (default: the file or run name); its C\n"
+    "                    identifier (lower case, '_' for other characters) names the\n"
+    "                    files, symbols, macros and CMake target\n"
     "  --sram-kb N, --flash-kb N, --params-k N\n"
     "                    the target's limits (default: the recipe's run.sram_kb,\n"
     "                    run.flash_kb, run.params_k; none for a model file), checked\n"

@@ -26,6 +26,7 @@
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/core/json.h"
+#include "tinynas/export/project.h"
 #include "tinynas/space/space.h"
 #include "tinynas/train/distributed.h"
 
@@ -44,6 +45,7 @@ struct Stage {
   std::vector<std::string> extra;     ///< arguments after the recipe and --set values
   std::string output;                 ///< relative to the run dir: exists once done
   std::vector<std::string> clear;     ///< relative paths removed before a fresh run
+  std::string format;                 ///< the layout of what it writes (in its fingerprint)
 };
 
 // Keys added to the recipe schema after runs already existed: at their default they leave
@@ -116,6 +118,7 @@ std::vector<Stage> stages_of(const config::Recipe& r, const std::vector<std::pai
                {"export.storage", "export.ignore_limits", "export.target", "export.mcu_mhz", "run.latency_ms"},
                {"quantize"},
                false, false, export_command, {}, "export/" + name + "/export.json", {"export/" + name}});
+  s.back().format = "project " + std::to_string(exporter::kProjectVersion);
   // The profile costs two more inferences under QEMU (image 0, plain and hooked): on.
   s.push_back({"verify", "host bit-exact, Cortex-M under QEMU, linker sizes, per-op profile", {"export"},
                {"export"}, false, false, verify_command, {"--profile"}, "export/" + name + "/verify/report.json",
@@ -163,6 +166,7 @@ int run_pipeline(const std::vector<std::string>& args) {
   for (const auto& s : stages) {
     std::uint64_t h = core::fnv1a64(s.name, space_hash);
     for (const auto& in : s.inputs) h = core::fnv1a64(fingerprint[index.at(in)] + ";", h);
+    if (!s.format.empty()) h = core::fnv1a64("format=" + s.format + ";", h);
     for (const auto& [key, value] : flat) {
       if (added_at_default(key, value)) continue;
       for (const auto& sec : s.sections)

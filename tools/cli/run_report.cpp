@@ -412,7 +412,7 @@ std::string write_run_report(const config::Recipe& recipe, const std::string& re
     const Json* s = v ? v->find("sizes") : nullptr;
     const std::string cpu = v && str(*v, "target") == "m4" ? "Cortex-M4" : "Cortex-M7";
     sizes.push_back({"model data (flash)", fmt("%.0f B", num(*e, "flash", 0)),
-                     s ? fmt("%.0f B (tnn_model_data)", num(*s, "model_data", 0)) : "-"});
+                     s ? fmt("%.0f B (", num(*s, "model_data", 0)) + str(*e, "c_name") + "_model_data)" : "-"});
     sizes.push_back({"arena (SRAM)", fmt("%.0f B", num(*e, "peak_sram", 0)),
                      s ? fmt("%.0f B (tnn_arena)", num(*s, "arena", 0)) : "-"});
     if (s) {

@@ -6,7 +6,7 @@
 // others a supernet drawn from the space (wider coverage of channel counts and shapes).
 //
 // Measuring: one exported project kept built in a work directory (the runtime compiled
-// once; each model rewrites model.c / model.h only), run under QEMU with -icount and the
+// once; each model rewrites src/model_model.c and .h only), run under QEMU with -icount and the
 // per-op profile (main_m7.c --profile): every op gives one cost::MeasuredOp (its features
 // from the cost model with the model's real block masks), every model the interpreter's
 // instructions between ops. cost::fit_latency_table() fits them.

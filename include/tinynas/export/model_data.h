@@ -1,5 +1,5 @@
 // The runtime's model data (src/runtime/tnn_model.h, format version 1) of an int8 model:
-// the bytes an exported project compiles in as `tnn_model_data`. Weights are stored dense
+// the bytes an exported project compiles in as `NAME_model_data`. Weights are stored dense
 // or run-length coded per layer (cost/sparse_coding.h; export.storage, by default the
 // faster of the two within the flash limit; auto: the smaller, the paper's self-adaptive
 // rule), activations and scratch placed in

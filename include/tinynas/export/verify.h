@@ -7,8 +7,9 @@
 //     qemu-system-arm with semihosting; its logits (and so predictions) must equal the
 //     host's;
 //  3. sizes, from arm-none-eabi-nm / -size and the map file of that build:
-//       symbol tnn_model_data = the cost model's flash (export.json "flash")
-//       symbol tnn_arena      = the cost model's peak SRAM (export.json "peak_sram")
+//       symbol NAME_model_data = the cost model's flash (export.json "flash"; NAME is
+//                                its "c_name")
+//       symbol tnn_arena       = the cost model's peak SRAM (export.json "peak_sram")
 //       linked flash (text + data) = flash + runtime code (the map's sections from
 //         runtime/*.o) + application code (startup, main, C library)
 //       linked SRAM (data + bss) = peak SRAM + stack + heap (the linker script's fixed
@@ -19,8 +20,9 @@
 //     QEMU's -icount next to its MACs from the cost model (cost::evaluate of model.tnnq
 //     with the export's storage). Its ops must all be there and add up to the whole
 //     inference to within the measurement's resolution (VerifyReport::Profile).
-// Outputs go to DIR/verify/ (images.bin, host.txt, <target>.txt, <target>_profile.txt,
-// report.json).
+// The builds go to DIR/build/ (build/classify, build/model_<target>.elf and .map), the
+// outputs to DIR/verify/ (images.bin, host.txt, <target>.txt, <target>_profile.txt,
+// report.json). A project of an older export (sources not under src/) is refused.
 #pragma once
 
 #include <cstdint>
@@ -57,7 +59,7 @@ struct VerifyOptions {
 };
 
 struct SizeBreakdown {
-  std::int64_t model_data = 0;      ///< size of symbol tnn_model_data
+  std::int64_t model_data = 0;      ///< size of symbol NAME_model_data
   std::int64_t predicted_flash = 0; ///< export.json "flash"
   std::int64_t arena = 0;           ///< size of symbol tnn_arena
   std::int64_t predicted_sram = 0;  ///< export.json "peak_sram"

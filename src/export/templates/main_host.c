@@ -2,8 +2,9 @@
  *
  *   ./classify IMAGES [COUNT]
  *
- * IMAGES is a raw file of images, one after the other, each TNN_MODEL_INPUT_SIZE int8
- * values (already quantized, HWC; model.h gives the shape and the input quantization).
+ * IMAGES is a raw file of images, one after the other, each APP_MODEL_INPUT_SIZE int8
+ * values (already quantized, HWC; src/NAME_model.h gives the shape and the input
+ * quantization; app_model.h names that model APP_MODEL_*).
  * COUNT, when given, classifies at most the first COUNT images. For each image it prints
  *
  *   image <i>: class <c> logits <l0> <l1> ... <lK-1>
@@ -18,12 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "app_model.h"
 #include "tnn_model.h"
 
 /* The tensor arena: every activation and scratch buffer of the model lives here (no
  * malloc). Not static, so that the symbol and its size show in nm and the map file. */
-uint32_t tnn_arena[TNN_MODEL_ARENA_SIZE / 4];
+uint32_t tnn_arena[APP_MODEL_ARENA_SIZE / 4];
 
 static const char* status_name(tnn_status s) {
   switch (s) {
@@ -60,26 +61,26 @@ int main(int argc, char** argv) {
             "usage: %s IMAGES [COUNT]\n"
             "  IMAGES: raw int8 images of %d bytes each (HWC, quantized)\n"
             "  COUNT:  classify at most the first COUNT images\n",
-            prog, (int)TNN_MODEL_INPUT_SIZE);
+            prog, (int)APP_MODEL_INPUT_SIZE);
     return 1;
   }
   path = argv[1];
 
-  st = tnn_model_init(&model, tnn_model_data, (uint32_t)sizeof tnn_model_data);
+  st = tnn_model_init(&model, APP_MODEL_DATA, (uint32_t)sizeof APP_MODEL_DATA);
   if (st != TNN_OK) {
     fprintf(stderr, "%s: model %s: tnn_model_init failed with status %d: %s\n", prog,
-            TNN_MODEL_NAME, (int)st, status_name(st));
+            APP_MODEL_NAME, (int)st, status_name(st));
     return 2;
   }
   if (tnn_model_arena_size(&model) > (int32_t)sizeof tnn_arena ||
-      tnn_model_input_size(&model) != TNN_MODEL_INPUT_SIZE ||
-      tnn_model_output_size(&model) != TNN_MODEL_OUTPUT_SIZE) {
+      tnn_model_input_size(&model) != APP_MODEL_INPUT_SIZE ||
+      tnn_model_output_size(&model) != APP_MODEL_OUTPUT_SIZE) {
     fprintf(stderr,
             "%s: model %s: the model data (arena %ld B, input %ld, output %ld) does not match "
-            "model.h (arena %ld B, input %ld, output %ld)\n",
-            prog, TNN_MODEL_NAME, (long)tnn_model_arena_size(&model),
+            APP_MODEL_HEADER " (arena %ld B, input %ld, output %ld)\n",
+            prog, APP_MODEL_NAME, (long)tnn_model_arena_size(&model),
             (long)tnn_model_input_size(&model), (long)tnn_model_output_size(&model),
-            (long)sizeof tnn_arena, (long)TNN_MODEL_INPUT_SIZE, (long)TNN_MODEL_OUTPUT_SIZE);
+            (long)sizeof tnn_arena, (long)APP_MODEL_INPUT_SIZE, (long)APP_MODEL_OUTPUT_SIZE);
     return 2;
   }
 
@@ -93,15 +94,15 @@ int main(int argc, char** argv) {
     fclose(f);
     return 2;
   }
-  if (size % TNN_MODEL_INPUT_SIZE != 0) {
+  if (size % APP_MODEL_INPUT_SIZE != 0) {
     fprintf(stderr,
             "%s: %s: size %ld bytes is not a multiple of the image size %ld bytes "
             "(int8 HWC %s)\n",
-            prog, path, size, (long)TNN_MODEL_INPUT_SIZE, TNN_MODEL_NAME);
+            prog, path, size, (long)APP_MODEL_INPUT_SIZE, APP_MODEL_NAME);
     fclose(f);
     return 2;
   }
-  images = size / TNN_MODEL_INPUT_SIZE;
+  images = size / APP_MODEL_INPUT_SIZE;
   if (limit >= 0 && limit < images) images = limit;
 
   input = tnn_model_input(&model, tnn_arena);
@@ -109,7 +110,7 @@ int main(int argc, char** argv) {
   for (i = 0; i < images; ++i) {
     int32_t k;
     /* Read straight into the input tensor, inside the arena. */
-    if (fread(input, 1, TNN_MODEL_INPUT_SIZE, f) != (size_t)TNN_MODEL_INPUT_SIZE) {
+    if (fread(input, 1, APP_MODEL_INPUT_SIZE, f) != (size_t)APP_MODEL_INPUT_SIZE) {
       fprintf(stderr, "%s: %s: read error at image %ld\n", prog, path, i);
       fclose(f);
       return 2;
@@ -122,8 +123,8 @@ int main(int argc, char** argv) {
       return 3;
     }
     printf("image %ld: class %ld logits", i,
-           (long)tnn_argmax_s8(output, TNN_MODEL_OUTPUT_SIZE));
-    for (k = 0; k < TNN_MODEL_OUTPUT_SIZE; ++k) printf(" %d", (int)output[k]);
+           (long)tnn_argmax_s8(output, APP_MODEL_OUTPUT_SIZE));
+    for (k = 0; k < APP_MODEL_OUTPUT_SIZE; ++k) printf(" %d", (int)output[k]);
     printf("\n");
   }
   fclose(f);

@@ -5,12 +5,12 @@
  *
  *   qemu-system-arm -M mps2-an500 -nographic -icount shift=3 \
  *     -semihosting-config enable=on,target=native,arg=model_m7.elf,arg=IMAGES[,arg=COUNT] \
- *     -kernel model_m7.elf                                   (`make run-m7 IMAGES=...`;
+ *     -kernel build/model_m7.elf                             (`make run-m7 IMAGES=...`;
  *                                                             `make run-m4`: -M mps2-an386)
  *
  * Command line (semihosting): [--profile] [IMAGES [COUNT]]. IMAGES (TNN_IMAGES_FILE when
  * not given) is opened on the host, relative to QEMU's working directory: raw int8 HWC
- * images, TNN_MODEL_INPUT_SIZE bytes each. COUNT classifies at most the first COUNT
+ * images, APP_MODEL_INPUT_SIZE bytes each. COUNT classifies at most the first COUNT
  * images. Output, on QEMU's stdout:
  *
  *   image <i>: class <c> logits <l0> <l1> ...     as main_host.c prints it, then
@@ -60,7 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "app_model.h"
 #include "tnn_model.h"
 
 #ifndef TNN_IMAGES_FILE
@@ -76,7 +76,7 @@
 
 /* The tensor arena (no malloc); the linker script puts it in its own section, .tnn_arena. Not
  * static, so that the symbol and its size show in nm and the map file. */
-uint32_t tnn_arena[TNN_MODEL_ARENA_SIZE / 4];
+uint32_t tnn_arena[APP_MODEL_ARENA_SIZE / 4];
 
 /* ---- timing: the MPS2 FPGAIO counter ------------------------------------------------- */
 
@@ -106,7 +106,7 @@ static int icount_check(uint32_t* measured, uint32_t* expected) {
 /* Counter ticks of each op of the last hooked inference. */
 typedef struct {
   uint32_t start;
-  uint32_t ticks[TNN_MODEL_OP_COUNT];
+  uint32_t ticks[APP_MODEL_OP_COUNT];
 } tnn_profile;
 
 static tnn_profile profile;
@@ -209,8 +209,8 @@ static void print_signed(int64_t v) {
 
 /* Image `index` of the file into the model's input. */
 static int read_image(FILE* f, long index, int8_t* input) {
-  return fseek(f, index * (long)TNN_MODEL_INPUT_SIZE, SEEK_SET) == 0 &&
-         fread(input, 1, TNN_MODEL_INPUT_SIZE, f) == (size_t)TNN_MODEL_INPUT_SIZE;
+  return fseek(f, index * (long)APP_MODEL_INPUT_SIZE, SEEK_SET) == 0 &&
+         fread(input, 1, APP_MODEL_INPUT_SIZE, f) == (size_t)APP_MODEL_INPUT_SIZE;
 }
 
 /* The hooked inference of --profile and its `op` lines. */
@@ -258,23 +258,23 @@ int main(int argc, char** argv) {
            "-icount shift=%d (run QEMU with -icount shift=%d)\n",
            (unsigned long)measured, (unsigned long)expected, TNN_ICOUNT_SHIFT, TNN_ICOUNT_SHIFT);
 
-  st = tnn_model_init(&model, tnn_model_data, (uint32_t)sizeof tnn_model_data);
+  st = tnn_model_init(&model, APP_MODEL_DATA, (uint32_t)sizeof APP_MODEL_DATA);
   if (st != TNN_OK) {
     fprintf(stderr, "%s: model %s: tnn_model_init failed with status %d: %s\n", prog,
-            TNN_MODEL_NAME, (int)st, status_name(st));
+            APP_MODEL_NAME, (int)st, status_name(st));
     return 2;
   }
   if (tnn_model_arena_size(&model) > (int32_t)sizeof tnn_arena ||
-      tnn_model_input_size(&model) != TNN_MODEL_INPUT_SIZE ||
-      tnn_model_output_size(&model) != TNN_MODEL_OUTPUT_SIZE ||
-      model.op_count != TNN_MODEL_OP_COUNT) {
+      tnn_model_input_size(&model) != APP_MODEL_INPUT_SIZE ||
+      tnn_model_output_size(&model) != APP_MODEL_OUTPUT_SIZE ||
+      model.op_count != APP_MODEL_OP_COUNT) {
     fprintf(stderr,
             "%s: model %s: the model data (arena %ld B, input %ld, output %ld, %ld ops) does "
-            "not match model.h (arena %ld B, input %ld, output %ld, %ld ops)\n",
-            prog, TNN_MODEL_NAME, (long)tnn_model_arena_size(&model),
+            "not match " APP_MODEL_HEADER " (arena %ld B, input %ld, output %ld, %ld ops)\n",
+            prog, APP_MODEL_NAME, (long)tnn_model_arena_size(&model),
             (long)tnn_model_input_size(&model), (long)tnn_model_output_size(&model),
-            (long)model.op_count, (long)sizeof tnn_arena, (long)TNN_MODEL_INPUT_SIZE,
-            (long)TNN_MODEL_OUTPUT_SIZE, (long)TNN_MODEL_OP_COUNT);
+            (long)model.op_count, (long)sizeof tnn_arena, (long)APP_MODEL_INPUT_SIZE,
+            (long)APP_MODEL_OUTPUT_SIZE, (long)APP_MODEL_OP_COUNT);
     return 2;
   }
 
@@ -289,15 +289,15 @@ int main(int argc, char** argv) {
     fclose(f);
     return 2;
   }
-  if (size % TNN_MODEL_INPUT_SIZE != 0) {
+  if (size % APP_MODEL_INPUT_SIZE != 0) {
     fprintf(stderr,
             "%s: %s: size %ld bytes is not a multiple of the image size %ld bytes "
             "(int8 HWC %s)\n",
-            prog, path, size, (long)TNN_MODEL_INPUT_SIZE, TNN_MODEL_NAME);
+            prog, path, size, (long)APP_MODEL_INPUT_SIZE, APP_MODEL_NAME);
     fclose(f);
     return 2;
   }
-  images = size / TNN_MODEL_INPUT_SIZE;
+  images = size / APP_MODEL_INPUT_SIZE;
   if (limit >= 0 && limit < images) images = limit;
   if (profiling && timed) {
     overhead = profile_overhead();
@@ -331,8 +331,8 @@ int main(int argc, char** argv) {
       return 3;
     }
     printf("image %ld: class %ld logits", i,
-           (long)tnn_argmax_s8(output, TNN_MODEL_OUTPUT_SIZE));
-    for (k = 0; k < TNN_MODEL_OUTPUT_SIZE; ++k) printf(" %d", (int)output[k]);
+           (long)tnn_argmax_s8(output, APP_MODEL_OUTPUT_SIZE));
+    for (k = 0; k < APP_MODEL_OUTPUT_SIZE; ++k) printf(" %d", (int)output[k]);
     printf("\n");
     if (timed) {
       fputs("icount ", stdout);
