@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <sstream>
 #include <thread>
@@ -70,6 +71,9 @@ TrainLoop::TrainLoop(TrainerOptions o, const data::Datasets& s, DistributedGroup
                       " is not divisible by " + std::to_string(group_.world_size()) +
                       " process(es) x train.accumulate " + std::to_string(train_.accumulate));
   micro_batch_ = train_.batch_size / virtual_world_;
+  // Read here so every training command honours it and a bad value fails before any work.
+  progress_style_ = core::parse_progress_style(std::getenv("TINYNAS_PROGRESS"));
+  if (group_.world_size() > 1) log_tag_ = "rank " + std::to_string(group_.rank());
   // Same seed on every rank, so initial weights agree before the broadcast confirms it.
   torch::manual_seed(train_.seed);
 }
@@ -79,7 +83,14 @@ TrainLoop::~TrainLoop() {
 }
 
 void TrainLoop::say(const std::string& line) const {
-  if (main()) std::printf("%s\n", line.c_str()), std::fflush(stdout);
+  if (!main()) return;
+  const std::string prefix = log_tag_.empty() ? "" : core::log_prefix_now(log_tag_);
+  std::printf("%s%s\n", prefix.c_str(), line.c_str());
+  std::fflush(stdout);
+}
+
+void TrainLoop::status(const std::string& line) {
+  if (bar_) bar_->status(line);
 }
 
 void TrainLoop::attach(LoopModel& model) {
@@ -271,6 +282,17 @@ EvalResult TrainLoop::evaluate(const Forward& forward,
   if (!val_loader_)
     throw core::Error("no validation images to evaluate on: set data.val_fraction above 0");
   auto& module = model_->module();
+  if (!epoch_status_.empty()) {
+    std::string what = epoch_status_ + ": ";
+    const int n = model_->evaluations_per_epoch();
+    if (n > 1)
+      what += "path " + std::to_string(++evaluations_done_) + "/" + std::to_string(n) + ": ";
+    what += recal_norms.empty() ? std::string("validation")
+                                : "BatchNorm recalibration (" +
+                                      std::to_string(train_.bn_recal_batches) +
+                                      " batches) and validation";
+    status(what + "...");
+  }
   if (!recal_norms.empty())
     recalibrate_bn(module, recal_norms, forward, *recal_loader_, recal_epoch,
                    train_.bn_recal_batches, place_, group_);
@@ -318,9 +340,13 @@ TrainResult TrainLoop::run() {
   }
   open_metrics(start);
 
+  // One process has no communication backend ("[none]" said nothing): name it only for
+  // several ("2 process(es) [gloo]", a form scripts and tests look for).
+  const int world = group_.world_size();
   say("training " + model_->describe() + " on " + place_.device.str() + ": " +
-      std::to_string(group_.world_size()) + " process(es) [" + group_.backend() +
-      "] x accumulate " + std::to_string(train_.accumulate) + ", batch " +
+      (world == 1 ? std::string("1 process")
+                  : std::to_string(world) + " process(es) [" + group_.backend() + "]") +
+      " x accumulate " + std::to_string(train_.accumulate) + ", batch " +
       std::to_string(train_.batch_size) + ", " + std::to_string(steps_per_epoch_) +
       " steps/epoch, " + std::to_string(train_.epochs) + " epochs");
 
@@ -335,25 +361,36 @@ TrainResult TrainLoop::run() {
       static_cast<std::int64_t>(opt_.recipe.distributed.bucket_mb * 1024.0 * 1024.0);
 
   std::optional<core::ProgressBar> bar;
-  if (main() && opt_.progress) {
+  using Mode = core::ProgressStyle::Mode;
+  if (main() && opt_.progress && progress_style_.mode != Mode::off) {
     core::ProgressOptions po;
     po.total = end;
     po.label = "train";
-    po.line_every = train_.log_every;
+    po.out = stdout;
+    if (progress_style_.mode != Mode::automatic) po.tty = progress_style_.mode == Mode::bar;
+    po.line_interval_s = progress_style_.interval_s;
+    po.stamp = true;
+    po.tag = log_tag_;
     bar.emplace(po);
+    bar_ = &*bar;
   }
+  // bar_ must not outlive `bar`, whichever way run() ends.
+  struct Unset {
+    core::ProgressBar*& p;
+    ~Unset() { p = nullptr; }
+  } unset_bar{bar_};
 
   module.train();
-  const auto t0 = Clock::now();
+  // img/s everywhere (progress, metrics.jsonl, the result) is this run's images over the
+  // time its steps took, epoch-end evaluation and checkpoint writing excluded: so the
+  // last progress line and the final summary show the same figure.
+  double train_s = 0;
   std::int64_t images_done = 0;
   std::int64_t last_saved = start > 0 ? start : -1;
   std::vector<data::Batch> micro(loaders_.size());
-  auto window_start = Clock::now();
-  std::int64_t window_images = 0;
-  double img_s = 0;
-  bool window_closed = false;
   const std::function<void()> before_update = [&] { model_->before_update(); };
   for (std::int64_t step = start; step < end; ++step) {
+    const auto step_start = Clock::now();
     const std::int64_t epoch = step / steps_per_epoch_;
     const std::int64_t in_epoch = step % steps_per_epoch_;
     if (in_epoch == 0 || step == start)
@@ -374,16 +411,8 @@ TrainResult TrainLoop::run() {
                         std::to_string(s.loss) + ", lr " + fmt("%.3g", lr) +
                         "); lower train.lr or set train.grad_clip");
     images_done += s.images;
-    window_images += s.images;
-    const double window_s = seconds_since(window_start);
-    if (window_s >= 1.0 || step + 1 == end) {
-      img_s = double(window_images) / std::max(window_s, 1e-9);
-      window_start = Clock::now();
-      window_images = 0;
-      window_closed = true;
-    } else if (!window_closed) {  // until the first one-second window closes
-      img_s = double(images_done) / std::max(seconds_since(t0), 1e-9);
-    }
+    train_s += seconds_since(step_start);
+    const double img_s = double(images_done) / std::max(train_s, 1e-9);
 
     if (main()) {
       core::Json m = core::Json::object();
@@ -408,7 +437,10 @@ TrainResult TrainLoop::run() {
       e["type"] = "epoch";
       e["step"] = step + 1;
       e["epoch"] = epoch + 1;
+      epoch_status_ = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(train_.epochs);
+      evaluations_done_ = 0;
       const double acc = model_->evaluate_epoch(epoch, e);
+      epoch_status_.clear();
       const bool best = acc >= 0 && acc > best_accuracy_;
       if (best) {
         best_accuracy_ = acc;
@@ -436,7 +468,7 @@ TrainResult TrainLoop::run() {
     if (auto l = ckpt_dir_.latest()) result.checkpoint = *l;
   }
   result.steps = std::max(end, start);
-  result.images_per_s = double(images_done) / std::max(seconds_since(t0), 1e-9);
+  result.images_per_s = double(images_done) / std::max(train_s, 1e-9);
   result.best_accuracy = best_accuracy_;
   return result;
 }

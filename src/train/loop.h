@@ -17,6 +17,7 @@
 #include <torch/serialize/archive.h>
 
 #include "tinynas/core/json.h"
+#include "tinynas/core/progress.h"
 #include "tinynas/data/loader.h"
 #include "tinynas/train/checkpoint.h"
 #include "tinynas/train/trainer.h"
@@ -46,6 +47,9 @@ class LoopModel {
   /// Validation at the end of 0-based epoch `epoch`: adds its figures to `record` and
   /// returns the accuracy, or -1 when nothing was evaluated. Leaves the module in train mode.
   virtual double evaluate_epoch(std::int64_t epoch, core::Json& record) = 0;
+  /// How many TrainLoop::evaluate() calls evaluate_epoch() makes (for "path 2/5" in the
+  /// status line shown meanwhile).
+  virtual int evaluations_per_epoch() const { return 1; }
   /// Appended to "val accuracy X%" in the epoch-end message, e.g. " (mean of 5 paths)".
   virtual std::string accuracy_note() const { return ""; }
   /// Extra state written to and read from checkpoints (beside weights and optimizer).
@@ -89,7 +93,10 @@ class TrainLoop {
   void open_metrics(std::int64_t keep_until_step);
   void write_metric(const core::Json& j);
   std::string save(std::int64_t step, double val_accuracy, bool best);
+  /// A line on stdout from rank 0; with several ranks it starts with log_prefix().
   void say(const std::string& line) const;
+  /// The line shown while the epoch ends (evaluation), when progress is shown.
+  void status(const std::string& line);
   bool main() const { return group_.is_main(); }
 
   TrainerOptions opt_;
@@ -111,6 +118,11 @@ class TrainLoop {
   double best_accuracy_ = -1;
   std::int64_t best_step_ = -1;
   double resumed_accuracy_ = -1;  // val accuracy recorded in the checkpoint resumed from
+  core::ProgressStyle progress_style_;  // from TINYNAS_PROGRESS
+  std::string log_tag_;                 // "rank R" with several ranks, else ""
+  core::ProgressBar* bar_ = nullptr;    // run()'s progress while it runs (rank 0)
+  std::string epoch_status_;            // "epoch 2/10" while the epoch-end evaluation runs
+  int evaluations_done_ = 0;            // TrainLoop::evaluate() calls at this epoch end
 };
 
 }  // namespace tinynas::train::detail

@@ -171,6 +171,7 @@ struct SupernetTrainer::Impl : detail::LoopModel {
     record["paths"] = per_path;
     return mean;
   }
+  int evaluations_per_epoch() const override { return static_cast<int>(eval_paths.size()); }
   std::string accuracy_note() const override {
     return " (mean of " + std::to_string(eval_paths.size()) + " paths)";
   }

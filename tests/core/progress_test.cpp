@@ -33,6 +33,7 @@ class ProgressTest : public ::testing::Test {
     o.label = "train";
     o.tty = tty;
     o.out = file_;
+    o.line_every = 50;
     o.clock = [this] { return now_; };
     return o;
   }
@@ -76,14 +77,15 @@ TEST(FormatDuration, Cases) {
   EXPECT_EQ(format_duration(0), "0s");
   EXPECT_EQ(format_duration(59.6), "1m00s");
   EXPECT_EQ(format_duration(360000), "100h00m00s");
-  EXPECT_EQ(format_duration(-1), "?");
-  EXPECT_EQ(format_duration(std::nan("")), "?");
-  EXPECT_EQ(format_duration(std::numeric_limits<double>::infinity()), "?");
+  // Unknown (no rate yet) reads "--", never "?".
+  EXPECT_EQ(format_duration(-1), "--");
+  EXPECT_EQ(format_duration(std::nan("")), "--");
+  EXPECT_EQ(format_duration(std::numeric_limits<double>::infinity()), "--");
 }
 
 TEST_F(ProgressTest, RejectsBadOptions) {
   ProgressOptions o = options(false, 10);
-  o.line_every = 0;
+  o.line_every = -1;
   EXPECT_THROW(ProgressBar{o}, Error);
   o = options(false, 10);
   o.out = nullptr;
@@ -138,7 +140,7 @@ TEST_F(ProgressTest, PlainResumeCountsOnlyNewSteps) {
   bar.update(1050, {});  // 50 steps in 5 s: 950 left take 95 s
   const auto got = lines();
   ASSERT_EQ(got.size(), 2u);
-  EXPECT_EQ(got[0], "train 1000/2000 (50%) ETA ?");
+  EXPECT_EQ(got[0], "train 1000/2000 (50%) ETA --");
   EXPECT_EQ(got[1], "train 1050/2000 (52%) ETA 1m35s");
 }
 
@@ -146,7 +148,7 @@ TEST_F(ProgressTest, TtyBarForm) {
   ProgressBar bar(options(true, 1000));
   now_ = 0.0;
   bar.update(0, {{"epoch", "1/10"}});
-  EXPECT_EQ(output(), "\rtrain [........................]   0% 0/1000 epoch 1/10 ETA ?\x1b[K");
+  EXPECT_EQ(output(), "\rtrain [........................]   0% 0/1000 epoch 1/10 ETA --\x1b[K");
   now_ = 42.0;
   bar.update(420, {{"epoch", "3/10"}, {"loss", "1.234"}, {"lr", "5.5e-04"}, {"img/s", "812"}});
   const std::string text = output();
@@ -203,7 +205,7 @@ TEST_F(ProgressTest, TtyMessageKeepsTheBar) {
   const std::string text = output();
   EXPECT_EQ(text.rfind("before any step\n", 0), 0u);
   // The bar line is cleared, the message printed on its own line, the bar redrawn.
-  EXPECT_NE(text.find("ETA ?\x1b[K\r\x1b[Kepoch 1: loss 0.5\n\rtrain ["), std::string::npos);
+  EXPECT_NE(text.find("ETA --\x1b[K\r\x1b[Kepoch 1: loss 0.5\n\rtrain ["), std::string::npos);
   EXPECT_EQ(text.back(), '\n');
   EXPECT_EQ(count(text, "\n"), 3u);
 }
@@ -216,7 +218,7 @@ TEST_F(ProgressTest, PlainMessage) {
   const auto got = lines();
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0], "epoch 1: loss 0.5");
-  EXPECT_EQ(got[1], "train 1/10 (10%) ETA ?");
+  EXPECT_EQ(got[1], "train 1/10 (10%) ETA --");
 }
 
 TEST_F(ProgressTest, TtyLineIsClippedToColumns) {
@@ -227,4 +229,123 @@ TEST_F(ProgressTest, TtyLineIsClippedToColumns) {
   bar.update(50, {{"loss", "1.0"}});
   // 19 of the 20 columns: the last one is left free so the line never wraps.
   EXPECT_EQ(output(), "\r[############......\x1b[K");
+}
+
+// --- Lines every N seconds, stamps, status lines, TINYNAS_PROGRESS (issue 23) ---
+
+namespace {
+
+std::tm clock_time(int h, int m, int s) {
+  std::tm t{};
+  t.tm_hour = h;
+  t.tm_min = m;
+  t.tm_sec = s;
+  return t;
+}
+
+}  // namespace
+
+TEST(LogPrefix, TimeAndTag) {
+  EXPECT_EQ(log_prefix(clock_time(9, 5, 7), ""), "[09:05:07] ");
+  EXPECT_EQ(log_prefix(clock_time(23, 59, 0), "rank 1"), "[23:59:00 rank 1] ");
+  const std::string now = log_prefix_now("rank 0");
+  ASSERT_EQ(now.size(), std::string("[00:00:00 rank 0] ").size()) << now;
+  EXPECT_EQ(now.substr(9), " rank 0] ");
+}
+
+TEST_F(ProgressTest, PlainLinesEveryNSecondsWithStamps) {
+  {
+    ProgressOptions o = options(false, 100);
+    o.line_every = 0;
+    o.line_interval_s = 10.0;
+    o.stamp = true;
+    o.tag = "rank 0";
+    o.wall_clock = [this] { return clock_time(14, 3, static_cast<int>(now_) % 60); };
+    ProgressBar bar(o);
+    for (int step = 1; step <= 100; ++step) {
+      now_ = step * 1.0;  // one step a second: a line every 10 steps
+      bar.update(step, {{"loss", "1.000"}, {"img/s", "32"}});
+    }
+  }
+  const auto got = lines();
+  // The first update (sign of life, ETA not known yet), then every 10 s, and the end.
+  ASSERT_EQ(got.size(), 11u);
+  EXPECT_EQ(got[0], "[14:03:01 rank 0] train 1/100 (1%) loss 1.000 img/s 32 ETA --");
+  EXPECT_EQ(got[1], "[14:03:11 rank 0] train 11/100 (11%) loss 1.000 img/s 32 ETA 1m29s");
+  EXPECT_EQ(got[10], "[14:03:40 rank 0] train 100/100 (100%) loss 1.000 img/s 32 ETA 0s");
+  for (const auto& l : got) EXPECT_EQ(l.find('?'), std::string::npos) << l;
+}
+
+TEST_F(ProgressTest, PlainIntervalZeroPrintsEveryUpdate) {
+  ProgressOptions o = options(false, 5);
+  o.line_every = 0;
+  o.line_interval_s = 0;
+  ProgressBar bar(o);
+  for (int step = 1; step <= 5; ++step) bar.update(step, {});
+  bar.finish();
+  EXPECT_EQ(lines().size(), 5u);
+}
+
+TEST_F(ProgressTest, PlainStatusIsAStampedLine) {
+  ProgressOptions o = options(false, 10);
+  o.stamp = true;
+  o.wall_clock = [] { return clock_time(8, 0, 0); };
+  ProgressBar bar(o);
+  bar.update(10, {});
+  bar.status("epoch 1/1: path 1/2: BatchNorm recalibration (4 batches) and validation...");
+  bar.status("");  // nothing
+  bar.message("epoch 1/1: val accuracy 50.00%");
+  bar.finish();
+  const auto got = lines();
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], "[08:00:00] train 10/10 (100%) ETA --");
+  EXPECT_EQ(got[1],
+            "[08:00:00] epoch 1/1: path 1/2: BatchNorm recalibration (4 batches) and validation...");
+  EXPECT_EQ(got[2], "[08:00:00] epoch 1/1: val accuracy 50.00%");
+}
+
+TEST_F(ProgressTest, TtyStatusTakesTheBarLineUntilTheNextUpdate) {
+  ProgressOptions o = options(true, 10);
+  o.stamp = true;  // TTY: no stamps on the bar
+  ProgressBar bar(o);
+  now_ = 0;
+  bar.update(5, {});
+  bar.status("epoch 1/2: validation...");
+  EXPECT_NE(output().find("\repoch 1/2: validation...\x1b[K"), std::string::npos);
+  now_ = 0.01;  // within min_redraw_s, yet the bar comes back at once
+  bar.update(6, {});
+  std::string text = output();
+  EXPECT_EQ(text.substr(text.rfind('\r')), "\rtrain [##############..........]  60% 6/10 ETA 0s\x1b[K");
+  // A status right before finish(): the bar is drawn again, then the line ends.
+  bar.status("epoch 1/2: validation...");
+  bar.finish();
+  text = output();
+  EXPECT_EQ(text.substr(text.rfind('\r')), "\rtrain [##############..........]  60% 6/10 ETA 0s\x1b[K\n");
+  EXPECT_EQ(text.find('['), text.find("train [") + 6);  // no stamp anywhere
+}
+
+TEST(ProgressStyleParse, ValuesAndErrors) {
+  using Mode = ProgressStyle::Mode;
+  EXPECT_EQ(parse_progress_style(nullptr).mode, Mode::automatic);
+  EXPECT_EQ(parse_progress_style("").interval_s, 10.0);
+  EXPECT_EQ(parse_progress_style("bar").mode, Mode::bar);
+  EXPECT_EQ(parse_progress_style("off").mode, Mode::off);
+  const auto l = parse_progress_style("lines:0.2");
+  EXPECT_EQ(l.mode, Mode::lines);
+  EXPECT_DOUBLE_EQ(l.interval_s, 0.2);
+  EXPECT_EQ(parse_progress_style("lines").interval_s, 10.0);
+  EXPECT_EQ(parse_progress_style("lines:0").interval_s, 0.0);
+  const auto a = parse_progress_style("auto:60");
+  EXPECT_EQ(a.mode, Mode::automatic);
+  EXPECT_EQ(a.interval_s, 60.0);
+  for (const char* bad : {"Lines", "line", "lines:", "lines:x", "lines:-1", "lines:1s", "bar:3",
+                          "off:1", "lines:inf"}) {
+    try {
+      parse_progress_style(bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("TINYNAS_PROGRESS"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("valid: auto, bar, lines, off"), std::string::npos);
+    }
+  }
 }

@@ -130,7 +130,8 @@ const char* kSearchHelp =
     "  --resume         continue a search: finished candidates are not redone, an\n"
     "                   interrupted one continues from its newest checkpoint\n"
     "  --out DIR        output directory\n"
-    "  --quiet          no training progress bars\n"
+    "  --quiet          no training progress bars (TINYNAS_PROGRESS: see\n"
+    "                   'tinynas train --help')\n"
     "\n"
     "Data-parallel: 'tinynas launch --nproc N -- tinynas sparsenas search RECIPE'.\n";
 
@@ -148,7 +149,8 @@ const char* kFinetuneHelp =
     "  --set KEY=VALUE  override a recipe key (repeatable)\n"
     "  --resume         continue an interrupted fine-tuning from its newest checkpoint\n"
     "  --out DIR        the stage-1 output directory\n"
-    "  --quiet          no training progress bar\n"
+    "  --quiet          no training progress bar (TINYNAS_PROGRESS: see\n"
+    "                   'tinynas train --help')\n"
     "\n"
     "Data-parallel: 'tinynas launch --nproc N -- tinynas sparsenas finetune RECIPE'.\n";
 

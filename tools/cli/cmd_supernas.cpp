@@ -160,7 +160,8 @@ const char* kSearchHelp =
     "  --resume         continue a search: finished candidates are not redone, an\n"
     "                   interrupted one continues from its newest checkpoint\n"
     "  --out DIR        output directory\n"
-    "  --quiet          no training progress bars\n"
+    "  --quiet          no training progress bars (TINYNAS_PROGRESS: see\n"
+    "                   'tinynas train --help')\n"
     "\n"
     "Data-parallel: 'tinynas launch --nproc N -- tinynas supernas search RECIPE'.\n";
 

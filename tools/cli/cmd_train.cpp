@@ -6,6 +6,7 @@
 #include "command.h"
 #include "training_job.h"
 #include "tinynas/core/error.h"
+#include "tinynas/core/progress.h"
 #include "tinynas/space/layout.h"
 #include "tinynas/train/checkpoint.h"
 #include "tinynas/train/trainer.h"
@@ -46,12 +47,16 @@ int run_train(const std::vector<std::string>& args, const core::DirLock* held) {
   train::SupernetTrainer trainer(opt, sets, std::move(layout), group);
   const auto r = trainer.run();
   if (group.is_main()) {
-    std::printf("trained %lld steps (%lld in this run) at %.1f images/s", (long long)r.steps,
-                (long long)(r.steps - r.start_step), r.images_per_s);
+    // Under `tinynas launch` every line names its time and rank, as the loop's do. The
+    // rate is the one the last progress line showed (same definition, same rounding).
+    const std::string prefix =
+        group.world_size() > 1 ? core::log_prefix_now("rank " + std::to_string(group.rank())) : "";
+    std::printf("%strained %lld steps (%lld in this run) at %.0f images/s", prefix.c_str(),
+                (long long)r.steps, (long long)(r.steps - r.start_step), r.images_per_s);
     if (r.val_accuracy >= 0)
       std::printf("; val accuracy %.2f%% (best %.2f%%)", 100 * r.val_accuracy,
                   100 * r.best_accuracy);
-    std::printf("\ncheckpoint: %s\n", r.checkpoint.c_str());
+    std::printf("\n%scheckpoint: %s\n", prefix.c_str(), r.checkpoint.c_str());
   }
   return 0;
 }
@@ -82,6 +87,18 @@ Command train_command() {
        "                   step is past the run, or the recipe or space file changed\n"
        "  --out DIR        checkpoint directory instead of run.dir/run.name/supernet\n"
        "  --quiet          no progress bar or lines\n"
+       "\n"
+       "Progress (rank 0, on stdout): a bar redrawn in place when stdout is a terminal;\n"
+       "otherwise (a file, a pipe, SLURM, CI) one line every 10 s with the time, step,\n"
+       "epoch, loss, lr, img/s and ETA, plus a status line while each epoch ends with\n"
+       "BatchNorm recalibration and validation. img/s is this run's images over its steps'\n"
+       "time (evaluation and checkpoints excluded), the figure the summary repeats.\n"
+       "TINYNAS_PROGRESS overrides the choice (also for supernas and sparsenas training):\n"
+       "  auto            the default above\n"
+       "  bar | off       always the bar | nothing (like --quiet)\n"
+       "  lines[:S]       lines every S seconds (0 = every step), e.g. lines:60\n"
+       "  auto:S          auto, with lines every S seconds when not on a terminal\n"
+       "Under 'tinynas launch' (several ranks) log lines start with [HH:MM:SS rank R].\n"
        "\n"
        "Data-parallel: 'tinynas launch --nproc N -- tinynas train RECIPE' on one machine;\n"
        "across machines, start one process per rank with torchrun-style variables\n"

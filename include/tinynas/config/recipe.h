@@ -108,7 +108,7 @@ struct TrainConfig {
   bool channels_last = false;
   bool amp = false;
   int keep_last = 3;           // checkpoints kept besides the best
-  int log_every = 50;          // steps between log lines when not on a terminal
+  int log_every = 50;          // ignored: progress lines are timed (TINYNAS_PROGRESS)
   int accumulate = 1;          // micro-batches per optimizer step on each rank
   int checkpoint_every = 0;    // steps between mid-epoch checkpoints; 0 = epoch ends only
   std::int64_t max_steps = 0;  // stop after this many steps (schedule unchanged); 0 = all
@@ -140,7 +140,9 @@ struct TrainConfig {
     v.field("channels_last", channels_last, "channels-last memory format (CUDA)");
     v.field("amp", amp, "mixed precision (CUDA)");
     v.field("keep_last", keep_last, "checkpoints kept besides the best", Range{0, 1000});
-    v.field("log_every", log_every, "steps between progress lines when not on a terminal",
+    v.field("log_every", log_every,
+            "ignored, accepted so older recipes load: off a terminal, progress lines come every "
+            "10 s (TINYNAS_PROGRESS=lines:SECONDS sets the interval)",
             Range{1, 1000000});
     v.field("accumulate", accumulate,
             "micro-batches per optimizer step on each rank; a run on W processes with "

@@ -65,7 +65,9 @@ struct TrainerOptions {
   // records and checks nothing.
   std::string space_fingerprint;
   bool resume = false;        // continue from the newest checkpoint in out_dir, if any
-  bool progress = true;       // rank 0 prints a progress bar / lines on stderr
+  // Rank 0 shows progress on stdout: a bar on a terminal, timed lines otherwise, the
+  // form and interval overridable with TINYNAS_PROGRESS (core::parse_progress_style).
+  bool progress = true;
   torch::Device device{torch::kCPU};  // from select_device (the group's backend needs it too)
   int local_world_size = 1;   // processes on this node: shares the CPU cores
 };
@@ -73,7 +75,8 @@ struct TrainerOptions {
 struct TrainResult {
   std::int64_t steps = 0;           // optimizer steps done in total (resumed ones included)
   std::int64_t start_step = 0;      // where this invocation started
-  double images_per_s = 0;          // training throughput of this invocation
+  double images_per_s = 0;          // this invocation's images / its steps' time (epoch-end
+                                    // evaluation and checkpoints excluded), as progress shows
   double val_accuracy = -1;         // mean over evaluated paths at the last evaluation
   double best_accuracy = -1;
   std::string checkpoint;           // sidecar of the last checkpoint written
