@@ -266,7 +266,7 @@ std::string kernel_family(const space::Graph&, const space::Op& op, Storage stor
 
 bool takes_sweep(const space::Graph& graph, const space::Op& op, const OpCost& cost,
                  const std::vector<std::uint8_t>* block_nonzero) {
-  if (cost.storage != Storage::sparse || cost.block != 4) return false;
+  if (cost.storage != Storage::sparse || (cost.block != 4 && cost.block != 2)) return false;
   if (op.kind == space::OpKind::conv) {
     if (is_depthwise(op) || op.kernel_h != 1 || op.kernel_w != 1 || op.stride != 1 || op.padding != 0 ||
         op.groups != 1)
@@ -274,12 +274,12 @@ bool takes_sweep(const space::Graph& graph, const space::Op& op, const OpCost& c
   } else if (op.kind != space::OpKind::linear) {
     return false;
   }
-  if (graph.shape(op.inputs[0]).c % 4 != 0) return false;
+  if (graph.shape(op.inputs[0]).c % cost.block != 0) return false;
   const std::int64_t stored = block_nonzero && std::int64_t(block_nonzero->size()) == cost.blocks
                                   ? std::int64_t(std::count_if(block_nonzero->begin(), block_nonzero->end(),
                                                                [](std::uint8_t f) { return f != 0; }))
                                   : stored_blocks(cost);
-  return 2 * stored <= kSweepMaxBlocksX2 * graph.shape(op.output).c;
+  return 2 * stored <= (cost.block == 4 ? kSweepMaxBlocksX2 : kSweep2MaxBlocksX2) * graph.shape(op.output).c;
 }
 
 std::string latency_key(const space::Graph& graph, const space::Op& op, const OpCost& cost,

@@ -9,10 +9,12 @@
  * pairs; the input offset is folded into the bias): per output about 5 instructions a
  * block plus the requantization. It needs no scratch.
  *
- * It applies to blocks of 4 over rows of a multiple of 4 values (no short last block),
- * 1x1 convs of stride 1 without padding or groups and linear layers, when the stream
- * holds at most TNN_SWEEP_MAX_BLOCKS_X2 / 2 stored blocks per row on average: beyond, the
- * tile walk's int16 columns (two values per load) win. The cost model's latency features
+ * It applies to blocks of 4 or 2 over rows of a multiple of the block (no short last
+ * block), 1x1 convs of stride 1 without padding or groups and linear layers, when the
+ * stream holds at most TNN_SWEEP_MAX_BLOCKS_X2 / 2 (blocks of 4) or TNN_SWEEP2_MAX_BLOCKS_X2
+ * / 2 (blocks of 2) stored blocks per row on average: beyond, the tile walk's int16 columns
+ * (two values per load) win. A block of 2 is read as a halfword ORed with itself shifted
+ * by 8, so that SXTB16 pairs its two values. The cost model's latency features
  * take the same decision (src/cost/latency.cpp, kSweepMaxBlocksX2; a test compares them). */
 #ifndef TNN_SPARSE_SWEEP_H
 #define TNN_SPARSE_SWEEP_H
@@ -23,7 +25,10 @@
 extern "C" {
 #endif
 
+/* Stored blocks per two rows at most, blocks of 4 and of 2 (a block of 2 costs less in
+ * the sweep, 4 instructions a pixel, and rows hold twice as many). */
 #define TNN_SWEEP_MAX_BLOCKS_X2 3
+#define TNN_SWEEP2_MAX_BLOCKS_X2 5
 
 /* Whether the sweep takes a layer of `rows` output channels, `row_len` values a row, over
  * the coded stream `w` (1x1 stride-1 unpadded ungrouped conv, or linear: the caller's

@@ -34,6 +34,7 @@ static_assert(cost::kModelHeaderBytes == TNN_MODEL_HEADER_BYTES, "header size");
 static_assert(cost::kTensorRecordBytes == TNN_TENSOR_BYTES, "tensor record size");
 static_assert(cost::kOpRecordBytes == TNN_OP_BYTES, "op record size");
 static_assert(cost::kSweepMaxBlocksX2 == TNN_SWEEP_MAX_BLOCKS_X2, "the sweep's density limit");
+static_assert(cost::kSweep2MaxBlocksX2 == TNN_SWEEP2_MAX_BLOCKS_X2, "the sweep's limit, blocks of 2");
 static_assert(cost::kInt32Bytes == sizeof(std::int32_t), "int32 value size");
 static_assert(cost::kArenaAlignment % alignof(std::int32_t) == 0, "arena alignment");
 

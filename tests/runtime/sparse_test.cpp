@@ -891,11 +891,31 @@ TEST(SparseSweep, LinearRowsOfEveryBlockCount) {
   SparseLinearTester().tokens(6).in(48).out(30).block(4).sparsity(0.0).zero_run(24, 324)
       .expect_sweep(true).iterations(4).test();
   SparseLinearTester().tokens(6).in(48).out(20).block(4).sparsity(1.0).expect_sweep(true).test();
-  // the tiled walk: denser, rows not a multiple of 4, blocks of 2
+  // the tiled walk: denser, rows not a multiple of the block
   SparseLinearTester().tokens(49).in(96).out(192).block(4).sparsity(0.9).expect_sweep(false).test();
   SparseLinearTester().tokens(6).in(48).out(20).block(4).sparsity(0.5).expect_sweep(false).test();
   SparseLinearTester().tokens(6).in(46).out(20).block(4).sparsity(0.95).expect_sweep(false).test();
-  SparseLinearTester().tokens(6).in(48).out(20).block(2).sparsity(0.95).expect_sweep(false).test();
+  SparseLinearTester().tokens(6).in(48).out(20).block(2).sparsity(0.8).expect_sweep(false).test();
+}
+
+// Blocks of 2 (at most 2.5 stored a row on average): the halfword loads, rows of 0, 1, 2
+// and more blocks, every clamp kind, odd token counts, the slow requantization.
+TEST(SparseSweep, BlocksOfTwo) {
+  SparseLinearTester().tokens(49).in(48).out(48).block(2).sparsity(0.9).expect_sweep(true)
+      .iterations(6).test();
+  SparseLinearTester().tokens(7).in(24).out(24).block(2).sparsity(0.9).expect_sweep(true)
+      .iterations(20).seed(140).test();
+  SparseLinearTester().tokens(7).in(24).out(24).block(2).sparsity(0.9).expect_sweep(true)
+      .requant_scale(0.3, 8.0).iterations(5).seed(170).test();
+  for (int tokens : {1, 15, 16, 17, 33})
+    SparseLinearTester().tokens(tokens).in(16).out(40).block(2).sparsity(0.0).zero_run(16, 296)
+        .expect_sweep(true).seed(unsigned(tokens)).test();  // three full rows of 8 blocks
+  SparseLinearTester().tokens(5).in(40).out(8).block(2).sparsity(0.95).offsets(128, 127)
+      .input_value(127).weight_value(-128).requant_scale(1e-6, 1e-4).expect_sweep(true).test();
+  SparseLinearTester().tokens(6).in(46).out(20).block(2).sparsity(0.95).expect_sweep(true).test();
+  SparseLinearTester().tokens(6).in(45).out(20).block(2).sparsity(0.95).expect_sweep(false).test();
+  SparseConvTester().input(14, 14, 24).output_channels(48).kernel(1).block(2).sparsity(0.9)
+      .expect_sweep(true).iterations(4).test();
 }
 
 TEST(SparseSweep, PointwiseConvsOnly) {

@@ -46,10 +46,12 @@ std::string latency_key(const space::Graph& graph, const space::Op& op, const Op
                         const std::vector<std::uint8_t>* block_nonzero = nullptr);
 
 /// The runtime runs a coded 1x1 conv (stride 1, no padding, no groups) or linear layer with
-/// blocks of 4 over rows of a multiple of 4 values by its weights-stationary sweep when it
-/// stores at most kSweepMaxBlocksX2 / 2 blocks per output channel on average (equal to
-/// TNN_SWEEP_MAX_BLOCKS_X2 of src/runtime/tnn_sparse_sweep.h; a test compares them).
+/// blocks of 4 (or 2) over rows of a multiple of the block by its weights-stationary sweep
+/// when it stores at most kSweepMaxBlocksX2 / 2 (kSweep2MaxBlocksX2 / 2) blocks per output
+/// channel on average (equal to TNN_SWEEP_MAX_BLOCKS_X2 and TNN_SWEEP2_MAX_BLOCKS_X2 of
+/// src/runtime/tnn_sparse_sweep.h; a test compares them).
 inline constexpr std::int64_t kSweepMaxBlocksX2 = 3;
+inline constexpr std::int64_t kSweep2MaxBlocksX2 = 5;
 
 /// Whether the sweep runs `op` (stored blocks counted from the real mask when given).
 bool takes_sweep(const space::Graph& graph, const space::Op& op, const OpCost& cost,
