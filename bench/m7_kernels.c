@@ -306,7 +306,7 @@ static void bench_attention(tst_rng* r, int32_t tokens, int32_t channels, int32_
   v = (int8_t*)bench_alloc(&a, (size_t)n);
   ref = (int8_t*)bench_alloc(&a, (size_t)n);
   out = (int8_t*)bench_alloc(&a, (size_t)n);
-  ctx.size = tnn_attention_s8_get_buffer_size(&d);
+  ctx.size = tnn_attention_s8_get_buffer_size(&d, &d, heads);
   ctx.buf = bench_alloc(&a, (size_t)ctx.size);
   if (!q || !k || !v || !ref || !out || !ctx.buf) return;
   tst_fill_s8(r, q, n, TST_UNIFORM);

@@ -284,7 +284,11 @@ std::int64_t scratch_bytes(const Graph& g, const Op& op, Storage storage) {
     }
     case OpKind::linear:  // two tokens (dense) or four (coded) widened to int16
       return (storage == Storage::dense ? 4 : 8) * std::int64_t(in.c);
-    case OpKind::attention_softmax: return 8 * tokens(g.shape(op.inputs.at(1)));  // 2 queries
+    case OpKind::attention_softmax: {  // 2 queries' scores, one head's V as int16 key pairs
+      const std::int64_t m = tokens(g.shape(op.inputs.at(1)));
+      const std::int64_t dv = g.shape(op.inputs.at(2)).c / op.heads;
+      return 8 * m + 8 * ((m + 1) / 2) * ((dv + 1) / 2);
+    }
     case OpKind::attention_relu_linear: {
       const std::int64_t dh = in.c / op.heads, dvh = g.shape(op.inputs.at(2)).c / op.heads;
       return 2 * dh * dvh;

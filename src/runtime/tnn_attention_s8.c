@@ -19,9 +19,14 @@ tnn_status tnn_attention_check(int32_t heads, const tnn_dims* q_d, const tnn_dim
   return TNN_OK;
 }
 
-int32_t tnn_attention_s8_get_buffer_size(const tnn_dims* k_dims) {
-  const int32_t m = k_dims ? tnn_token_count(k_dims) : 0;
-  return 2 * m * (int32_t)sizeof(int32_t); /* the fast kernel's two queries (M int32 each) */
+int32_t tnn_attention_s8_get_buffer_size(const tnn_dims* k_dims, const tnn_dims* v_dims,
+                                         int32_t heads) {
+  int64_t m, dv, bytes;
+  if (!k_dims || !v_dims || heads < 1 || v_dims->c < 1 || v_dims->c % heads != 0) return 0;
+  m = tnn_token_count(k_dims), dv = v_dims->c / heads;
+  /* the fast kernel's two queries (M int32 each), then one head's V as int16 pairs of keys */
+  bytes = 8 * m + 8 * ((m + 1) / 2) * ((dv + 1) / 2);
+  return m == 0 || bytes > INT32_MAX ? 0 : (int32_t)bytes;
 }
 
 tnn_status tnn_attention_softmax_check(const tnn_context* ctx, const tnn_attention_params* p,
@@ -30,13 +35,16 @@ tnn_status tnn_attention_softmax_check(const tnn_context* ctx, const tnn_attenti
                                        const tnn_dims* out_d, const int8_t* output,
                                        tnn_attention_shape* s) {
   tnn_status st;
+  int32_t need;
   if (!p || !q || !k || !v || !output || p->heads < 1 || !tnn_activation_ok(&p->activation) ||
       !tnn_input_offset_ok(p->q_offset) || !tnn_input_offset_ok(p->k_offset) ||
       !tnn_input_offset_ok(p->v_offset) || !tnn_output_offset_ok(p->output_offset) ||
       !tnn_quant_ok(&p->score) || !tnn_quant_ok(&p->output))
     return TNN_ERR_ARG;
   if ((st = tnn_attention_check(p->heads, q_d, k_d, v_d, out_d, s)) != TNN_OK) return st;
-  if (!tnn_scratch_ok(ctx, tnn_attention_s8_get_buffer_size(k_d))) return TNN_ERR_BUFFER;
+  need = tnn_attention_s8_get_buffer_size(k_d, v_d, p->heads);
+  if (need == 0) return TNN_ERR_SHAPE; /* a scratch beyond 2 GiB */
+  if (!tnn_scratch_ok(ctx, need)) return TNN_ERR_BUFFER;
   return TNN_OK;
 }
 

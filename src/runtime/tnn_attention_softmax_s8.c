@@ -14,12 +14,12 @@
  *     score: SUB, SMMLAR, LSR, USAT, AND, two table loads, MLA, the sum, half a PKHTB and
  *     a store), stored in place of the scores: query qi's word (h 2p, h 2p+1) of key pair p
  *     at s[4p + qi]. E = sum_j h_j + 32768 M.
- *  3. AV: sum_j h_j * v_je over key pairs with SMLAD; per key pair the two bytes of channels
- *     c, c + 1 of both keys go into one word (two halfword loads, PKHBT), SXTB16 and SXTB16
- *     ROR 8 make the (key j, key j + 1) pairs of channel c and c + 1; two queries (one LDRD
- *     of their numerator words) x two channels per pass, eight keys a step (1.375
- *     instructions a MAC), int32 sums of at most 256 keys (|sum| <= 2^15 * 128 * 256 =
- *     2^30), added up in int64 beyond.
+ *  3. AV: sum_j h_j * v_je over key pairs with SMLAD. Each head's V is first copied to the
+ *     scratch as int16 pairs of keys (tnn_att_pack_v: channel c of keys j, j + 1 in one
+ *     word), so a key pair of two channels is one LDRD, the two queries' numerator words
+ *     another, and four SMLAD make its 8 MACs (0.8 instructions a MAC with the loop);
+ *     int32 sums of at most 256 keys (|sum| <= 2^15 * 128 * 256 = 2^30), added up in
+ *     int64 beyond.
  *  4. a_e = sum_j e_j (v_je + v_offset) = (step 3) + 32768 cs_e + v_offset * E, with cs_e
  *     = sum_j v_je the column sums of V (once a head, on the stack; per pair and group of
  *     4 channels when dv > TNN_ATT_MAX_DV); r_e = round(256 a_e / E) without a 64-bit
@@ -27,11 +27,12 @@
  *     requantization of tnn_math.h (output multiplier >= 2^30, shift in [-31, -1]) and
  *     E <= 255 * 2^15, two SDIVs and the SMMLAR form, about 19 instructions an output
  *     (tnn_att_out_fast); otherwise 32-bit magnitudes and tnn_requantize.
- * Loads may read past a head's channels (K words up to the padded width, V halfwords up to
- * the group of 4 channels: the padding multiplies by zero, the extra channels are not
- * written) but never past a tensor: keys whose padded read would, run a per-channel path.
+ * K loads may read past a head's channels (words up to the padded width: the padding
+ * multiplies by zero) but never past a tensor: keys whose padded read would, run a
+ * per-channel path.
  *
- * Scratch (4-byte aligned): 2 * M int32, the two queries' scores, then their numerators.
+ * Scratch (4-byte aligned): 2 * M int32, the two queries' scores, then their numerators;
+ * then the head's packed V, ceil(M / 2) * ceil(dv / 2) pairs of int32.
  * Stack: the query pairs (TNN_ATT_MAX_DH4 words) and the column sums (TNN_ATT_MAX_DV
  * words). A head wider than TNN_ATT_MAX_DH4 channels runs the reference (which needs less
  * scratch). */
@@ -197,8 +198,6 @@ TNN_SHARED void tnn_att_scores(const tnn_att* a, int32_t h, int32_t i0, int32_t 
   }
 }
 
-static int32_t tnn_att_h(const int32_t* f, int32_t qi, int32_t j);
-
 /* ---- 2. numerators ---------------------------------------------------------------------- */
 
 /* Query qi's numerator words in place, s at its score of key 0 (its scores 2 int32
@@ -268,57 +267,57 @@ TNN_SHARED void tnn_att_numerators(int32_t* s, int32_t m, const int32_t* max,
 
 /* ---- 3. AV ---------------------------------------------------------------------------- */
 
-/* Channels c, c + 1 of a key as the two low bytes of a word (only those two are read). */
-static inline int32_t tnn_att_v2(const int8_t* p) {
-  uint16_t v;
-  memcpy(&v, p, 2);
-  return v;
+/* The head's V (v at its channel 0) as int16 pairs of keys: channel c of keys 2p, 2p + 1
+ * (key 2p in the low lane) at vpk[2 (cp P + p) + (c & 1)], cp = c / 2, P = ceil(m / 2);
+ * 0 for the key past an odd m and the channel past an odd dv. Once a head, for all its
+ * query pairs. */
+static void tnn_att_pack_v(const tnn_att* a, const int8_t* v, int32_t* vpk) {
+  const int32_t vc = a->v_c, full = a->m >> 1;
+  int32_t c, p;
+  for (c = 0; c < a->dv; c += 2) {
+    const int8_t* x = v + c;
+    int32_t* w = vpk + c * ((a->m + 1) >> 1);
+    if (c + 1 < a->dv) {
+      for (p = 0; p < full; ++p, x += 2 * vc, w += 2)
+        w[0] = tnn_pkhbt(x[0], x[vc]), w[1] = tnn_pkhbt(x[1], x[vc + 1]);
+      if (a->m & 1) w[0] = tnn_pkhbt(x[0], 0), w[1] = tnn_pkhbt(x[1], 0);
+    } else {
+      for (p = 0; p < full; ++p, x += 2 * vc, w += 2) w[0] = tnn_pkhbt(x[0], x[vc]), w[1] = 0;
+      if (a->m & 1) w[0] = tnn_pkhbt(x[0], 0), w[1] = 0;
+    }
+  }
 }
 
-/* The products of one key pair: x0 = (v_j, v_j+1) of channel c, x1 of channel c + 1, from
- * the bytes (c, c + 1) of both keys packed in one word. */
-#define TNN_ATT_AV_PAIR(fw, pk)                                             \
-  do {                                                                      \
-    const int32_t x0 = tnn_sxtb16(pk), x1 = tnn_sxtb16_ror8(pk);            \
-    a00 = tnn_smlad(x0, (fw).lo, a00), a01 = tnn_smlad(x1, (fw).lo, a01);   \
-    a10 = tnn_smlad(x0, (fw).hi, a10), a11 = tnn_smlad(x1, (fw).hi, a11);   \
+/* Key pair o (a constant) of the step: its numerator words (query 0, query 1) at f[4o],
+ * f[4o + 1] and its packed V words (channel c, c + 1) at vp[2o]. */
+#define TNN_ATT_AV_STEP(o)                                                    \
+  do {                                                                        \
+    const tnn_s32x2 fk = tnn_read_s32x2(f + 4 * (o));                         \
+    const tnn_s32x2 vk = tnn_read_s32x2(vp + 2 * (o));                        \
+    a00 = tnn_smlad(vk.lo, fk.lo, a00), a01 = tnn_smlad(vk.hi, fk.lo, a01);   \
+    a10 = tnn_smlad(vk.lo, fk.hi, a10), a11 = tnn_smlad(vk.hi, fk.hi, a11);   \
   } while (0)
 
-/* The key pair at vp (numerator words fw), then vp to the next pair. */
-#define TNN_ATT_AV_STEP(fw)                                                 \
-  do {                                                                      \
-    const tnn_s32x2 fk = tnn_read_s32x2(fw);                                \
-    const int32_t pk = tnn_pkhbt(tnn_att_v2(vp), tnn_att_v2(vp + vc));      \
-    vp += 2 * vc;                                                           \
-    TNN_OPAQUE(vp);                                                     \
-    TNN_ATT_AV_PAIR(fk, pk);                                                \
-  } while (0)
-
-/* acc[4 * query + lane] = sum over key pairs [0, pairs) of h * v at channel c + lane, vp
- * at key 0's channel c, keys vc bytes apart; f: the pairs' numerator words (query 0, query 1
- * per pair, 4 int32 a pair). Eight keys a step; pairs <= TNN_ATT_CHUNK. */
-TNN_SHARED void tnn_att_av(const int32_t* f, const int8_t* vp, int32_t vc, int32_t pairs,
-                             int32_t* acc) {
+/* acc[4 * query + lane] = sum over key pairs [0, pairs) of h * v at channel c + lane; f: the
+ * pairs' numerator words (query 0, query 1 per pair, 4 int32 a pair), vp: the packed V of
+ * channels c, c + 1 from the first pair. Four pairs a step (6 instructions a pair: two
+ * LDRD, four SMLAD); pairs <= TNN_ATT_CHUNK. */
+TNN_SHARED void tnn_att_av(const int32_t* f, const int32_t* vp, int32_t pairs, int32_t* acc) {
   const int32_t* end = f + 4 * (pairs & ~3);
   int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
-  for (; f != end; f += 16) {
-    TNN_ATT_AV_STEP(f);
-    TNN_ATT_AV_STEP(f + 4);
-    TNN_ATT_AV_STEP(f + 8);
-    TNN_ATT_AV_STEP(f + 12);
+  for (; f != end; f += 16, vp += 8) {
+    TNN_ATT_AV_STEP(0);
+    TNN_ATT_AV_STEP(1);
+    TNN_ATT_AV_STEP(2);
+    TNN_ATT_AV_STEP(3);
   }
   if (pairs & 2) {
-    TNN_ATT_AV_STEP(f);
-    TNN_ATT_AV_STEP(f + 4);
-    f += 8;
+    TNN_ATT_AV_STEP(0);
+    TNN_ATT_AV_STEP(1);
+    f += 8, vp += 4;
   }
-  if (pairs & 1) TNN_ATT_AV_STEP(f);
+  if (pairs & 1) TNN_ATT_AV_STEP(0);
   acc[0] = a00, acc[1] = a01, acc[4] = a10, acc[5] = a11;
-}
-
-/* h_j = e_j - 32768 of query qi (0, 1) for key j. */
-static int32_t tnn_att_h(const int32_t* f, int32_t qi, int32_t j) {
-  return tnn_att_lane(f[4 * (j >> 1) + qi], j & 1);
 }
 
 /* ---- 4. outputs --------------------------------------------------------------------------- */
@@ -414,59 +413,43 @@ TNN_SHARED void tnn_att_emit(const tnn_att* a, const int32_t* sums, const int32_
   }
 }
 
-/* sums[4 * query + l] = sum over keys [j0, j1) (at most 2 * TNN_ATT_CHUNK) of h_j times v of
- * channel c + l; pairs of keys below `safe` by SMLAD, the rest channel by channel (lanes:
- * the channels below dv). */
-static void tnn_att_sums(const tnn_att* a, const int32_t* f, const int8_t* v, int32_t j0,
-                         int32_t j1, int32_t safe, int32_t lanes, int32_t* sums) {
-  const int32_t pairs = ((safe < j1 ? safe : j1) - j0) / 2, vc = a->v_c;
-  int32_t j, l;
-  if (pairs > 0) {
-    tnn_att_av(f + 2 * j0, v + j0 * vc, vc, pairs, sums);
-    if (lanes > 2)
-      tnn_att_av(f + 2 * j0, v + 2 + j0 * vc, vc, pairs, sums + 2);
-    else
-      sums[2] = sums[3] = sums[6] = sums[7] = 0;
-  } else {
-    for (l = 0; l < 8; ++l) sums[l] = 0;
-  }
-  for (j = j0 + 2 * (pairs > 0 ? pairs : 0); j < j1; ++j) {
-    const int32_t h0 = tnn_att_h(f, 0, j), h1 = tnn_att_h(f, 1, j);
-    for (l = 0; l < lanes; ++l) {
-      const int32_t x = v[j * vc + l];
-      sums[l] += h0 * x;
-      sums[l + 4] += h1 * x;
-    }
-  }
+/* sums[4 * query + l] = sum over the key pairs [p0, p1) (at most TNN_ATT_CHUNK) of h times v
+ * of channel c + l (lanes: the channels below dv; the others 0). */
+static void tnn_att_sums(const tnn_att* a, const int32_t* f, const int32_t* vpk, int32_t c,
+                         int32_t p0, int32_t p1, int32_t lanes, int32_t* sums) {
+  const int32_t pairs = (a->m + 1) >> 1;
+  tnn_att_av(f + 4 * p0, vpk + c * pairs + 2 * p0, p1 - p0, sums);
+  if (lanes > 2)
+    tnn_att_av(f + 4 * p0, vpk + (c + 2) * pairs + 2 * p0, p1 - p0, sums + 2);
+  else
+    sums[2] = sums[3] = sums[6] = sums[7] = 0;
 }
 
-/* Channels [c, c + 4) of head h (those below dv) of queries i0 and i1 (i1 may be i0); e: their
- * E; cs: the column sums of those channels. */
+/* Channels [c, c + 4) of head h (those below dv) of queries i0 and i1 (i1 may be i0); f: their
+ * numerator words, vpk: the head's packed V, e: their E, cs: the column sums of those
+ * channels. */
 static void tnn_att_group(const tnn_att* a, int32_t h, int32_t c, const int32_t* f,
-                          const int32_t* e, const int32_t* cs, int32_t i0, int32_t i1) {
+                          const int32_t* vpk, const int32_t* e, const int32_t* cs, int32_t i0,
+                          int32_t i1) {
   const tnn_attention_params* p = a->p;
-  const int8_t* v = a->v + h * a->dv + c;
-  /* keys whose word at channel c stays inside v (m * v_c fits int32: tnn_elems_ok) */
-  const int32_t room = a->m * a->v_c - (h * a->dv + c + 4);
-  const int32_t safe = room < 0 ? 0 : (room / a->v_c + 1 < a->m ? room / a->v_c + 1 : a->m);
-  const int32_t lanes = a->dv - c < 4 ? a->dv - c : 4;
+  const int32_t lanes = a->dv - c < 4 ? a->dv - c : 4, pairs = (a->m + 1) >> 1;
+  int8_t* y0 = a->out + i0 * a->v_c + h * a->dv + c;
+  int8_t* y1 = a->out + i1 * a->v_c + h * a->dv + c;
   int32_t sums[8], l, qi, j;
   int64_t wide[8];
-  if (a->m > 2 * TNN_ATT_CHUNK)
-    for (l = 0; l < 8; ++l) wide[l] = 0;
-  for (j = 0; j < a->m; j += 2 * TNN_ATT_CHUNK) {
-    tnn_att_sums(a, f, v, j, a->m - j < 2 * TNN_ATT_CHUNK ? a->m : j + 2 * TNN_ATT_CHUNK, safe,
-                 lanes, sums);
-    if (a->m > 2 * TNN_ATT_CHUNK)
-      for (l = 0; l < 8; ++l) wide[l] += sums[l];
-  }
-  if (a->m <= 2 * TNN_ATT_CHUNK) {
-    int8_t* y0 = a->out + i0 * a->v_c + h * a->dv + c;
-    tnn_att_emit(a, sums, cs, e, lanes, y0, a->out + i1 * a->v_c + h * a->dv + c);
+  if (pairs <= TNN_ATT_CHUNK) {
+    tnn_att_sums(a, f, vpk, c, 0, pairs, lanes, sums);
+    tnn_att_emit(a, sums, cs, e, lanes, y0, y1);
     return;
   }
+  for (l = 0; l < 8; ++l) wide[l] = 0;
+  for (j = 0; j < pairs; j += TNN_ATT_CHUNK) {
+    tnn_att_sums(a, f, vpk, c, j, pairs - j < TNN_ATT_CHUNK ? pairs : j + TNN_ATT_CHUNK, lanes,
+                 sums);
+    for (l = 0; l < 8; ++l) wide[l] += sums[l];
+  }
   for (qi = 0; qi < 2; ++qi) {
-    int8_t* y = a->out + (qi ? i1 : i0) * a->v_c + h * a->dv + c;
+    int8_t* y = qi ? y1 : y0;
     for (l = 0; l < lanes; ++l) {
       const int64_t sum = wide[4 * qi + l] + (int64_t)p->v_offset * e[qi] + 32768 * (int64_t)cs[l];
       y[l] = tnn_output_s8_wide((int32_t)tnn_div_round64(sum * 256, e[qi]), &p->output,
@@ -477,16 +460,16 @@ static void tnn_att_group(const tnn_att* a, int32_t h, int32_t c, const int32_t*
 
 /* ---- the layer ---------------------------------------------------------------------------- */
 
-/* Queries i0 and i1 of head h; cs: the head's column sums when dv <= TNN_ATT_MAX_DV, else
- * NULL (a group's are summed per pair). */
+/* Queries i0 and i1 of head h; vpk: the head's packed V; cs: its column sums when
+ * dv <= TNN_ATT_MAX_DV, else NULL (a group's are summed per pair). */
 static void tnn_att_pair(const tnn_att* a, int32_t h, int32_t i0, int32_t i1, int32_t* s,
-                         const int32_t* cs) {
+                         const int32_t* vpk, const int32_t* cs) {
   int32_t e[2], own[4], max[2], c;
   tnn_att_scores(a, h, i0, i1, s, max);
   tnn_att_numerators(s, a->m, max, &a->p->score, e);
   for (c = 0; c < a->dv; c += 4) {
     if (!cs) tnn_att_colsums(a, a->v + h * a->dv + c, a->dv - c < 4 ? a->dv - c : 4, own);
-    tnn_att_group(a, h, c, s, e, cs ? cs + c : own, i0, i1);
+    tnn_att_group(a, h, c, s, vpk, e, cs ? cs + c : own, i0, i1);
   }
 }
 
@@ -516,9 +499,11 @@ tnn_status tnn_attention_softmax_s8(const tnn_context* ctx, const tnn_attention_
   a.rq_kind = tnn_rq_kind(&a.rq_out, p->output.multiplier, p->output.shift);
   a.rq_m2 = tnn_rq_m2(p->output.multiplier), a.rq_e1 = tnn_rq_e1(p->output.shift);
   for (h = 0; h < p->heads; ++h) {
+    int32_t* const vpk = (int32_t*)ctx->buf + 2 * s.m; /* after the two queries' scores */
+    tnn_att_pack_v(&a, v + h * s.dv, vpk);
     if (s.dv <= TNN_ATT_MAX_DV) tnn_att_colsums(&a, v + h * s.dv, s.dv, cs);
     for (i = 0; i < s.n; i += 2)
-      tnn_att_pair(&a, h, i, i + 1 < s.n ? i + 1 : i, (int32_t*)ctx->buf,
+      tnn_att_pair(&a, h, i, i + 1 < s.n ? i + 1 : i, (int32_t*)ctx->buf, vpk,
                    s.dv <= TNN_ATT_MAX_DV ? cs : NULL);
   }
   return TNN_OK;

@@ -4,6 +4,11 @@
 
 #include "tnn_nn.h"
 
+/* The little-endian uint32 at p, any alignment (a coded stream's entry count). */
+static inline uint32_t tnn_read_u32(const uint8_t* p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
 static inline int tnn_dims_ok(const tnn_dims* d) {
   return d && d->n >= 1 && d->h >= 1 && d->w >= 1 && d->c >= 1;
 }

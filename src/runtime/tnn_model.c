@@ -363,10 +363,12 @@ static int tnn_check_attention(const tnn_op_view* v, int64_t* scratch) {
       tnn_token_count(&out) != n || q.c != k.c || val.c != out.c || q.c % heads != 0 ||
       val.c % heads != 0 || q.c / heads > 16384 || !steps || !tnn_steps_ok(steps, 2))
     return 0;
-  if (v->op[OP_KIND] == TNN_OP_ATTENTION_SOFTMAX)
-    *scratch = tnn_attention_s8_get_buffer_size(&k);
-  else
+  if (v->op[OP_KIND] == TNN_OP_ATTENTION_SOFTMAX) {
+    *scratch = tnn_attention_s8_get_buffer_size(&k, &val, heads);
+    if (*scratch == 0) return 0; /* beyond 2 GiB */
+  } else {
     *scratch = (int64_t)2 * (q.c / heads) * (val.c / heads); /* may exceed int32: rejected */
+  }
   return 1;
 }
 

@@ -10,10 +10,6 @@
  * stream's extent) stays out of line, shared by the instances, to keep the code small.
  * (TNN_HOT and TNN_SHARED: tnn_dsp.h.) */
 
-static uint32_t tnn_read_u32(const uint8_t* p) {
-  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
 tnn_status tnn_rle_validate(const tnn_rle_weights* w, int32_t rows, int32_t row_len) {
   int64_t blocks_per_row, total, next = 0;
   uint32_t n, e;

@@ -1,5 +1,6 @@
 #include "tnn_sparse_sweep.h"
 
+#include "tnn_check.h"
 #include "tnn_dsp.h"
 #include "tnn_math.h"
 
@@ -37,8 +38,7 @@ int tnn_sweep_applies(const tnn_rle_weights* w, int32_t rows, int32_t row_len) {
   if (!w || !w->data || (w->block != 4 && w->block != 2) || row_len % w->block != 0 || rows < 1 ||
       w->size < 4)
     return 0;
-  n = (uint32_t)w->data[0] | ((uint32_t)w->data[1] << 8) | ((uint32_t)w->data[2] << 16) |
-      ((uint32_t)w->data[3] << 24);
+  n = tnn_read_u32(w->data);
   return 2 * (int64_t)n <= (int64_t)(w->block == 4 ? TNN_SWEEP_MAX_BLOCKS_X2 : TNN_SWEEP2_MAX_BLOCKS_X2) * rows;
 }
 
@@ -266,8 +266,7 @@ void tnn_sparse_sweep(const tnn_sweep_layer* l) {
   const int kind = tnn_rq_layer_kind(l->quant->multiplier, l->quant->shift, l->rows,
                                      l->output_offset, &l->activation);
   const uint8_t* e = l->filter->data + 4;
-  uint32_t left = (uint32_t)l->filter->data[0] | ((uint32_t)l->filter->data[1] << 8) |
-                  ((uint32_t)l->filter->data[2] << 16) | ((uint32_t)l->filter->data[3] << 24);
+  uint32_t left = tnn_read_u32(l->filter->data);
   int64_t g = -1;
   tnn_sweep_ctx c;
   tnn_sweep_row row;

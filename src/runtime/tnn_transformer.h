@@ -85,9 +85,10 @@ tnn_status tnn_layer_norm_s8_ref(const tnn_layer_norm_params* params,
  *   out_ie = clamp(tnn_requantize(r_e, output) + output_offset, act)
  * score's real factor is s_q * s_k / sqrt(dh) * 256, output's is s_v / (256 * s_out).
  * Bounds: dh <= 16384 keeps |s_j| <= 255^2 * dh < 2^30 (so max - s_j fits int32);
- * N, M <= 65535 (M keeps E < 2^31). Scratch: 2 * M int32 (tnn_attention_s8_get_buffer_size
- * bytes, 4-byte aligned; the fast kernel holds the scores of two queries, the reference
- * uses the first half). The output must not overlap the inputs. Accuracy (tested: dh in
+ * N, M <= 65535 (M keeps E < 2^31). Scratch: tnn_attention_s8_get_buffer_size bytes,
+ * 4-byte aligned: 2 * M int32 (the fast kernel holds the scores of two queries there; the
+ * reference uses the first half), then ceil(M / 2) * ceil(dv / 2) pairs of int32 (the fast
+ * kernel's copy of one head's V as int16 pairs of keys, so AV takes one SMLAD a pair). The output must not overlap the inputs. Accuracy (tested: dh in
  * {4, 8, 16}, heads in {1, 2, 4}, N = M in {4, 16, 49}, plus N != M and dv != dh): max
  * |error| <= 2 output LSB (measured 1); a dominant score reproduces its v row (exact). */
 typedef struct {
@@ -101,8 +102,10 @@ typedef struct {
   tnn_activation activation;
 } tnn_attention_params;
 
-/* Bytes of scratch: 2 * tokens of k * sizeof(int32_t) (0 for unusable dims). */
-int32_t tnn_attention_s8_get_buffer_size(const tnn_dims* k_dims);
+/* Bytes of scratch: 8 M + 8 ceil(M / 2) ceil(dv / 2), M the tokens of k, dv = v's channels /
+ * heads (0 for unusable dims or beyond 2 GiB). */
+int32_t tnn_attention_s8_get_buffer_size(const tnn_dims* k_dims, const tnn_dims* v_dims,
+                                         int32_t heads);
 /* The reference (plain loops; tnn_nn.h says how the two relate). */
 tnn_status tnn_attention_softmax_s8_ref(const tnn_context* ctx,
                                         const tnn_attention_params* params,

@@ -65,8 +65,8 @@ std::int64_t runtime_scratch(const Graph& g, const Op& op, Storage storage) {
                                         : tnn_linear_s8_get_buffer_size(&f);
     }
     case OpKind::attention_softmax: {
-      const tnn_dims k = token_dims(g.shape(op.inputs[1]));
-      return tnn_attention_s8_get_buffer_size(&k);
+      const tnn_dims k = token_dims(g.shape(op.inputs[1])), v = token_dims(g.shape(op.inputs[2]));
+      return tnn_attention_s8_get_buffer_size(&k, &v, op.heads);
     }
     case OpKind::attention_relu_linear: {
       const tnn_dims q = token_dims(in), v = token_dims(g.shape(op.inputs[2]));
@@ -261,8 +261,9 @@ TEST(RuntimeContract, HandBuiltOpsOfEveryScratchKind) {
   // v: two tokens of 8 as int16 dense, four coded.
   EXPECT_EQ(cost::scratch_bytes(t, t.ops[size_t(v)], Storage::dense), 4 * 8);
   EXPECT_EQ(cost::scratch_bytes(t, t.ops[size_t(v)], Storage::sparse), 8 * 8);
-  // Softmax: two queries' int32 scores over the 6 tokens of k.
-  EXPECT_EQ(cost::scratch_bytes(t, t.ops[size_t(sa)], Storage::dense), 8 * 6);
+  // Softmax: two queries' int32 scores over the 6 tokens of k, then one head's V (2 channels
+  // a head) as int16 pairs of keys: 3 key pairs x 1 channel pair x 8 bytes.
+  EXPECT_EQ(cost::scratch_bytes(t, t.ops[size_t(sa)], Storage::dense), 8 * 6 + 3 * 1 * 8);
   EXPECT_EQ(cost::scratch_bytes(t, t.ops[size_t(la)], Storage::dense), 2 * 4 * 2);
   EXPECT_EQ(cost::scratch_bytes(t, t.ops[size_t(sp)], Storage::dense), 4 * 6);
 }

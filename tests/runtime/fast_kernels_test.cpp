@@ -242,8 +242,8 @@ class AttentionTester {
     p.output = output_set_ ? output_ : tnn_quant{pick(gen, 1 << 30, INT32_MAX), pick(gen, -9, -6)};
     p.activation = draw_activation(gen, p.output_offset);
     const tnn_dims q_d{1, n_, 1, qk_c}, k_d{1, m_, 1, qk_c}, v_d{1, m_, 1, v_c}, o_d{1, n_, 1, v_c};
-    const std::int32_t need = tnn_attention_s8_get_buffer_size(&k_d);
-    ASSERT_EQ(need, 8 * m_);
+    const std::int32_t need = tnn_attention_s8_get_buffer_size(&k_d, &v_d, heads_);
+    ASSERT_EQ(need, 8 * m_ + 8 * ((m_ + 1) / 2) * ((v_c / heads_ + 1) / 2));
     std::vector<std::int32_t> scratch(std::size_t(need / 4 + kGuard), 0x3C3C3C3C);
     const tnn_context ctx{scratch.data(), need};
     const std::size_t n = std::size_t(n_ * v_c);
@@ -437,9 +437,9 @@ TEST(FastAttention, KeyCountsAcrossThe32BitAnd64BitPaths) {
 }
 
 TEST(FastAttention, ChannelBlockAndKeyRemainders) {
-  // QK runs two blocks of 4 channels a step (dh 4, 12, 20: an odd last block), AV eight keys
-  // a step (then 4, 2 keys) on channel pairs (dv mod 4 = 1, 2: no second pair), its halfword
-  // reads of the last head ending at the tensor's end
+  // QK runs two blocks of 4 channels a step (dh 4, 12, 20: an odd last block); AV four key
+  // pairs a step (then 2, 1 pairs; odd m: a last pair with a zero key) on channel pairs of the
+  // packed V (odd dv: a zero channel; dv mod 4 = 1, 2: no second pair in a group)
   unsigned seed = 500;
   for (int dh : {4, 8, 12, 20, 24})
     for (int dv : {1, 2, 3, 5, 6, 8})
@@ -480,15 +480,21 @@ TEST(FastAttention, PositiveShiftsAndWideHeads) {
   AttentionTester().heads(2).dims(64, 3).tokens(5, 7).test();
 }
 
-TEST(FastAttention, BufferSizeIsTwoScoreRowsAndTooLittleIsRejected) {
-  const tnn_dims k_d{1, 7, 7, 16}, bad{1, 0, 7, 16};
-  EXPECT_EQ(tnn_attention_s8_get_buffer_size(&k_d), 2 * 49 * 4);
-  EXPECT_EQ(tnn_attention_s8_get_buffer_size(&bad), 0);
-  EXPECT_EQ(tnn_attention_s8_get_buffer_size(nullptr), 0);
+TEST(FastAttention, BufferSizeIsTwoScoreRowsAndAPackedHeadAndTooLittleIsRejected) {
+  const tnn_dims k_d{1, 7, 7, 16}, v_d{1, 7, 7, 10}, bad{1, 0, 7, 16};
+  // 49 keys: 25 pairs; 5 channels a head: 3 channel pairs
+  EXPECT_EQ(tnn_attention_s8_get_buffer_size(&k_d, &v_d, 2), 2 * 49 * 4 + 25 * 3 * 8);
+  EXPECT_EQ(tnn_attention_s8_get_buffer_size(&k_d, &v_d, 3), 0);  // 10 channels, 3 heads
+  EXPECT_EQ(tnn_attention_s8_get_buffer_size(&bad, &v_d, 2), 0);
+  EXPECT_EQ(tnn_attention_s8_get_buffer_size(nullptr, &v_d, 2), 0);
+  EXPECT_EQ(tnn_attention_s8_get_buffer_size(&k_d, nullptr, 2), 0);
+  const tnn_dims huge{1, 65535, 1, 65535};  // 2 * 65535^2 bytes of packed V: beyond 2 GiB
+  EXPECT_EQ(tnn_attention_s8_get_buffer_size(&huge, &huge, 1), 0);
   std::vector<std::int8_t> x(49 * 16);
-  std::vector<std::int32_t> scratch(2 * 49);
+  const std::int32_t need = tnn_attention_s8_get_buffer_size(&k_d, &k_d, 2);
+  std::vector<std::int32_t> scratch(std::size_t(need / 4));
   const tnn_attention_params p{0, 0, 0, 0, 2, {1 << 30, -4}, {1 << 30, -8}, {-128, 127}};
-  const tnn_context small{scratch.data(), 2 * 49 * 4 - 1};
+  const tnn_context small{scratch.data(), need - 1};
   EXPECT_EQ(tnn_attention_softmax_s8(&small, &p, &k_d, x.data(), &k_d, x.data(), &k_d, x.data(),
                                      &k_d, x.data()),
             TNN_ERR_BUFFER);

@@ -319,15 +319,16 @@ struct Transformer {
   static constexpr int kIn = 2, kQ = -3, kK = 5, kV = 1, kSm = -2, kRl = 4, kAdd = 0, kLn = -1, kSp = 6;
   static constexpr int kScratchAt = 768;
   // The scratch each kernel asks for, on 16 tokens of 8 features, 2 heads: linear dense
-  // 4 * 8 = 32, coded 8 * 8 = 64; softmax attention 8 * 16 keys = 128; ReLU-linear attention
-  // 2 * 4 * 4 = 32; seq_pool 4 * 16 = 64.
+  // 4 * 8 = 32, coded 8 * 8 = 64; softmax attention 8 * 16 keys = 128 (below); ReLU-linear attention
+  // 2 * 4 * 4 = 32; seq_pool 4 * 16 = 64. Softmax attention also packs a head's V:
+  // 8 key pairs x 2 channel pairs x 8 = 128 more, 256 in all.
   static std::int32_t linear_scratch(bool sparse) {
     const tnn_dims f{8, 1, 1, 8};
     return sparse ? tnn_linear_sparse_s8_get_buffer_size(&f) : tnn_linear_s8_get_buffer_size(&f);
   }
   static std::int32_t softmax_scratch() {
     const tnn_dims k{1, 4, 4, 8};
-    return tnn_attention_s8_get_buffer_size(&k);
+    return tnn_attention_s8_get_buffer_size(&k, &k, 2);
   }
   static std::int32_t relu_linear_scratch() {
     const tnn_dims q{1, 4, 4, 8};

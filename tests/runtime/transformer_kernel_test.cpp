@@ -237,8 +237,9 @@ class AttentionTester {
       const tnn_attention_params p{-z_q, -z_k, -z_v, out_q.zero_point, heads_,
                                    to_quant(s_q * s_k / std::sqrt(double(dh_)) * 256),
                                    to_quant(s_v / (256 * out_q.scale)), {-128, 127}};
-      const auto bytes = tnn_attention_s8_get_buffer_size(&k_d);
-      EXPECT_EQ(bytes, 8 * m_);  // two queries of m int32 scores (the fast kernel)
+      const auto bytes = tnn_attention_s8_get_buffer_size(&k_d, &v_d, heads_);
+      // two queries of m int32 scores, one head's V as int16 pairs of keys (the fast kernel)
+      EXPECT_EQ(bytes, 8 * m_ + 8 * ((m_ + 1) / 2) * ((dv + 1) / 2));
       Scratch scratch(bytes);
       EXPECT_EQ(tnn_attention_softmax_s8_ref(&scratch.ctx, &p, &q_d, q.data(), &k_d, k.data(), &v_d,
                                          v.data(), &o_d, out.data()),
@@ -448,7 +449,7 @@ TEST(AttentionSoftmaxS8, DominantScoreReproducesItsValueRow) {
   const tnn_attention_params p{0, 0, -z_v, z_v, 1, to_quant(s * s / std::sqrt(double(dh)) * 256),
                                to_quant(s_v / (256 * s_v)), {-128, 127}};
   const tnn_dims q_d{1, n, 1, dh}, k_d{1, m, 1, dh}, v_d{1, m, 1, dv}, o_d{1, n, 1, dv};
-  Scratch scratch(tnn_attention_s8_get_buffer_size(&k_d));
+  Scratch scratch(tnn_attention_s8_get_buffer_size(&k_d, &v_d, 1));
   std::vector<std::int8_t> out(std::size_t(n * dv));
   ASSERT_EQ(tnn_attention_softmax_s8_ref(&scratch.ctx, &p, &q_d, q.data(), &k_d, k.data(), &v_d,
                                      v.data(), &o_d, out.data()),
@@ -487,7 +488,8 @@ TEST(AttentionS8, BadArgumentsReturnErrorsInsteadOfTouchingMemory) {
                  const tnn_dims& kd, const tnn_dims& vd, const tnn_dims& od) {
     return tnn_attention_relu_linear_s8(ctx, &p, &qd, buf, &kd, buf, &vd, buf, &od, buf);
   };
-  EXPECT_EQ(tnn_attention_s8_get_buffer_size(&k_d), 32);  // two queries of 4 int32 scores
+  // two queries of 4 int32 scores, 2 key pairs x 2 channel pairs of one head's V
+  EXPECT_EQ(tnn_attention_s8_get_buffer_size(&k_d, &v_d, 2), 32 + 32);
   EXPECT_EQ(tnn_linear_attention_s8_get_buffer_size(&q_d, &v_d, 2), 32);
   EXPECT_EQ(tnn_linear_attention_s8_get_buffer_size(&q_d, &v_d, 3), 0);
   EXPECT_EQ(soft(&scratch.ctx, sp, q_d, k_d, v_d, o_d), TNN_OK);
@@ -582,7 +584,7 @@ TEST(TransformerKernels, ExtremeValuesAtTheDocumentedBoundsDoNotOverflow) {
     std::fill(k.begin(), k.begin() + dh, std::int8_t(-128));  // key 0: (k + offset) = -255
     const tnn_attention_params p{128, -127, 0, 0, 1, to_quant(1e-3), to_quant(1.0 / 256), {-128, 127}};
     const tnn_dims q_d{1, 1, 1, dh}, k_d{1, 2, 1, dh}, v_d{1, 2, 1, 1}, o_d{1, 1, 1, 1};
-    Scratch scratch(tnn_attention_s8_get_buffer_size(&k_d));
+    Scratch scratch(tnn_attention_s8_get_buffer_size(&k_d, &v_d, 1));
     std::int8_t out = 0;
     ASSERT_EQ(tnn_attention_softmax_s8_ref(&scratch.ctx, &p, &q_d, q.data(), &k_d, k.data(), &v_d,
                                        v.data(), &o_d, &out),

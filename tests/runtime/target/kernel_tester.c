@@ -494,7 +494,7 @@ static int tst_attention_case(tst_rng* r, tst_arena* a, tst_case* c) {
   v = (int8_t*)tst_alloc(a, (size_t)(m * vd.c), (size_t)tst_int(r, 0, 3));
   ref = (int8_t*)tst_alloc(a, (size_t)(n * od.c) + TST_GUARD, (size_t)tst_int(r, 0, 3));
   out = (int8_t*)tst_alloc(a, (size_t)(n * od.c) + TST_GUARD, (size_t)tst_int(r, 0, 3));
-  need = tnn_attention_s8_get_buffer_size(&kd);
+  need = tnn_attention_s8_get_buffer_size(&kd, &vd, heads);
   scratch = tst_scratch(a, need);
   if (!q || !k || !v || !ref || !out || !scratch) return 0;
   tst_fill_s8(r, q, n * qd.c, tst_pick_fill(r));
