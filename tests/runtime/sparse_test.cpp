@@ -869,22 +869,30 @@ TEST(SparseLinear, ExtremeOffsetsWeightsAndShifts) {
   }
 }
 
-// The weights-stationary sweep (blocks of 4, rows of a multiple of 4, at most 1.5 stored
-// blocks a row on average): rows of 0, 1, 2 (registers) and more blocks (sums on the
-// stack), every clamp kind (random activations), positive shifts (the slow requantization),
-// token counts around its chunk of 16.
-TEST(SparseSweep, LinearRowsOfEveryBlockCount) {
-  SparseLinearTester().tokens(49).in(48).out(48).block(4).sparsity(0.9).expect_sweep(true)
+// What the sweep must get right at either block size: rows of 0, 1, 2 (registers) and more
+// blocks (sums on the stack; rows of about 1 and 1.2 blocks at a sparsity of 0.9), every
+// clamp kind (random activations), positive shifts (the slow requantization), token counts
+// around its chunk of 16 (three full rows of 8 blocks between empty ones), the extreme
+// offsets and values. `narrow`: the input width of the 7-token cases, `seed` their seeds'
+// base.
+static void sweep_cases(int block, int narrow, double extreme_sparsity, unsigned seed) {
+  SparseLinearTester().tokens(49).in(48).out(48).block(block).sparsity(0.9).expect_sweep(true)
       .iterations(6).test();
-  SparseLinearTester().tokens(7).in(48).out(24).block(4).sparsity(0.9).expect_sweep(true)
-      .iterations(20).seed(40).test();
-  SparseLinearTester().tokens(7).in(48).out(24).block(4).sparsity(0.9).expect_sweep(true)
-      .requant_scale(0.3, 8.0).iterations(5).seed(70).test();
+  SparseLinearTester().tokens(7).in(narrow).out(24).block(block).sparsity(0.9)
+      .expect_sweep(true).iterations(20).seed(seed).test();
+  SparseLinearTester().tokens(7).in(narrow).out(24).block(block).sparsity(0.9)
+      .expect_sweep(true).requant_scale(0.3, 8.0).iterations(5).seed(seed + 30).test();
   for (int tokens : {1, 15, 16, 17, 33})
-    SparseLinearTester().tokens(tokens).in(32).out(40).block(4).sparsity(0.0).zero_run(16, 296)
-        .expect_sweep(true).seed(unsigned(tokens)).test();  // three full rows of 8 blocks
-  SparseLinearTester().tokens(5).in(40).out(8).block(4).sparsity(0.9).offsets(128, 127)
-      .input_value(127).weight_value(-128).requant_scale(1e-6, 1e-4).expect_sweep(true).test();
+    SparseLinearTester().tokens(tokens).in(8 * block).out(40).block(block).sparsity(0.0)
+        .zero_run(16, 296).expect_sweep(true).seed(unsigned(tokens)).test();
+  SparseLinearTester().tokens(5).in(40).out(8).block(block).sparsity(extreme_sparsity)
+      .offsets(128, 127).input_value(127).weight_value(-128).requant_scale(1e-6, 1e-4)
+      .expect_sweep(true).test();
+}
+
+// Blocks of 4 (rows of a multiple of 4, at most 1.5 stored blocks a row on average).
+TEST(SparseSweep, LinearRowsOfEveryBlockCount) {
+  sweep_cases(4, 48, 0.9, 40);
   SparseLinearTester().tokens(5).in(40).out(8).block(4).sparsity(0.9).offsets(-127, -128)
       .input_value(-128).weight_value(-128).requant_scale(1e-6, 1e-4).expect_sweep(true).test();
   // 12-block rows (0, 1, 29) around empty ones: 36 blocks in 30 rows
@@ -898,20 +906,9 @@ TEST(SparseSweep, LinearRowsOfEveryBlockCount) {
   SparseLinearTester().tokens(6).in(48).out(20).block(2).sparsity(0.8).expect_sweep(false).test();
 }
 
-// Blocks of 2 (at most 2.5 stored a row on average): the halfword loads, rows of 0, 1, 2
-// and more blocks, every clamp kind, odd token counts, the slow requantization.
+// Blocks of 2 (at most 2.5 stored a row on average): the halfword loads, odd row lengths.
 TEST(SparseSweep, BlocksOfTwo) {
-  SparseLinearTester().tokens(49).in(48).out(48).block(2).sparsity(0.9).expect_sweep(true)
-      .iterations(6).test();
-  SparseLinearTester().tokens(7).in(24).out(24).block(2).sparsity(0.9).expect_sweep(true)
-      .iterations(20).seed(140).test();
-  SparseLinearTester().tokens(7).in(24).out(24).block(2).sparsity(0.9).expect_sweep(true)
-      .requant_scale(0.3, 8.0).iterations(5).seed(170).test();
-  for (int tokens : {1, 15, 16, 17, 33})
-    SparseLinearTester().tokens(tokens).in(16).out(40).block(2).sparsity(0.0).zero_run(16, 296)
-        .expect_sweep(true).seed(unsigned(tokens)).test();  // three full rows of 8 blocks
-  SparseLinearTester().tokens(5).in(40).out(8).block(2).sparsity(0.95).offsets(128, 127)
-      .input_value(127).weight_value(-128).requant_scale(1e-6, 1e-4).expect_sweep(true).test();
+  sweep_cases(2, 24, 0.95, 140);
   SparseLinearTester().tokens(6).in(46).out(20).block(2).sparsity(0.95).expect_sweep(true).test();
   SparseLinearTester().tokens(6).in(45).out(20).block(2).sparsity(0.95).expect_sweep(false).test();
   SparseConvTester().input(14, 14, 24).output_channels(48).kernel(1).block(2).sparsity(0.9)
