@@ -501,8 +501,15 @@ TNN_HOT void tnn_tile_conv(const tnn_tile_job* job, const int32_t B) {
   const uint32_t n_entries = tnn_read_u32(job->filter->data);
   int32_t pix, g;
   for (pix = 0; pix < pixels; pix += TNN_TILE) {
-    const int32_t n = pixels - pix < TNN_TILE ? pixels - pix : TNN_TILE;
+    int32_t n = pixels - pix < TNN_TILE ? pixels - pix : TNN_TILE;
     tnn_tile_walk wk;
+    if (n < TNN_TILE && pixels >= TNN_TILE) {
+      /* a short last tile overlaps the one before instead, so it takes the full tile's
+       * path: its first pixels come out again, the same values (the output never overlaps
+       * the input) */
+      pix = pixels - TNN_TILE;
+      n = TNN_TILE;
+    }
     wk.e = job->filter->data + 4;
     wk.q = (uintptr_t)job->col + (n_entries ? wk.e[0] : 0) * (uintptr_t)(2 * TNN_TILE * B);
     for (g = 0; g < groups; ++g) {
