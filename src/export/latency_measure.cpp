@@ -96,14 +96,12 @@ MeasuredModel LatencyBench::measure(const compress::QuantizedModel& model, cost:
   std::filesystem::create_directories(dir + "/build");
   core::write_file_atomic(dir + "/build/latency_image.bin", image);
 
-  auto r = run_command("make -s -C " + quote(dir) + " " + tn, o_.timeout_s);
-  if (r.status != 0) throw core::Error(dir + ": 'make " + tn + "' failed:\n" + tail(r.output));
+  auto r = run_command({"make", "-s", tn}, o_.timeout_s, dir);
+  require_success(r, dir);
   built_ = true;
-  r = run_command("make -s -C " + quote(dir) + " run-" + tn + " IMAGES=build/latency_image.bin COUNT=1 PROFILE=1",
-                  o_.timeout_s);
-  if (r.status != 0)
-    throw core::Error(dir + ": the " + std::string(mcu_cpu(o_.target)) + " run failed (status " +
-                      std::to_string(r.status) + "):\n" + tail(r.output));
+  r = run_command({"make", "-s", "run-" + tn, "IMAGES=build/latency_image.bin", "COUNT=1", "PROFILE=1"},
+                  o_.timeout_s, dir);
+  require_success(r, dir + ": the " + std::string(mcu_cpu(o_.target)) + " run");
   const Run run = parse_run(r.output);
   const auto it = run.images.find(0);
   if (it == run.images.end() || it->second.icount < 0 || it->second.ops.size() != g.ops.size())

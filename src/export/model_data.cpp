@@ -10,7 +10,7 @@
 #include "tinynas/cost/sparse_coding.h"
 
 extern "C" {
-#include "tnn_model.h"
+#include "tnn_model_format.h"
 }
 
 namespace tinynas::exporter {
@@ -118,17 +118,18 @@ ModelData build_model_data(const compress::QuantizedModel& m, const ModelDataOpt
     const compress::QParams& oq = m.tensors[std::size_t(op.output)];
     std::int32_t rec[TNN_OP_WORDS];
     std::fill(rec, rec + TNN_OP_WORDS, 0);
-    rec[0] = std::int32_t(op.kind);
-    for (int k = 0; k < 3; ++k) rec[2 + k] = k < int(op.inputs.size()) ? op.inputs[std::size_t(k)] : -1;
-    rec[5] = op.output;
-    rec[6] = to_i32(scratch_offset[i], label + " scratch offset");
-    rec[7] = to_i32(scratch_size[i], label + " scratch size");
+    rec[TNN_OPR_KIND] = std::int32_t(op.kind);
+    for (int k = 0; k < TNN_OP_MAX_INPUTS; ++k)
+      rec[TNN_OPR_IN0 + k] = k < int(op.inputs.size()) ? op.inputs[std::size_t(k)] : TNN_ABSENT;
+    rec[TNN_OPR_OUT] = op.output;
+    rec[TNN_OPR_SCRATCH] = to_i32(scratch_offset[i], label + " scratch offset");
+    rec[TNN_OPR_SCRATCH_SIZE] = to_i32(scratch_size[i], label + " scratch size");
     const bool clamps = op.kind == OpKind::conv || op.kind == OpKind::linear || op.kind == OpKind::add ||
                         op.kind == OpKind::layer_norm || op.kind == OpKind::seq_pool ||
                         op.kind == OpKind::attention_softmax || op.kind == OpKind::attention_relu_linear;
-    rec[8] = clamps && op.relu ? std::max(-128, oq.zero_point) : -128;
-    rec[9] = 127;
-    rec[10] = rec[12] = rec[13] = rec[14] = -1;
+    rec[TNN_OPR_ACT_MIN] = clamps && op.relu ? std::max(-128, oq.zero_point) : -128;
+    rec[TNN_OPR_ACT_MAX] = 127;
+    rec[TNN_OPR_WEIGHT] = rec[TNN_OPR_BIAS] = rec[TNN_OPR_QUANT] = rec[TNN_OPR_STEPS] = TNN_ABSENT;
 
     // weights: dense bytes, or the run-length coded stream when the cost model chose it
     if (!q.weight.empty()) {
@@ -139,28 +140,30 @@ ModelData build_model_data(const compress::QuantizedModel& m, const ModelDataOpt
         if (std::int64_t(coded.size()) != oc.weight_bytes)
           throw core::Error("export: " + label + " codes to " + std::to_string(coded.size()) +
                             " B, the cost model says " + std::to_string(oc.weight_bytes) + " B");
-        if (op.sparsity.block < 1 || op.sparsity.block > 255)
+        if (op.sparsity.block < 1 || op.sparsity.block > TNN_OP_FLAG_BLOCK_MASK)
           throw core::Error("export: " + label + ": block size " + std::to_string(op.sparsity.block) +
-                            " is outside the model format's 1..255");
-        rec[1] = TNN_OP_FLAG_SPARSE | (op.sparsity.block << 8);
-        rec[10] = add8(coded.data(), coded.size(),
-                       label + ": weights, run-length coded (block " + std::to_string(op.sparsity.block) + ")");
-        rec[11] = to_i32(std::int64_t(coded.size()), label);
+                            " is outside the model format's 1.." + std::to_string(TNN_OP_FLAG_BLOCK_MASK));
+        rec[TNN_OPR_FLAGS] = TNN_OP_FLAG_SPARSE | (op.sparsity.block << TNN_OP_FLAG_BLOCK_SHIFT);
+        rec[TNN_OPR_WEIGHT] = add8(coded.data(), coded.size(),
+                                   label + ": weights, run-length coded (block " +
+                                       std::to_string(op.sparsity.block) + ")");
+        rec[TNN_OPR_WEIGHT_SIZE] = to_i32(std::int64_t(coded.size()), label);
       } else {
         const char* what = op.kind == OpKind::layer_norm ? ": gamma" : ": weights, dense";
-        rec[10] = add8(reinterpret_cast<const std::uint8_t*>(q.weight.data()), q.weight.size(), label + what);
-        rec[11] = to_i32(std::int64_t(q.weight.size()), label);
+        rec[TNN_OPR_WEIGHT] =
+            add8(reinterpret_cast<const std::uint8_t*>(q.weight.data()), q.weight.size(), label + what);
+        rec[TNN_OPR_WEIGHT_SIZE] = to_i32(std::int64_t(q.weight.size()), label);
       }
     }
     const bool has_bias = op.kind == OpKind::layer_norm ||
                           ((op.kind == OpKind::conv || op.kind == OpKind::linear) && op.has_bias);
     if (!has_bias && std::any_of(q.bias.begin(), q.bias.end(), [](std::int32_t b) { return b != 0; }))
       throw core::Error("export: " + label + " has a non-zero bias but the graph says it has none");
-    if (has_bias) rec[12] = add32(q.bias, label + ": bias");
+    if (has_bias) rec[TNN_OPR_BIAS] = add32(q.bias, label + ": bias");
     if (!q.multiplier.empty()) {
       std::vector<std::int32_t> pc = q.multiplier;
       pc.insert(pc.end(), q.shift.begin(), q.shift.end());
-      rec[13] = add32(pc, label + ": multipliers, shifts");
+      rec[TNN_OPR_QUANT] = add32(pc, label + ": multipliers, shifts");
     }
     if (!q.steps.empty()) {
       std::vector<std::int32_t> st;
@@ -168,21 +171,20 @@ ModelData build_model_data(const compress::QuantizedModel& m, const ModelDataOpt
         st.push_back(s.multiplier);
         st.push_back(s.shift);
       }
-      rec[14] = add32(st, label + ": requantization steps");
+      rec[TNN_OPR_STEPS] = add32(st, label + ": requantization steps");
     }
     switch (op.kind) {
       case OpKind::conv:
-        rec[15] = op.kernel_h, rec[16] = op.kernel_w, rec[17] = op.stride, rec[18] = op.padding;
-        rec[19] = op.groups;
-        break;
       case OpKind::max_pool:
       case OpKind::avg_pool:
       case OpKind::mixed_pool:
-        rec[15] = op.kernel_h, rec[16] = op.kernel_w, rec[17] = op.stride, rec[18] = op.padding;
+        rec[TNN_OPR_KERNEL_H] = op.kernel_h, rec[TNN_OPR_KERNEL_W] = op.kernel_w;
+        rec[TNN_OPR_STRIDE] = op.stride, rec[TNN_OPR_PADDING] = op.padding;
+        if (op.kind == OpKind::conv) rec[TNN_OPR_GROUPS] = op.groups;
         break;
-      case OpKind::add: rec[15] = q.left_shift; break;
+      case OpKind::add: rec[TNN_OPR_LEFT_SHIFT] = q.left_shift; break;
       case OpKind::attention_softmax:
-      case OpKind::attention_relu_linear: rec[15] = op.heads; break;
+      case OpKind::attention_relu_linear: rec[TNN_OPR_HEADS] = op.heads; break;
       default: break;
     }
     op_words.insert(op_words.end(), rec, rec + TNN_OP_WORDS);
@@ -191,8 +193,11 @@ ModelData build_model_data(const compress::QuantizedModel& m, const ModelDataOpt
   std::vector<std::int32_t> tensor_words;
   for (std::size_t t = 0; t < n_tensors; ++t) {
     const auto& s = g.tensors[t].shape;
-    tensor_words.insert(tensor_words.end(), {s.h, s.w, s.c, m.tensors[t].zero_point,
-                                             to_i32(tensor_offset[t], "tensor " + g.tensors[t].name)});
+    std::int32_t rec[TNN_TENSOR_WORDS];
+    rec[TNN_TENSOR_H] = s.h, rec[TNN_TENSOR_W] = s.w, rec[TNN_TENSOR_C] = s.c;
+    rec[TNN_TENSOR_ZERO_POINT] = m.tensors[t].zero_point;
+    rec[TNN_TENSOR_OFFSET] = to_i32(tensor_offset[t], "tensor " + g.tensors[t].name);
+    tensor_words.insert(tensor_words.end(), rec, rec + TNN_TENSOR_WORDS);
   }
 
   const std::int64_t data32_offset = TNN_MODEL_HEADER_BYTES + TNN_TENSOR_BYTES * std::int64_t(n_tensors) +
@@ -202,19 +207,17 @@ ModelData build_model_data(const compress::QuantizedModel& m, const ModelDataOpt
   if (total != out.cost.flash)
     throw core::Error("export: the model data has " + std::to_string(total) +
                       " B, the cost model predicts " + std::to_string(out.cost.flash) + " B");
-  const std::vector<std::int32_t> header = {
-      0x4d4e4e54,  // "TNNM" read as a little-endian word
-      TNN_MODEL_VERSION,
-      to_i32(total, "model size"),
-      0,  // CRC, filled below
-      std::int32_t(n_ops),
-      std::int32_t(n_tensors),
-      g.input,
-      g.output,
-      to_i32(out.plan.arena_size, "arena size"),
-      to_i32(data32_offset, "data32 offset"),
-      to_i32(data8_offset, "data8 offset"),
-      0};
+  std::vector<std::int32_t> header(TNN_MODEL_HEADER_WORDS, 0);  // the CRC and the reserved word: 0 here
+  header[TNN_HDR_MAGIC] = TNN_MODEL_MAGIC;
+  header[TNN_HDR_VERSION] = TNN_MODEL_VERSION;
+  header[TNN_HDR_SIZE] = to_i32(total, "model size");
+  header[TNN_HDR_OPS] = std::int32_t(n_ops);
+  header[TNN_HDR_TENSORS] = std::int32_t(n_tensors);
+  header[TNN_HDR_INPUT] = g.input;
+  header[TNN_HDR_OUTPUT] = g.output;
+  header[TNN_HDR_ARENA] = to_i32(out.plan.arena_size, "arena size");
+  header[TNN_HDR_DATA32] = to_i32(data32_offset, "data32 offset");
+  header[TNN_HDR_DATA8] = to_i32(data8_offset, "data8 offset");
   auto& b = out.bytes;
   put_words(b, header);
   put_words(b, tensor_words);
@@ -223,7 +226,7 @@ ModelData build_model_data(const compress::QuantizedModel& m, const ModelDataOpt
   b.insert(b.end(), data8.begin(), data8.end());
   b.resize(std::size_t(total), 0);
   const std::uint32_t crc = core::crc32_of(b.data() + TNN_MODEL_HEADER_BYTES, b.size() - TNN_MODEL_HEADER_BYTES);
-  for (int k = 0; k < 4; ++k) b[12 + std::size_t(k)] = std::uint8_t(crc >> (8 * k));
+  for (int k = 0; k < 4; ++k) b[4 * TNN_HDR_CRC + std::size_t(k)] = std::uint8_t(crc >> (8 * k));
 
   // The runtime's own validation, as the device will run it at init: a model it would
   // refuse must not be exported. Ops are checked one by one first, so the error names one.

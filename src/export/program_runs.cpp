@@ -1,37 +1,31 @@
 #include "program_runs.h"
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
 #include "tinynas/core/error.h"
+#include "tinynas/core/process.h"
 
 namespace tinynas::exporter {
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-CommandResult run_command(const std::string& cmd, int timeout_s) {
-  const std::string full = "timeout " + std::to_string(timeout_s) + " sh -c " + quote(cmd) + " 2>&1";
+CommandResult run_command(const std::vector<std::string>& argv, int timeout_s, const std::string& dir) {
+  core::CaptureOptions o;
+  o.dir = dir;
+  o.timeout_s = timeout_s;
+  core::CapturedRun run = core::run_captured(argv, o);
   CommandResult r;
-  FILE* p = ::popen(full.c_str(), "r");
-  if (!p) throw core::Error("cannot run: " + cmd);
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+  r.command = core::command_line(argv);
+  r.status = run.timed_out ? 124 : run.exit.shell_status();
+  r.output = std::move(run.output);
+  r.ended = run.describe(o);
   return r;
 }
 
-bool have_program(const std::string& name) {
-  return run_command("command -v " + name + " >/dev/null", 10).status == 0;
+void require_success(const CommandResult& r, const std::string& context) {
+  if (!r.ok()) throw core::Error(context + ": '" + r.command + "' " + r.ended + ":\n" + tail(r.output));
 }
+
+bool have_program(const std::string& name) { return !core::find_program(name).empty(); }
 
 std::string tail(const std::string& s, std::size_t n) {
   return s.size() <= n ? s : "..." + s.substr(s.size() - n);

@@ -1,5 +1,6 @@
-// Running the programs of an exported project (internal to the export layer): shell
-// commands with a time limit, and the output format of main_host.c / main_m7.c.
+// Running the programs of an exported project (internal to the export layer): commands
+// (make, the built programs, binutils) with a time limit, through core/process.h, and the
+// output format of main_host.c / main_m7.c.
 #pragma once
 
 #include <cstdint>
@@ -9,16 +10,23 @@
 
 namespace tinynas::exporter {
 
-/// `s` quoted for sh.
-std::string quote(const std::string& s);
-
 struct CommandResult {
-  int status = -1;  ///< exit status; 124 = timed out
-  std::string output;
+  std::string command;  ///< the command line, for messages (core::command_line)
+  int status = -1;      ///< exit status (128 + N when killed by signal N); 124 = timed out
+  std::string output;   ///< stdout and stderr, interleaved
+  std::string ended;    ///< how it ended: "exited with status 2", "timed out after 600 s", ...
+
+  bool ok() const { return status == 0; }
 };
 
-/// Runs `cmd` through sh with stderr folded into stdout and a time limit.
-CommandResult run_command(const std::string& cmd, int timeout_s);
+/// Runs `argv` (no shell: each word is one argument as given) in directory `dir` (empty:
+/// the current one) with stdout and stderr captured together and a time limit.
+CommandResult run_command(const std::vector<std::string>& argv, int timeout_s,
+                          const std::string& dir = "");
+/// Throws core::Error "<context>: '<command>' <how it ended>:\n<the output's tail>" unless
+/// the command succeeded.
+void require_success(const CommandResult& r, const std::string& context);
+/// Whether `name` is an executable in PATH.
 bool have_program(const std::string& name);
 /// The last `n` characters of `s` (for error messages quoting a tool's output).
 std::string tail(const std::string& s, std::size_t n = 3000);

@@ -29,8 +29,8 @@ struct Symbols {
 };
 
 Symbols read_symbols(const std::string& elf, int timeout_s) {
-  const auto r = run_command("arm-none-eabi-nm -S " + quote(elf), timeout_s);
-  if (r.status != 0) throw core::Error("arm-none-eabi-nm " + elf + " failed:\n" + tail(r.output));
+  const auto r = run_command({"arm-none-eabi-nm", "-S", elf}, timeout_s);
+  require_success(r, elf);
   Symbols s;
   std::istringstream in(r.output);
   std::string line;
@@ -275,12 +275,12 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
 
   // 1. host
   log("building the host program (make host)");
-  auto r = run_command("make -C " + quote(dir) + " host", o.timeout_s);
-  if (r.status != 0) throw core::Error(dir + ": 'make host' failed:\n" + tail(r.output));
+  auto r = run_command({"make", "host"}, o.timeout_s, dir);
+  require_success(r, dir);
   log("running it on " + std::to_string(images.size()) + " images");
-  r = run_command("cd " + quote(dir) + " && build/classify " + quote(images_file), o.timeout_s);
+  r = run_command({"build/classify", images_file}, o.timeout_s, dir);
   core::write_file_atomic((vdir / "host.txt").string(), r.output);
-  if (r.status != 0) throw core::Error(dir + ": build/classify failed (status " + std::to_string(r.status) + "):\n" + tail(r.output));
+  require_success(r, dir);
   const auto host = parse_run(r.output).images;
   int correct = 0;
   for (std::size_t i = 0; i < images.size(); ++i) {
@@ -315,8 +315,8 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
     if (o.require_qemu) rep.failures.push_back("the " + cpu + " check needs " + missing);
   } else {
     log("building the " + cpu + " program (make " + tn + ")");
-    r = run_command("make -C " + quote(dir) + " " + tn, o.timeout_s);
-    if (r.status != 0) throw core::Error(dir + ": 'make " + tn + "' failed:\n" + tail(r.output));
+    r = run_command({"make", tn}, o.timeout_s, dir);
+    require_success(r, dir);
     const int n = o.qemu_images < 0 ? int(images.size()) : std::min<int>(o.qemu_images, int(images.size()));
     std::string qimages = images_file;
     if (n < int(images.size())) {
@@ -325,10 +325,9 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
     }
     log("running it under qemu-system-arm -M " + std::string(mcu_board(target)) + " on " + std::to_string(n) +
         " images");
-    r = run_command("make -s -C " + quote(dir) + " run-" + tn + " IMAGES=" + quote(qimages), o.timeout_s);
+    r = run_command({"make", "-s", "run-" + tn, "IMAGES=" + qimages}, o.timeout_s, dir);
     core::write_file_atomic((vdir / (tn + ".txt")).string(), r.output);
-    if (r.status != 0)
-      throw core::Error(dir + ": the " + cpu + " run failed (status " + std::to_string(r.status) + "):\n" + tail(r.output));
+    require_success(r, dir + ": the " + cpu + " run");
     rep.qemu_ran = true;
     rep.qemu_images = n;
     const Run mcu_run = parse_run(r.output);
@@ -376,8 +375,8 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
     s.heap = sym(syms.value, "__heap_size");
     s.predicted_flash = predicted.flash;
     s.predicted_sram = predicted.peak_sram;
-    r = run_command("arm-none-eabi-size -B " + quote(elf), o.timeout_s);
-    if (r.status != 0) throw core::Error("arm-none-eabi-size " + elf + " failed:\n" + tail(r.output));
+    r = run_command({"arm-none-eabi-size", "-B", elf}, o.timeout_s);
+    require_success(r, elf);
     {
       std::istringstream ls(r.output);
       std::string header;
@@ -399,13 +398,10 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
 
     if (o.profile) {
       log("profiling image 0 per op (make run-" + tn + " PROFILE=1)");
-      r = run_command("make -s -C " + quote(dir) + " run-" + tn + " IMAGES=" + quote(images_file) +
-                          " COUNT=1 PROFILE=1",
-                      o.timeout_s);
+      r = run_command({"make", "-s", "run-" + tn, "IMAGES=" + images_file, "COUNT=1", "PROFILE=1"}, o.timeout_s,
+                      dir);
       core::write_file_atomic((vdir / (tn + "_profile.txt")).string(), r.output);
-      if (r.status != 0)
-        throw core::Error(dir + ": the " + cpu + " profile run failed (status " + std::to_string(r.status) +
-                          "):\n" + tail(r.output));
+      require_success(r, dir + ": the " + cpu + " profile run");
       const Run prof = parse_run(r.output);
       const auto it = prof.images.find(0), h0 = host.find(0);
       if (it == prof.images.end() || it->second.icount < 0 || prof.profile_overhead < 0)

@@ -3,22 +3,11 @@
 #include <stddef.h>
 
 #include "tnn_check.h"
+#include "tnn_model_format.h"
 #include "tnn_nn.h"
 #include "tnn_sparse.h"
 #include "tnn_transformer.h"
 #include "tnn_transformer_internal.h"
-
-/* Word indices of the header, a tensor record and an op record (tnn_model.h). */
-enum {
-  H_MAGIC = 0, H_VERSION, H_SIZE, H_CRC, H_OPS, H_TENSORS, H_INPUT, H_OUTPUT, H_ARENA,
-  H_DATA32, H_DATA8, H_RESERVED
-};
-enum { T_H = 0, T_W, T_C, T_ZERO_POINT, T_OFFSET };
-enum {
-  OP_KIND = 0, OP_FLAGS, OP_IN0, OP_IN1, OP_IN2, OP_OUT, OP_SCRATCH, OP_SCRATCH_SIZE, OP_ACT_MIN,
-  OP_ACT_MAX, OP_WEIGHT, OP_WEIGHT_SIZE, OP_BIAS, OP_QUANT, OP_STEPS, OP_P0, OP_P1, OP_P2, OP_P3,
-  OP_P4
-};
 
 /* Bounds the model format adds to the kernels' own, so that no int32 in a kernel can
  * overflow: a tensor side; a conv/linear row of weights (K products of |255 * 128| plus a
@@ -56,17 +45,19 @@ static const int32_t* tnn_op(const tnn_model* m, int32_t index) {
 }
 
 /* Valid once the tensor table passed tnn_check_tensors (numel <= arena size). */
-static int32_t tnn_numel(const int32_t* t) { return t[T_H] * t[T_W] * t[T_C]; }
+static int32_t tnn_numel(const int32_t* t) {
+  return t[TNN_TENSOR_H] * t[TNN_TENSOR_W] * t[TNN_TENSOR_C];
+}
 
 static tnn_dims tnn_map_dims(const int32_t* t) {
   tnn_dims d;
-  d.n = 1, d.h = t[T_H], d.w = t[T_W], d.c = t[T_C];
+  d.n = 1, d.h = t[TNN_TENSOR_H], d.w = t[TNN_TENSOR_W], d.c = t[TNN_TENSOR_C];
   return d;
 }
 
 static tnn_dims tnn_seq_dims(const int32_t* t) {
   tnn_dims d;
-  d.n = 1, d.h = t[T_H] * t[T_W], d.w = 1, d.c = t[T_C];
+  d.n = 1, d.h = t[TNN_TENSOR_H] * t[TNN_TENSOR_W], d.w = 1, d.c = t[TNN_TENSOR_C];
   return d;
 }
 
@@ -75,7 +66,7 @@ static int tnn_overlap(int64_t a, int64_t a_size, int64_t b, int64_t b_size) {
 }
 
 static int tnn_tensors_overlap(const int32_t* a, const int32_t* b) {
-  return tnn_overlap(a[T_OFFSET], tnn_numel(a), b[T_OFFSET], tnn_numel(b));
+  return tnn_overlap(a[TNN_TENSOR_OFFSET], tnn_numel(a), b[TNN_TENSOR_OFFSET], tnn_numel(b));
 }
 
 /* data32[index .. index + count), or NULL when that is not inside the section. */
@@ -129,7 +120,7 @@ typedef struct {
   int8_t inputs;
   int8_t weight, bias, quant; /* TNN_NONE / TNN_REQUIRED / TNN_OPTIONAL */
   int8_t steps;               /* (multiplier, shift) pairs; 0: none */
-  int8_t params;              /* kind parameters used; the rest of [15..19] must be 0 */
+  int8_t params;              /* kind parameters used; the others must be 0 */
 } tnn_kind_info;
 
 static const tnn_kind_info tnn_kinds[TNN_OP_KIND_COUNT] = {
@@ -146,7 +137,7 @@ static const tnn_kind_info tnn_kinds[TNN_OP_KIND_COUNT] = {
     /* attention_relu_linear */ {3, TNN_NONE, TNN_NONE, TNN_NONE, 2, 1}};
 
 static int tnn_presence_ok(int32_t field, int8_t rule) {
-  return rule == TNN_OPTIONAL || (rule == TNN_REQUIRED) == (field != -1);
+  return rule == TNN_OPTIONAL || (rule == TNN_REQUIRED) == (field != TNN_ABSENT);
 }
 
 /* An op record with its tensors resolved (after tnn_check_op_common). */
@@ -161,15 +152,15 @@ typedef struct {
 
 static tnn_activation tnn_op_activation(const int32_t* op) {
   tnn_activation a;
-  a.min = op[OP_ACT_MIN], a.max = op[OP_ACT_MAX];
+  a.min = op[TNN_OPR_ACT_MIN], a.max = op[TNN_OPR_ACT_MAX];
   return a;
 }
 
 static tnn_rle_weights tnn_op_coded(const tnn_model* m, const int32_t* op) {
   tnn_rle_weights w;
-  w.data = (const uint8_t*)(m->data8 + op[OP_WEIGHT]);
-  w.size = op[OP_WEIGHT_SIZE];
-  w.block = (op[OP_FLAGS] >> 8) & 0xff;
+  w.data = (const uint8_t*)(m->data8 + op[TNN_OPR_WEIGHT]);
+  w.size = op[TNN_OPR_WEIGHT_SIZE];
+  w.block = (op[TNN_OPR_FLAGS] >> TNN_OP_FLAG_BLOCK_SHIFT) & TNN_OP_FLAG_BLOCK_MASK;
   return w;
 }
 
@@ -180,15 +171,17 @@ static int tnn_weights_ok(const tnn_op_view* v, int64_t rows, int64_t row_len) {
     const tnn_rle_weights w = tnn_op_coded(v->m, v->op);
     return tnn_rle_validate(&w, (int32_t)rows, (int32_t)row_len) == TNN_OK;
   }
-  return v->op[OP_WEIGHT_SIZE] == rows * row_len;
+  return v->op[TNN_OPR_WEIGHT_SIZE] == rows * row_len;
 }
 
 /* Bias (optional) and per-channel quant of `channels`, checked for accumulators of k
  * products. */
 static int tnn_channel_data_ok(const tnn_op_view* v, int32_t channels, int64_t k) {
   const int32_t* bias = NULL;
-  const int32_t* quant = tnn_data32(v->m, v->op[OP_QUANT], 2 * (int64_t)channels);
-  if (v->op[OP_BIAS] != -1 && !(bias = tnn_data32(v->m, v->op[OP_BIAS], channels))) return 0;
+  const int32_t* quant = tnn_data32(v->m, v->op[TNN_OPR_QUANT], 2 * (int64_t)channels);
+  if (v->op[TNN_OPR_BIAS] != TNN_ABSENT &&
+      !(bias = tnn_data32(v->m, v->op[TNN_OPR_BIAS], channels)))
+    return 0;
   return quant && tnn_accumulators_ok(bias, quant, quant + channels, channels, k);
 }
 
@@ -199,11 +192,11 @@ static int tnn_channel_data_ok(const tnn_op_view* v, int32_t channels, int64_t k
 static tnn_conv_params tnn_conv_params_of(const int32_t* op, const int32_t* in,
                                           const int32_t* out) {
   tnn_conv_params p;
-  p.input_offset = -in[T_ZERO_POINT];
-  p.output_offset = out[T_ZERO_POINT];
-  p.stride.w = p.stride.h = op[OP_P2];
-  p.padding.w = p.padding.h = op[OP_P3];
-  p.groups = op[OP_P4];
+  p.input_offset = -in[TNN_TENSOR_ZERO_POINT];
+  p.output_offset = out[TNN_TENSOR_ZERO_POINT];
+  p.stride.w = p.stride.h = op[TNN_OPR_STRIDE];
+  p.padding.w = p.padding.h = op[TNN_OPR_PADDING];
+  p.groups = op[TNN_OPR_GROUPS];
   p.activation = tnn_op_activation(op);
   return p;
 }
@@ -211,36 +204,38 @@ static tnn_conv_params tnn_conv_params_of(const int32_t* op, const int32_t* in,
 /* {O, kh, kw, I / groups} (depthwise: {C, kh, kw, 1}); groups >= 1. */
 static tnn_dims tnn_conv_filter_dims(const int32_t* op, const int32_t* in, const int32_t* out) {
   tnn_dims f;
-  f.n = out[T_C], f.h = op[OP_P0], f.w = op[OP_P1], f.c = in[T_C] / op[OP_P4];
+  f.n = out[TNN_TENSOR_C], f.h = op[TNN_OPR_KERNEL_H], f.w = op[TNN_OPR_KERNEL_W],
+  f.c = in[TNN_TENSOR_C] / op[TNN_OPR_GROUPS];
   return f;
 }
 
 static tnn_linear_params tnn_linear_params_of(const int32_t* op, const int32_t* in,
                                               const int32_t* out) {
   tnn_linear_params p;
-  p.input_offset = -in[T_ZERO_POINT];
-  p.output_offset = out[T_ZERO_POINT];
+  p.input_offset = -in[TNN_TENSOR_ZERO_POINT];
+  p.output_offset = out[TNN_TENSOR_ZERO_POINT];
   p.activation = tnn_op_activation(op);
   return p;
 }
 
 static tnn_dims tnn_linear_filter_dims(const int32_t* in, const int32_t* out) {
   tnn_dims f;
-  f.n = out[T_C], f.h = 1, f.w = 1, f.c = in[T_C];
+  f.n = out[TNN_TENSOR_C], f.h = 1, f.w = 1, f.c = in[TNN_TENSOR_C];
   return f;
 }
 
 static int tnn_check_conv(const tnn_op_view* v, int64_t* scratch) {
   const int32_t* op = v->op;
   const tnn_dims in_d = tnn_map_dims(v->in[0]), out_d = tnn_map_dims(v->out);
-  const int32_t* quant = tnn_data32(v->m, op[OP_QUANT], 2 * (int64_t)out_d.c);
+  const int32_t* quant = tnn_data32(v->m, op[TNN_OPR_QUANT], 2 * (int64_t)out_d.c);
   tnn_conv_params p;
   tnn_per_channel_quant q;
   tnn_dims f_d;
   int64_t row;
-  if (op[OP_P0] < 1 || op[OP_P0] > TNN_MAX_SIDE || op[OP_P1] < 1 || op[OP_P1] > TNN_MAX_SIDE ||
-      op[OP_P2] < 1 || op[OP_P2] > TNN_MAX_SIDE || op[OP_P3] < 0 || op[OP_P3] > TNN_MAX_SIDE ||
-      op[OP_P4] < 1 || !quant)
+  if (op[TNN_OPR_KERNEL_H] < 1 || op[TNN_OPR_KERNEL_H] > TNN_MAX_SIDE || op[TNN_OPR_KERNEL_W] < 1 ||
+      op[TNN_OPR_KERNEL_W] > TNN_MAX_SIDE || op[TNN_OPR_STRIDE] < 1 ||
+      op[TNN_OPR_STRIDE] > TNN_MAX_SIDE || op[TNN_OPR_PADDING] < 0 ||
+      op[TNN_OPR_PADDING] > TNN_MAX_SIDE || op[TNN_OPR_GROUPS] < 1 || !quant)
     return 0;
   p = tnn_conv_params_of(op, v->in[0], v->out);
   f_d = tnn_conv_filter_dims(op, v->in[0], v->out);
@@ -266,7 +261,7 @@ static int tnn_check_linear(const tnn_op_view* v, int64_t* scratch) {
   const tnn_dims in_d = tnn_seq_dims(v->in[0]), out_d = tnn_seq_dims(v->out);
   const tnn_dims f_d = tnn_linear_filter_dims(v->in[0], v->out);
   const tnn_linear_params p = tnn_linear_params_of(v->op, v->in[0], v->out);
-  const int32_t* quant = tnn_data32(v->m, v->op[OP_QUANT], 2 * (int64_t)out_d.c);
+  const int32_t* quant = tnn_data32(v->m, v->op[TNN_OPR_QUANT], 2 * (int64_t)out_d.c);
   tnn_per_channel_quant q;
   if (!quant) return 0;
   q.multiplier = quant, q.shift = quant + out_d.c;
@@ -279,12 +274,13 @@ static int tnn_check_linear(const tnn_op_view* v, int64_t* scratch) {
 }
 
 static int tnn_same_shape(const int32_t* a, const int32_t* b) {
-  return a[T_H] == b[T_H] && a[T_W] == b[T_W] && a[T_C] == b[T_C];
+  return a[TNN_TENSOR_H] == b[TNN_TENSOR_H] && a[TNN_TENSOR_W] == b[TNN_TENSOR_W] &&
+         a[TNN_TENSOR_C] == b[TNN_TENSOR_C];
 }
 
 static int tnn_check_add(const tnn_op_view* v, int64_t* scratch) {
-  const int32_t* steps = tnn_data32(v->m, v->op[OP_STEPS], 6);
-  const int32_t shift = v->op[OP_P0];
+  const int32_t* steps = tnn_data32(v->m, v->op[TNN_OPR_STEPS], 6);
+  const int32_t shift = v->op[TNN_OPR_LEFT_SHIFT];
   int64_t b1, b2;
   if (!tnn_same_shape(v->in[0], v->out) || !tnn_same_shape(v->in[1], v->out) || shift < 0 ||
       shift > 20 || !steps || !tnn_steps_ok(steps, 3))
@@ -305,13 +301,17 @@ static int tnn_check_pool(const tnn_op_view* v, int64_t* scratch) {
   const int32_t* op = v->op;
   const int32_t* in = v->in[0];
   const int32_t* out = v->out;
-  if (op[OP_P0] < 1 || op[OP_P0] > TNN_MAX_SIDE || op[OP_P1] < 1 || op[OP_P1] > TNN_MAX_SIDE ||
-      op[OP_P2] < 1 || op[OP_P2] > TNN_MAX_SIDE || op[OP_P3] < 0 || op[OP_P3] >= op[OP_P0] ||
-      op[OP_P3] >= op[OP_P1])
+  if (op[TNN_OPR_KERNEL_H] < 1 || op[TNN_OPR_KERNEL_H] > TNN_MAX_SIDE || op[TNN_OPR_KERNEL_W] < 1 ||
+      op[TNN_OPR_KERNEL_W] > TNN_MAX_SIDE || op[TNN_OPR_STRIDE] < 1 ||
+      op[TNN_OPR_STRIDE] > TNN_MAX_SIDE || op[TNN_OPR_PADDING] < 0 ||
+      op[TNN_OPR_PADDING] >= op[TNN_OPR_KERNEL_H] || op[TNN_OPR_PADDING] >= op[TNN_OPR_KERNEL_W])
     return 0;
-  if ((int64_t)in[T_H] * in[T_W] > TNN_MAX_POOL_PIXELS || out[T_C] != in[T_C] ||
-      out[T_H] != tnn_window_out(in[T_H], op[OP_P0], op[OP_P2], op[OP_P3]) ||
-      out[T_W] != tnn_window_out(in[T_W], op[OP_P1], op[OP_P2], op[OP_P3]))
+  if ((int64_t)in[TNN_TENSOR_H] * in[TNN_TENSOR_W] > TNN_MAX_POOL_PIXELS ||
+      out[TNN_TENSOR_C] != in[TNN_TENSOR_C] ||
+      out[TNN_TENSOR_H] != tnn_window_out(in[TNN_TENSOR_H], op[TNN_OPR_KERNEL_H],
+                                          op[TNN_OPR_STRIDE], op[TNN_OPR_PADDING]) ||
+      out[TNN_TENSOR_W] != tnn_window_out(in[TNN_TENSOR_W], op[TNN_OPR_KERNEL_W],
+                                          op[TNN_OPR_STRIDE], op[TNN_OPR_PADDING]))
     return 0;
   *scratch = 0;
   return 1;
@@ -321,9 +321,9 @@ static int tnn_check_global_avg_pool(const tnn_op_view* v, int64_t* scratch) {
   const int32_t* in = v->in[0];
   const int32_t* out = v->out;
   /* the kernel has no activation: the record must say "none" */
-  if (v->op[OP_ACT_MIN] != -128 || v->op[OP_ACT_MAX] != 127 ||
-      (int64_t)in[T_H] * in[T_W] > TNN_MAX_POOL_PIXELS || out[T_H] != 1 || out[T_W] != 1 ||
-      out[T_C] != in[T_C])
+  if (v->op[TNN_OPR_ACT_MIN] != -128 || v->op[TNN_OPR_ACT_MAX] != 127 ||
+      (int64_t)in[TNN_TENSOR_H] * in[TNN_TENSOR_W] > TNN_MAX_POOL_PIXELS ||
+      out[TNN_TENSOR_H] != 1 || out[TNN_TENSOR_W] != 1 || out[TNN_TENSOR_C] != in[TNN_TENSOR_C])
     return 0;
   *scratch = 0;
   return 1;
@@ -331,9 +331,10 @@ static int tnn_check_global_avg_pool(const tnn_op_view* v, int64_t* scratch) {
 
 static int tnn_check_seq_pool(const tnn_op_view* v, int64_t* scratch) {
   const tnn_dims in_d = tnn_seq_dims(v->in[0]);
-  const int32_t* steps = tnn_data32(v->m, v->op[OP_STEPS], 4);
-  if (tnn_token_count(&in_d) == 0 || in_d.c > 32768 || v->out[T_H] != 1 || v->out[T_W] != 1 ||
-      v->out[T_C] != in_d.c || v->op[OP_WEIGHT_SIZE] != in_d.c || !steps || !tnn_steps_ok(steps, 2))
+  const int32_t* steps = tnn_data32(v->m, v->op[TNN_OPR_STEPS], 4);
+  if (tnn_token_count(&in_d) == 0 || in_d.c > 32768 || v->out[TNN_TENSOR_H] != 1 ||
+      v->out[TNN_TENSOR_W] != 1 || v->out[TNN_TENSOR_C] != in_d.c ||
+      v->op[TNN_OPR_WEIGHT_SIZE] != in_d.c || !steps || !tnn_steps_ok(steps, 2))
     return 0;
   *scratch = tnn_seq_pool_s8_get_buffer_size(&in_d);
   return 1;
@@ -341,10 +342,10 @@ static int tnn_check_seq_pool(const tnn_op_view* v, int64_t* scratch) {
 
 static int tnn_check_layer_norm(const tnn_op_view* v, int64_t* scratch) {
   const tnn_dims d = tnn_map_dims(v->in[0]);
-  const int32_t* quant = tnn_data32(v->m, v->op[OP_QUANT], 2 * (int64_t)d.c);
+  const int32_t* quant = tnn_data32(v->m, v->op[TNN_OPR_QUANT], 2 * (int64_t)d.c);
   int32_t c;
   if (!tnn_same_shape(v->in[0], v->out) || tnn_token_count(&d) == 0 || d.c > 4096 ||
-      v->op[OP_WEIGHT_SIZE] != d.c || !tnn_data32(v->m, v->op[OP_BIAS], d.c) || !quant)
+      v->op[TNN_OPR_WEIGHT_SIZE] != d.c || !tnn_data32(v->m, v->op[TNN_OPR_BIAS], d.c) || !quant)
     return 0;
   for (c = 0; c < d.c; ++c)
     if (!tnn_requant_ok(quant[c], quant[d.c + c])) return 0;
@@ -356,14 +357,14 @@ static int tnn_check_layer_norm(const tnn_op_view* v, int64_t* scratch) {
 static int tnn_check_attention(const tnn_op_view* v, int64_t* scratch) {
   const tnn_dims q = tnn_seq_dims(v->in[0]), k = tnn_seq_dims(v->in[1]);
   const tnn_dims val = tnn_seq_dims(v->in[2]), out = tnn_seq_dims(v->out);
-  const int32_t heads = v->op[OP_P0];
-  const int32_t* steps = tnn_data32(v->m, v->op[OP_STEPS], 4);
+  const int32_t heads = v->op[TNN_OPR_HEADS];
+  const int32_t* steps = tnn_data32(v->m, v->op[TNN_OPR_STEPS], 4);
   const int32_t n = tnn_token_count(&q), m = tnn_token_count(&k);
   if (heads < 1 || n == 0 || m == 0 || tnn_token_count(&val) != m ||
       tnn_token_count(&out) != n || q.c != k.c || val.c != out.c || q.c % heads != 0 ||
       val.c % heads != 0 || q.c / heads > 16384 || !steps || !tnn_steps_ok(steps, 2))
     return 0;
-  if (v->op[OP_KIND] == TNN_OP_ATTENTION_SOFTMAX) {
+  if (v->op[TNN_OPR_KIND] == TNN_OP_ATTENTION_SOFTMAX) {
     *scratch = tnn_attention_s8_get_buffer_size(&k, &val, heads);
     if (*scratch == 0) return 0; /* beyond 2 GiB */
   } else {
@@ -387,51 +388,59 @@ static int tnn_check_op_common(const tnn_model* m, const int32_t* op, tnn_op_vie
   const tnn_kind_info* info;
   int32_t k;
   int64_t scratch_end;
-  if (op[OP_KIND] < 0 || op[OP_KIND] >= TNN_OP_KIND_COUNT) return 0;
-  info = &tnn_kinds[op[OP_KIND]];
+  if (op[TNN_OPR_KIND] < 0 || op[TNN_OPR_KIND] >= TNN_OP_KIND_COUNT) return 0;
+  info = &tnn_kinds[op[TNN_OPR_KIND]];
   v->m = m;
   v->op = op;
-  for (k = 0; k < 3; ++k) {
-    const int32_t t = op[OP_IN0 + k];
+  for (k = 0; k < TNN_OP_MAX_INPUTS; ++k) {
+    const int32_t t = op[TNN_OPR_IN0 + k];
     v->in[k] = NULL;
     if (k < info->inputs) {
       if (t < 0 || t >= m->tensor_count) return 0;
       v->in[k] = tnn_tensor(m, t);
-    } else if (t != -1) {
+    } else if (t != TNN_ABSENT) {
       return 0;
     }
   }
-  if (op[OP_OUT] < 0 || op[OP_OUT] >= m->tensor_count) return 0;
-  v->out = tnn_tensor(m, op[OP_OUT]);
+  if (op[TNN_OPR_OUT] < 0 || op[TNN_OPR_OUT] >= m->tensor_count) return 0;
+  v->out = tnn_tensor(m, op[TNN_OPR_OUT]);
   for (k = 0; k < info->inputs; ++k)
     if (tnn_tensors_overlap(v->in[k], v->out)) return 0;
   /* flags: bit 0 and the block size only; coded weights only on conv and linear */
-  v->sparse = op[OP_FLAGS] & TNN_OP_FLAG_SPARSE;
-  v->block = (op[OP_FLAGS] >> 8) & 0xff;
-  if ((op[OP_FLAGS] & ~0xff01) != 0 || (v->sparse ? v->block < 1 : v->block != 0) ||
-      (v->sparse && op[OP_KIND] != TNN_OP_CONV && op[OP_KIND] != TNN_OP_LINEAR))
+  v->sparse = op[TNN_OPR_FLAGS] & TNN_OP_FLAG_SPARSE;
+  v->block = (op[TNN_OPR_FLAGS] >> TNN_OP_FLAG_BLOCK_SHIFT) & TNN_OP_FLAG_BLOCK_MASK;
+  if ((op[TNN_OPR_FLAGS] &
+       ~(TNN_OP_FLAG_SPARSE | TNN_OP_FLAG_BLOCK_MASK << TNN_OP_FLAG_BLOCK_SHIFT)) != 0 ||
+      (v->sparse ? v->block < 1 : v->block != 0) ||
+      (v->sparse && op[TNN_OPR_KIND] != TNN_OP_CONV && op[TNN_OPR_KIND] != TNN_OP_LINEAR))
     return 0;
-  if (op[OP_ACT_MIN] < -128 || op[OP_ACT_MAX] > 127 || op[OP_ACT_MIN] > op[OP_ACT_MAX]) return 0;
+  if (op[TNN_OPR_ACT_MIN] < -128 || op[TNN_OPR_ACT_MAX] > 127 ||
+      op[TNN_OPR_ACT_MIN] > op[TNN_OPR_ACT_MAX])
+    return 0;
   /* scratch: aligned, inside the arena, clear of the op's tensors */
-  scratch_end = (int64_t)op[OP_SCRATCH] + op[OP_SCRATCH_SIZE];
-  if (op[OP_SCRATCH] < 0 || op[OP_SCRATCH] % 4 != 0 || op[OP_SCRATCH_SIZE] < 0 ||
+  scratch_end = (int64_t)op[TNN_OPR_SCRATCH] + op[TNN_OPR_SCRATCH_SIZE];
+  if (op[TNN_OPR_SCRATCH] < 0 || op[TNN_OPR_SCRATCH] % 4 != 0 || op[TNN_OPR_SCRATCH_SIZE] < 0 ||
       scratch_end > m->arena_size ||
-      tnn_overlap(op[OP_SCRATCH], op[OP_SCRATCH_SIZE], v->out[T_OFFSET], tnn_numel(v->out)))
+      tnn_overlap(op[TNN_OPR_SCRATCH], op[TNN_OPR_SCRATCH_SIZE], v->out[TNN_TENSOR_OFFSET],
+                  tnn_numel(v->out)))
     return 0;
   for (k = 0; k < info->inputs; ++k)
-    if (tnn_overlap(op[OP_SCRATCH], op[OP_SCRATCH_SIZE], v->in[k][T_OFFSET], tnn_numel(v->in[k])))
+    if (tnn_overlap(op[TNN_OPR_SCRATCH], op[TNN_OPR_SCRATCH_SIZE], v->in[k][TNN_TENSOR_OFFSET],
+                    tnn_numel(v->in[k])))
       return 0;
   /* data fields the kind has, and only those */
-  if (!tnn_presence_ok(op[OP_WEIGHT], info->weight) || !tnn_presence_ok(op[OP_BIAS], info->bias) ||
-      !tnn_presence_ok(op[OP_QUANT], info->quant) ||
-      !tnn_presence_ok(op[OP_STEPS], info->steps ? TNN_REQUIRED : TNN_NONE))
+  if (!tnn_presence_ok(op[TNN_OPR_WEIGHT], info->weight) ||
+      !tnn_presence_ok(op[TNN_OPR_BIAS], info->bias) ||
+      !tnn_presence_ok(op[TNN_OPR_QUANT], info->quant) ||
+      !tnn_presence_ok(op[TNN_OPR_STEPS], info->steps ? TNN_REQUIRED : TNN_NONE))
     return 0;
-  if (op[OP_WEIGHT] == -1 ? op[OP_WEIGHT_SIZE] != 0
-                          : (op[OP_WEIGHT] < 0 || op[OP_WEIGHT_SIZE] < 1 ||
-                             (int64_t)op[OP_WEIGHT] + op[OP_WEIGHT_SIZE] > m->data8_size))
+  if (op[TNN_OPR_WEIGHT] == TNN_ABSENT
+          ? op[TNN_OPR_WEIGHT_SIZE] != 0
+          : (op[TNN_OPR_WEIGHT] < 0 || op[TNN_OPR_WEIGHT_SIZE] < 1 ||
+             (int64_t)op[TNN_OPR_WEIGHT] + op[TNN_OPR_WEIGHT_SIZE] > m->data8_size))
     return 0;
-  for (k = info->params; k < 5; ++k)
-    if (op[OP_P0 + k] != 0) return 0;
+  for (k = info->params; k < TNN_OP_PARAM_COUNT; ++k)
+    if (op[TNN_OPR_PARAMS + k] != 0) return 0;
   return 1;
 }
 
@@ -439,8 +448,8 @@ static int tnn_check_op(const tnn_model* m, int32_t index) {
   const int32_t* op = tnn_op(m, index);
   tnn_op_view v;
   int64_t scratch = 0;
-  if (!tnn_check_op_common(m, op, &v) || !tnn_kind_checks[op[OP_KIND]](&v, &scratch)) return 0;
-  return scratch <= op[OP_SCRATCH_SIZE];
+  if (!tnn_check_op_common(m, op, &v) || !tnn_kind_checks[op[TNN_OPR_KIND]](&v, &scratch)) return 0;
+  return scratch <= op[TNN_OPR_SCRATCH_SIZE];
 }
 
 /* Every tensor: sides in [1, 65535], a zero point in int8, a buffer inside the arena. */
@@ -448,10 +457,12 @@ static int tnn_check_tensors(const tnn_model* m) {
   int32_t i;
   for (i = 0; i < m->tensor_count; ++i) {
     const int32_t* t = tnn_tensor(m, i);
-    if (t[T_H] < 1 || t[T_H] > TNN_MAX_SIDE || t[T_W] < 1 || t[T_W] > TNN_MAX_SIDE ||
-        t[T_C] < 1 || t[T_C] > TNN_MAX_SIDE || t[T_ZERO_POINT] < -128 || t[T_ZERO_POINT] > 127 ||
-        t[T_OFFSET] < 0 ||
-        t[T_OFFSET] + (int64_t)t[T_H] * t[T_W] * t[T_C] > m->arena_size)
+    if (t[TNN_TENSOR_H] < 1 || t[TNN_TENSOR_H] > TNN_MAX_SIDE || t[TNN_TENSOR_W] < 1 ||
+        t[TNN_TENSOR_W] > TNN_MAX_SIDE || t[TNN_TENSOR_C] < 1 || t[TNN_TENSOR_C] > TNN_MAX_SIDE ||
+        t[TNN_TENSOR_ZERO_POINT] < -128 || t[TNN_TENSOR_ZERO_POINT] > 127 ||
+        t[TNN_TENSOR_OFFSET] < 0 ||
+        t[TNN_TENSOR_OFFSET] + (int64_t)t[TNN_TENSOR_H] * t[TNN_TENSOR_W] * t[TNN_TENSOR_C] >
+            m->arena_size)
       return 0;
   }
   return 1;
@@ -461,7 +472,7 @@ static int tnn_check_tensors(const tnn_model* m) {
 static int32_t tnn_producer(const tnn_model* m, int32_t t, int32_t before) {
   int32_t i;
   for (i = 0; i < before; ++i)
-    if (tnn_op(m, i)[OP_OUT] == t) return i;
+    if (tnn_op(m, i)[TNN_OPR_OUT] == t) return i;
   return -1;
 }
 
@@ -471,8 +482,9 @@ static int tnn_stays_live(const tnn_model* m, int32_t t, int32_t from, int32_t t
   int32_t j;
   for (j = from; j < to; ++j) {
     const int32_t* op = tnn_op(m, j);
-    if (tnn_tensors_overlap(tnn_tensor(m, op[OP_OUT]), tr) ||
-        tnn_overlap(op[OP_SCRATCH], op[OP_SCRATCH_SIZE], tr[T_OFFSET], tnn_numel(tr)))
+    if (tnn_tensors_overlap(tnn_tensor(m, op[TNN_OPR_OUT]), tr) ||
+        tnn_overlap(op[TNN_OPR_SCRATCH], op[TNN_OPR_SCRATCH_SIZE], tr[TNN_TENSOR_OFFSET],
+                    tnn_numel(tr)))
       return 0;
   }
   return 1;
@@ -485,9 +497,9 @@ static int tnn_check_graph(const tnn_model* m) {
   int32_t i, k, p;
   for (i = 0; i < m->op_count; ++i) {
     const int32_t* op = tnn_op(m, i);
-    if (op[OP_OUT] == m->input || tnn_producer(m, op[OP_OUT], i) >= 0) return 0;
-    for (k = 0; k < tnn_kinds[op[OP_KIND]].inputs; ++k) {
-      const int32_t t = op[OP_IN0 + k];
+    if (op[TNN_OPR_OUT] == m->input || tnn_producer(m, op[TNN_OPR_OUT], i) >= 0) return 0;
+    for (k = 0; k < tnn_kinds[op[TNN_OPR_KIND]].inputs; ++k) {
+      const int32_t t = op[TNN_OPR_IN0 + k];
       p = tnn_producer(m, t, i);
       if ((p < 0 && t != m->input) || !tnn_stays_live(m, t, p + 1, i)) return 0;
     }
@@ -503,33 +515,37 @@ static int tnn_check_header(tnn_model* m, const int32_t* w, uint32_t size) {
   int64_t tables_end;
   if (size < TNN_MODEL_HEADER_BYTES || size % 4 != 0 || size > INT32_MAX) return 0;
   if (bytes[0] != 'T' || bytes[1] != 'N' || bytes[2] != 'N' || bytes[3] != 'M' ||
-      w[H_VERSION] != TNN_MODEL_VERSION || (uint32_t)w[H_SIZE] != size || w[H_RESERVED] != 0)
+      w[TNN_HDR_VERSION] != TNN_MODEL_VERSION || (uint32_t)w[TNN_HDR_SIZE] != size ||
+      w[TNN_HDR_RESERVED] != 0)
     return 0;
-  if ((uint32_t)w[H_CRC] !=
+  if ((uint32_t)w[TNN_HDR_CRC] !=
       tnn_crc32(bytes + TNN_MODEL_HEADER_BYTES, size - TNN_MODEL_HEADER_BYTES))
     return 0;
-  if (w[H_OPS] < 1 || w[H_TENSORS] < 1 || w[H_ARENA] < 0 || w[H_ARENA] % 4 != 0) return 0;
-  tables_end = TNN_MODEL_HEADER_BYTES + (int64_t)TNN_TENSOR_BYTES * w[H_TENSORS] +
-               (int64_t)TNN_OP_BYTES * w[H_OPS];
-  if (tables_end > size || w[H_DATA32] != tables_end || w[H_DATA8] < w[H_DATA32] ||
-      w[H_DATA8] % 4 != 0 || (uint32_t)w[H_DATA8] > size)
+  if (w[TNN_HDR_OPS] < 1 || w[TNN_HDR_TENSORS] < 1 || w[TNN_HDR_ARENA] < 0 ||
+      w[TNN_HDR_ARENA] % 4 != 0)
     return 0;
-  if (w[H_INPUT] < 0 || w[H_INPUT] >= w[H_TENSORS] || w[H_OUTPUT] < 0 ||
-      w[H_OUTPUT] >= w[H_TENSORS])
+  tables_end = TNN_MODEL_HEADER_BYTES + (int64_t)TNN_TENSOR_BYTES * w[TNN_HDR_TENSORS] +
+               (int64_t)TNN_OP_BYTES * w[TNN_HDR_OPS];
+  if (tables_end > size || w[TNN_HDR_DATA32] != tables_end ||
+      w[TNN_HDR_DATA8] < w[TNN_HDR_DATA32] || w[TNN_HDR_DATA8] % 4 != 0 ||
+      (uint32_t)w[TNN_HDR_DATA8] > size)
+    return 0;
+  if (w[TNN_HDR_INPUT] < 0 || w[TNN_HDR_INPUT] >= w[TNN_HDR_TENSORS] || w[TNN_HDR_OUTPUT] < 0 ||
+      w[TNN_HDR_OUTPUT] >= w[TNN_HDR_TENSORS])
     return 0;
   m->words = w;
   m->size = size;
-  m->op_count = w[H_OPS];
-  m->tensor_count = w[H_TENSORS];
-  m->input = w[H_INPUT];
-  m->output = w[H_OUTPUT];
-  m->arena_size = w[H_ARENA];
+  m->op_count = w[TNN_HDR_OPS];
+  m->tensor_count = w[TNN_HDR_TENSORS];
+  m->input = w[TNN_HDR_INPUT];
+  m->output = w[TNN_HDR_OUTPUT];
+  m->arena_size = w[TNN_HDR_ARENA];
   m->tensors = w + TNN_MODEL_HEADER_WORDS;
   m->ops = m->tensors + TNN_TENSOR_WORDS * m->tensor_count;
-  m->data32 = w + w[H_DATA32] / 4;
-  m->data32_count = (w[H_DATA8] - w[H_DATA32]) / 4;
-  m->data8 = (const int8_t*)(bytes + w[H_DATA8]);
-  m->data8_size = (int32_t)size - w[H_DATA8];
+  m->data32 = w + w[TNN_HDR_DATA32] / 4;
+  m->data32_count = (w[TNN_HDR_DATA8] - w[TNN_HDR_DATA32]) / 4;
+  m->data8 = (const int8_t*)(bytes + w[TNN_HDR_DATA8]);
+  m->data8_size = (int32_t)size - w[TNN_HDR_DATA8];
   return 1;
 }
 
@@ -552,12 +568,12 @@ int32_t tnn_model_arena_size(const tnn_model* model) { return model ? model->are
 
 int8_t* tnn_model_input(const tnn_model* model, void* arena) {
   if (!model || !arena) return NULL;
-  return (int8_t*)arena + tnn_tensor(model, model->input)[T_OFFSET];
+  return (int8_t*)arena + tnn_tensor(model, model->input)[TNN_TENSOR_OFFSET];
 }
 
 const int8_t* tnn_model_output(const tnn_model* model, const void* arena) {
   if (!model || !arena) return NULL;
-  return (const int8_t*)arena + tnn_tensor(model, model->output)[T_OFFSET];
+  return (const int8_t*)arena + tnn_tensor(model, model->output)[TNN_TENSOR_OFFSET];
 }
 
 int32_t tnn_model_input_size(const tnn_model* model) {
@@ -569,7 +585,7 @@ int32_t tnn_model_output_size(const tnn_model* model) {
 }
 
 int32_t tnn_model_input_zero_point(const tnn_model* model) {
-  return model ? tnn_tensor(model, model->input)[T_ZERO_POINT] : 0;
+  return model ? tnn_tensor(model, model->input)[TNN_TENSOR_ZERO_POINT] : 0;
 }
 
 int32_t tnn_argmax_s8(const int8_t* values, int32_t n) {
@@ -584,8 +600,8 @@ int32_t tnn_argmax_s8(const int8_t* values, int32_t n) {
 
 static tnn_quant tnn_step(const tnn_model* m, const int32_t* op, int32_t i) {
   tnn_quant q;
-  q.multiplier = m->data32[op[OP_STEPS] + 2 * i];
-  q.shift = m->data32[op[OP_STEPS] + 2 * i + 1];
+  q.multiplier = m->data32[op[TNN_OPR_STEPS] + 2 * i];
+  q.shift = m->data32[op[TNN_OPR_STEPS] + 2 * i + 1];
   return q;
 }
 
@@ -594,45 +610,45 @@ static tnn_status tnn_run_op(const tnn_model* m, const int32_t* op, const int32_
                              int8_t* const* in, int8_t* out, const tnn_context* ctx) {
   const int32_t* ot = ts[3];
   const tnn_activation act = tnn_op_activation(op);
-  const int32_t* bias = op[OP_BIAS] == -1 ? NULL : m->data32 + op[OP_BIAS];
+  const int32_t* bias = op[TNN_OPR_BIAS] == TNN_ABSENT ? NULL : m->data32 + op[TNN_OPR_BIAS];
   tnn_per_channel_quant pc;
   pc.multiplier = pc.shift = NULL;
-  if (op[OP_QUANT] != -1) {
-    pc.multiplier = m->data32 + op[OP_QUANT];
-    pc.shift = pc.multiplier + ot[T_C];
+  if (op[TNN_OPR_QUANT] != TNN_ABSENT) {
+    pc.multiplier = m->data32 + op[TNN_OPR_QUANT];
+    pc.shift = pc.multiplier + ot[TNN_TENSOR_C];
   }
-  switch ((tnn_op_kind)op[OP_KIND]) {
+  switch ((tnn_op_kind)op[TNN_OPR_KIND]) {
     case TNN_OP_CONV: {
       const tnn_conv_params p = tnn_conv_params_of(op, ts[0], ot);
       const tnn_dims in_d = tnn_map_dims(ts[0]), out_d = tnn_map_dims(ot);
       const tnn_dims f_d = tnn_conv_filter_dims(op, ts[0], ot);
-      if (op[OP_FLAGS] & TNN_OP_FLAG_SPARSE) {
+      if (op[TNN_OPR_FLAGS] & TNN_OP_FLAG_SPARSE) {
         const tnn_rle_weights w = tnn_op_coded(m, op);
         return tnn_conv_sparse_s8(ctx, &p, &pc, &in_d, in[0], &f_d, &w, bias, &out_d, out);
       }
-      return tnn_conv_s8(ctx, &p, &pc, &in_d, in[0], &f_d, m->data8 + op[OP_WEIGHT], bias, &out_d,
-                         out);
+      return tnn_conv_s8(ctx, &p, &pc, &in_d, in[0], &f_d, m->data8 + op[TNN_OPR_WEIGHT], bias,
+                         &out_d, out);
     }
     case TNN_OP_LINEAR: {
       const tnn_linear_params p = tnn_linear_params_of(op, ts[0], ot);
       const tnn_dims in_d = tnn_seq_dims(ts[0]), out_d = tnn_seq_dims(ot);
       const tnn_dims f_d = tnn_linear_filter_dims(ts[0], ot);
-      if (op[OP_FLAGS] & TNN_OP_FLAG_SPARSE) {
+      if (op[TNN_OPR_FLAGS] & TNN_OP_FLAG_SPARSE) {
         const tnn_rle_weights w = tnn_op_coded(m, op);
         return tnn_linear_sparse_s8(ctx, &p, &pc, &in_d, in[0], &f_d, &w, bias, &out_d, out);
       }
-      return tnn_linear_s8(ctx, &p, &pc, &in_d, in[0], &f_d, m->data8 + op[OP_WEIGHT], bias,
+      return tnn_linear_s8(ctx, &p, &pc, &in_d, in[0], &f_d, m->data8 + op[TNN_OPR_WEIGHT], bias,
                            &out_d, out);
     }
     case TNN_OP_ADD: {
       tnn_add_params p;
-      p.input1_offset = -ts[0][T_ZERO_POINT];
-      p.input2_offset = -ts[1][T_ZERO_POINT];
+      p.input1_offset = -ts[0][TNN_TENSOR_ZERO_POINT];
+      p.input2_offset = -ts[1][TNN_TENSOR_ZERO_POINT];
       p.input1 = tnn_step(m, op, 0);
       p.input2 = tnn_step(m, op, 1);
-      p.left_shift = op[OP_P0];
+      p.left_shift = op[TNN_OPR_LEFT_SHIFT];
       p.output = tnn_step(m, op, 2);
-      p.output_offset = ot[T_ZERO_POINT];
+      p.output_offset = ot[TNN_TENSOR_ZERO_POINT];
       p.activation = act;
       return tnn_add_s8(&p, in[0], in[1], tnn_numel(ot), out);
     }
@@ -641,13 +657,13 @@ static tnn_status tnn_run_op(const tnn_model* m, const int32_t* op, const int32_
     case TNN_OP_MIXED_POOL: {
       tnn_pool_params p;
       const tnn_dims in_d = tnn_map_dims(ts[0]), out_d = tnn_map_dims(ot);
-      p.kind = op[OP_KIND] == TNN_OP_MAX_POOL   ? TNN_POOL_MAX
-               : op[OP_KIND] == TNN_OP_AVG_POOL ? TNN_POOL_AVG
-                                                : TNN_POOL_MIXED;
-      p.kernel.h = op[OP_P0];
-      p.kernel.w = op[OP_P1];
-      p.stride.w = p.stride.h = op[OP_P2];
-      p.padding.w = p.padding.h = op[OP_P3];
+      p.kind = op[TNN_OPR_KIND] == TNN_OP_MAX_POOL   ? TNN_POOL_MAX
+               : op[TNN_OPR_KIND] == TNN_OP_AVG_POOL ? TNN_POOL_AVG
+                                                     : TNN_POOL_MIXED;
+      p.kernel.h = op[TNN_OPR_KERNEL_H];
+      p.kernel.w = op[TNN_OPR_KERNEL_W];
+      p.stride.w = p.stride.h = op[TNN_OPR_STRIDE];
+      p.padding.w = p.padding.h = op[TNN_OPR_PADDING];
       p.activation = act;
       return tnn_pool_s8(&p, &in_d, in[0], &out_d, out);
     }
@@ -658,29 +674,29 @@ static tnn_status tnn_run_op(const tnn_model* m, const int32_t* op, const int32_
     case TNN_OP_SEQ_POOL: {
       tnn_seq_pool_params p;
       const tnn_dims in_d = tnn_seq_dims(ts[0]);
-      p.input_offset = -ts[0][T_ZERO_POINT];
-      p.output_offset = ot[T_ZERO_POINT];
+      p.input_offset = -ts[0][TNN_TENSOR_ZERO_POINT];
+      p.output_offset = ot[TNN_TENSOR_ZERO_POINT];
       p.score = tnn_step(m, op, 0);
       p.output = tnn_step(m, op, 1);
       p.activation = act;
-      return tnn_seq_pool_s8(ctx, &p, &in_d, in[0], m->data8 + op[OP_WEIGHT], out);
+      return tnn_seq_pool_s8(ctx, &p, &in_d, in[0], m->data8 + op[TNN_OPR_WEIGHT], out);
     }
     case TNN_OP_LAYER_NORM: {
       tnn_layer_norm_params p;
       const tnn_dims d = tnn_map_dims(ts[0]);
-      p.output_offset = ot[T_ZERO_POINT];
+      p.output_offset = ot[TNN_TENSOR_ZERO_POINT];
       p.activation = act;
-      return tnn_layer_norm_s8(&p, &pc, &d, in[0], m->data8 + op[OP_WEIGHT], bias, out);
+      return tnn_layer_norm_s8(&p, &pc, &d, in[0], m->data8 + op[TNN_OPR_WEIGHT], bias, out);
     }
     case TNN_OP_ATTENTION_SOFTMAX: {
       tnn_attention_params p;
       const tnn_dims q = tnn_seq_dims(ts[0]), k = tnn_seq_dims(ts[1]), v = tnn_seq_dims(ts[2]);
       const tnn_dims out_d = tnn_seq_dims(ot);
-      p.q_offset = -ts[0][T_ZERO_POINT];
-      p.k_offset = -ts[1][T_ZERO_POINT];
-      p.v_offset = -ts[2][T_ZERO_POINT];
-      p.output_offset = ot[T_ZERO_POINT];
-      p.heads = op[OP_P0];
+      p.q_offset = -ts[0][TNN_TENSOR_ZERO_POINT];
+      p.k_offset = -ts[1][TNN_TENSOR_ZERO_POINT];
+      p.v_offset = -ts[2][TNN_TENSOR_ZERO_POINT];
+      p.output_offset = ot[TNN_TENSOR_ZERO_POINT];
+      p.heads = op[TNN_OPR_HEADS];
       p.score = tnn_step(m, op, 0);
       p.output = tnn_step(m, op, 1);
       p.activation = act;
@@ -690,11 +706,11 @@ static tnn_status tnn_run_op(const tnn_model* m, const int32_t* op, const int32_
       tnn_linear_attention_params p;
       const tnn_dims q = tnn_seq_dims(ts[0]), k = tnn_seq_dims(ts[1]), v = tnn_seq_dims(ts[2]);
       const tnn_dims out_d = tnn_seq_dims(ot);
-      p.q_offset = -ts[0][T_ZERO_POINT];
-      p.k_offset = -ts[1][T_ZERO_POINT];
-      p.v_offset = -ts[2][T_ZERO_POINT];
-      p.output_offset = ot[T_ZERO_POINT];
-      p.heads = op[OP_P0];
+      p.q_offset = -ts[0][TNN_TENSOR_ZERO_POINT];
+      p.k_offset = -ts[1][TNN_TENSOR_ZERO_POINT];
+      p.v_offset = -ts[2][TNN_TENSOR_ZERO_POINT];
+      p.output_offset = ot[TNN_TENSOR_ZERO_POINT];
+      p.heads = op[TNN_OPR_HEADS];
       p.kv = tnn_step(m, op, 0);
       p.output = tnn_step(m, op, 1);
       p.activation = act;
@@ -723,14 +739,14 @@ tnn_status tnn_model_invoke_ops(const tnn_model* model, void* arena, int32_t are
     tnn_context ctx;
     tnn_status st;
     if (hook) hook(user, i, TNN_HOOK_BEFORE);
-    for (k = 0; k < tnn_kinds[op[OP_KIND]].inputs; ++k) {
-      ts[k] = tnn_tensor(model, op[OP_IN0 + k]);
-      in[k] = base + ts[k][T_OFFSET];
+    for (k = 0; k < tnn_kinds[op[TNN_OPR_KIND]].inputs; ++k) {
+      ts[k] = tnn_tensor(model, op[TNN_OPR_IN0 + k]);
+      in[k] = base + ts[k][TNN_TENSOR_OFFSET];
     }
-    ts[3] = tnn_tensor(model, op[OP_OUT]);
-    ctx.buf = base + op[OP_SCRATCH];
-    ctx.size = op[OP_SCRATCH_SIZE];
-    st = tnn_run_op(model, op, ts, in, base + ts[3][T_OFFSET], &ctx);
+    ts[3] = tnn_tensor(model, op[TNN_OPR_OUT]);
+    ctx.buf = base + op[TNN_OPR_SCRATCH];
+    ctx.size = op[TNN_OPR_SCRATCH_SIZE];
+    st = tnn_run_op(model, op, ts, in, base + ts[3][TNN_TENSOR_OFFSET], &ctx);
     if (hook) hook(user, i, TNN_HOOK_AFTER);
     if (st != TNN_OK) return st;
   }

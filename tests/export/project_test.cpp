@@ -54,8 +54,9 @@ TEST(Project, HostBuildIsBitExactWithTheIntegerEvaluation) {
   for (const char* f : {"src/a_b_q_x_model.h", "src/a_b_q_x_model.c", "src/app/app_model.h", "model.tnnq",
                         "export.json", "Makefile", "CMakeLists.txt", "src/app/main_host.c", "src/app/main_m7.c",
                         "src/app/startup_m7.c", "src/app/mps2.ld", "README.md", "src/runtime/tnn_model.c",
-                        "src/runtime/tnn_model.h", "src/runtime/tnn_sparse.c", "zephyr/module.yml",
-                        "zephyr/CMakeLists.txt", "zephyr/Kconfig"})
+                        "src/runtime/tnn_model.h", "src/runtime/tnn_model_format.h", "src/runtime/tnn_sparse.c",
+                        "zephyr/module.yml", "zephyr/CMakeLists.txt", "zephyr/Kconfig",
+                        "cmake/tinynas_runtime.cmake"})
     EXPECT_TRUE(core::is_regular_file(dir + "/" + f)) << f;
   const std::string model_c = core::read_text_file(dir + "/src/a_b_q_x_model.c");
   EXPECT_NE(model_c.find("run-length coded"), std::string::npos);
@@ -118,12 +119,16 @@ TEST(Project, ModelNamesAreCIdentifiers) {
   EXPECT_EQ(r.manifest.at("name").as_string(), "Alpha 1");
   const std::string cm = core::read_text_file(tmp.file("p/CMakeLists.txt"));
   EXPECT_NE(cm.find("add_library(alpha_1_model STATIC"), std::string::npos);
-  EXPECT_NE(cm.find("if(NOT TARGET tinynas_runtime)"), std::string::npos);
+  EXPECT_NE(cm.find("tinynas_runtime_claim(alpha_1 "), std::string::npos) << cm;
   EXPECT_EQ(cm.find("@MODEL_ID"), std::string::npos);
   const std::string yml = core::read_text_file(tmp.file("p/zephyr/module.yml"));
   EXPECT_NE(yml.find("\nname: alpha_1_model\n"), std::string::npos) << yml;
   EXPECT_NE(core::read_text_file(tmp.file("p/zephyr/Kconfig")).find("config TINYNAS_ALPHA_1_MODEL\n"), std::string::npos);
-  EXPECT_NE(core::read_text_file(tmp.file("p/zephyr/CMakeLists.txt")).find("if(CONFIG_TINYNAS_ALPHA_1_MODEL)"),
+  const std::string zcm = core::read_text_file(tmp.file("p/zephyr/CMakeLists.txt"));
+  EXPECT_NE(zcm.find("if(CONFIG_TINYNAS_ALPHA_1_MODEL)"), std::string::npos);
+  // the runtime's fingerprint and claim: one file, included by both
+  EXPECT_NE(zcm.find("tinynas_runtime_claim(alpha_1 "), std::string::npos) << zcm;
+  EXPECT_NE(core::read_text_file(tmp.file("p/cmake/tinynas_runtime.cmake")).find("function(tinynas_runtime_claim "),
             std::string::npos);
 }
 

@@ -11,6 +11,7 @@
 #include "args.h"
 #include "command.h"
 #include "process.h"
+#include "tinynas/core/process.h"
 
 namespace tinynas::cli {
 namespace {
@@ -79,14 +80,14 @@ std::string ranks(std::size_t n) { return std::to_string(n) + (n == 1 ? " rank" 
 // process group, SIGKILL after the grace period (or on a second stop signal). Ended ranks
 // stay zombies until the end, so their process group ids cannot be reused meanwhile and
 // signalling the groups can only reach what the ranks started. Returns the exit status.
-int supervise(const std::vector<pid_t>& pids, BlockedSignals& signals, int grace_s) {
+int supervise(const std::vector<pid_t>& pids, core::BlockedSignals& signals, int grace_s) {
   std::vector<bool> ended(pids.size(), false);
   std::size_t running = pids.size();
   int status = 0;
   bool stopping = false, killed = false;
   Clock::time_point deadline;
   const auto signal_all = [&](int sig) {
-    for (pid_t p : pids) signal_group(p, sig);
+    for (pid_t p : pids) core::signal_group(p, sig);
   };
   const auto stop = [&](int launcher_status) {
     status = launcher_status;
@@ -97,8 +98,8 @@ int supervise(const std::vector<pid_t>& pids, BlockedSignals& signals, int grace
 
   for (;;) {
     for (std::size_t i = 0; i < pids.size(); ++i) {
-      ExitInfo info;
-      if (ended[i] || !has_ended(pids[i], info)) continue;
+      core::ExitInfo info;
+      if (ended[i] || !core::has_ended(pids[i], info)) continue;
       ended[i] = true;
       --running;
       if (info.ok() || stopping) continue;
@@ -118,18 +119,18 @@ int supervise(const std::vector<pid_t>& pids, BlockedSignals& signals, int grace
     const int sig = signals.wait(timeout);
     if (sig == 0 || sig == SIGCHLD) continue;
     if (!stopping) {
-      std::cerr << "tinynas launch: " << signal_name(sig) << " received; stopping "
+      std::cerr << "tinynas launch: " << core::signal_name(sig) << " received; stopping "
                 << ranks(running) << " (SIGKILL in " << grace_s << " s or on a second signal)\n";
       stop(128 + sig);
     } else if (!killed) {
-      std::cerr << "tinynas launch: " << signal_name(sig) << " received again; killing "
+      std::cerr << "tinynas launch: " << core::signal_name(sig) << " received again; killing "
                 << ranks(running) << "\n";
       signal_all(SIGKILL);
       killed = true;
     }
   }
   if (stopping && !killed) signal_all(SIGKILL);  // what the ranks left in their groups
-  for (pid_t p : pids) reap(p);
+  for (pid_t p : pids) core::reap(p);
   return status;
 }
 
@@ -138,26 +139,26 @@ int run_launch(const std::vector<std::string>& args) {
   if (o.master_port == 0) o.master_port = free_tcp_port(o.master_addr);
   std::string program = o.command[0];
   if (program == "tinynas") {
-    const std::string self = self_executable();
+    const std::string self = core::self_executable();
     if (!self.empty()) program = self;
   }
 
   // Blocked before the first fork, so a Ctrl-C while starting is handled like any other.
   std::vector<int> taken = {SIGCHLD};
   for (int s : {SIGINT, SIGTERM, SIGHUP})
-    if (!signal_ignored(s)) taken.push_back(s);  // e.g. SIGHUP stays ignored under nohup
-  BlockedSignals signals(taken);
+    if (!core::signal_ignored(s)) taken.push_back(s);  // e.g. SIGHUP stays ignored under nohup
+  core::BlockedSignals signals(taken);
 
   std::cout.flush();
   std::fflush(nullptr);
   std::vector<pid_t> pids;
   try {
     for (int r = 0; r < o.nproc; ++r)
-      pids.push_back(spawn_group_leader(program, o.command, rank_environment(o, r),
-                                        signals.previous_mask()));
+      pids.push_back(core::spawn_group_leader(program, o.command, rank_environment(o, r),
+                                              signals.previous_mask()));
   } catch (...) {
-    for (pid_t p : pids) signal_group(p, SIGKILL);
-    for (pid_t p : pids) reap(p);
+    for (pid_t p : pids) core::signal_group(p, SIGKILL);
+    for (pid_t p : pids) core::reap(p);
     throw;
   }
   return supervise(pids, signals, o.grace_s);

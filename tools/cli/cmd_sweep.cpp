@@ -11,11 +11,11 @@
 
 #include "args.h"
 #include "command.h"
-#include "process.h"
 #include "space_context.h"
 #include "tinynas/config/load.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
+#include "tinynas/core/process.h"
 #include "tinynas/nas/sparse_search.h"
 #include "tinynas/nas/sweep.h"
 #include "tinynas/space/space.h"
@@ -110,7 +110,7 @@ int run_sweep(const std::vector<std::string>& args) {
   const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
   const int jobs = int(a.get_int("--jobs", std::max(1, cores / 2), 1, 256));
   const int threads = std::max(1, cores / jobs);
-  const std::string exe = self_executable();
+  const std::string exe = core::self_executable();
   if (exe.empty()) throw core::Error("sweep: cannot find the tinynas executable (/proc/self/exe)");
 
   std::vector<std::string> status(points.size(), "pending");
@@ -140,7 +140,7 @@ int run_sweep(const std::vector<std::string>& args) {
               points.size(), todo.size(), jobs, threads, out.c_str());
   std::fflush(stdout);
 
-  BlockedSignals signals({SIGINT, SIGTERM, SIGHUP});
+  core::BlockedSignals signals({SIGINT, SIGTERM, SIGHUP});
   std::vector<Running> running;
   std::size_t next = 0;
   int failed = 0;
@@ -154,30 +154,30 @@ int run_sweep(const std::vector<std::string>& args) {
     std::vector<std::string> env;
     for (char** e = environ; *e; ++e) env.emplace_back(*e);
     env.push_back("TINYNAS_SWEEP_LOG=" + dir + "/log.txt");
-    running.push_back({point, step, spawn_group_leader("/bin/sh", sh, env, signals.previous_mask())});
+    running.push_back({point, step, core::spawn_group_leader("/bin/sh", sh, env, signals.previous_mask())});
     status[point] = "running";
   };
   // Children run in their own process groups: stop them if anything below throws.
   struct StopChildren {
     std::vector<Running>& running;
     ~StopChildren() {
-      for (const auto& r : running) signal_group(r.pid, SIGTERM);
-      for (const auto& r : running) reap(r.pid);
+      for (const auto& r : running) core::signal_group(r.pid, SIGTERM);
+      for (const auto& r : running) core::reap(r.pid);
     }
   } stop_children{running};
   while (next < todo.size() || !running.empty()) {
     while (int(running.size()) < jobs && next < todo.size()) start(todo[next++], 0);
     if (const int sig = signals.wait(std::chrono::milliseconds(200))) {
-      std::fprintf(stderr, "sweep: %s, stopped; continue with --resume\n", signal_name(sig).c_str());
+      std::fprintf(stderr, "sweep: %s, stopped; continue with --resume\n", core::signal_name(sig).c_str());
       return 128 + sig;
     }
     for (std::size_t k = 0; k < running.size();) {
-      ExitInfo info;
-      if (!has_ended(running[k].pid, info)) {
+      core::ExitInfo info;
+      if (!core::has_ended(running[k].pid, info)) {
         ++k;
         continue;
       }
-      reap(running[k].pid);
+      core::reap(running[k].pid);
       const Running r = running[k];
       running.erase(running.begin() + std::ptrdiff_t(k));
       const auto& p = points[r.point];

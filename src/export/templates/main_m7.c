@@ -62,6 +62,7 @@
 
 #include "app_model.h"
 #include "tnn_model.h"
+#include "tnn_model_format.h"
 
 #ifndef TNN_IMAGES_FILE
 #define TNN_IMAGES_FILE "images.bin"
@@ -220,7 +221,7 @@ static tnn_status run_profiled(const tnn_model* model, uint32_t overhead) {
       tnn_model_invoke_ops(model, tnn_arena, (int32_t)sizeof tnn_arena, profile_hook, &profile);
   if (st != TNN_OK) return st;
   for (k = 0; k < model->op_count; ++k) {
-    printf("op %ld %s icount ", (long)k, op_kind_name(model->ops[TNN_OP_WORDS * k]));
+    printf("op %ld %s icount ", (long)k, op_kind_name(model->ops[TNN_OP_WORDS * k + TNN_OPR_KIND]));
     print_signed((int64_t)profile.ticks[k] * TNN_INSNS_PER_TICK - (int64_t)overhead);
     fputs("\n", stdout);
   }
