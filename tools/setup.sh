@@ -17,6 +17,7 @@ PACKAGES=(
   dataset-fashion-mnist   # real data under /usr/share/datasets/fashion-mnist
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm   # MCU target
   clang libclang-rt-14-dev   # libFuzzer for the runtime's fuzz tests
+  chromium fonts-liberation   # headless screenshots of the run report (tools/report_screenshot.sh); its fonts are only a recommendation
 )
 
 missing=()

@@ -65,6 +65,32 @@ std::vector<TensorError> measure_tensor_errors(const compress::FloatGraph& graph
   return out;
 }
 
+// The per-class table of `set`, every class zero.
+std::vector<ClassScore> empty_class_scores(const data::ImageSet& set) {
+  std::vector<ClassScore> out(std::size_t(std::max(set.num_classes, 0)));
+  for (std::size_t c = 0; c < out.size(); ++c)
+    out[c].name = c < set.class_names.size() ? set.class_names[c] : std::to_string(c);
+  return out;
+}
+
+void tally_classes(std::vector<ClassScore>& scores, const torch::Tensor& labels, const torch::Tensor& float_top,
+                   const torch::Tensor& int8_top) {
+  const auto y = labels.to(torch::kLong).contiguous(), f = float_top.to(torch::kLong).contiguous(),
+             q = int8_top.to(torch::kLong).contiguous();
+  const std::int64_t* yp = y.data_ptr<std::int64_t>();
+  const std::int64_t* fp = f.data_ptr<std::int64_t>();
+  const std::int64_t* qp = q.data_ptr<std::int64_t>();
+  for (std::int64_t i = 0; i < y.numel(); ++i) {
+    if (yp[i] < 0 || yp[i] >= std::int64_t(scores.size()))
+      throw core::Error("quantize: label " + std::to_string(yp[i]) + " outside the dataset's " +
+                        std::to_string(scores.size()) + " classes");
+    ClassScore& s = scores[std::size_t(yp[i])];
+    ++s.images;
+    s.float_correct += fp[i] == yp[i];
+    s.int8_correct += qp[i] == yp[i];
+  }
+}
+
 }  // namespace
 
 PtqResult quantize_subnet(space::Subnet& subnet, const space::SupernetLayout& layout,
@@ -114,6 +140,7 @@ PtqResult quantize_subnet(space::Subnet& subnet, const space::SupernetLayout& la
   const data::ImageSet& set = split == "test" ? sets.test : sets.val;
   if (set.size() == 0) throw core::Error("quantize: the " + split + " split has no images");
   r.eval_split = split;
+  r.per_class = empty_class_scores(set);
   auto lo = data::make_loader_options(o.data, sets.normalization, /*train=*/false, kBatch, o.seed);
   data::BatchLoader loader(set, lo);
   loader.start_epoch(0);
@@ -136,6 +163,7 @@ PtqResult quantize_subnet(space::Subnet& subnet, const space::SupernetLayout& la
     float_ok += (float_top == labels).sum().item<std::int64_t>();
     int8_ok += (int8_top == labels).sum().item<std::int64_t>();
     same += (int8_top == float_top).sum().item<std::int64_t>();
+    tally_classes(r.per_class, labels, float_top, int8_top);
     r.eval_images += images.size(0);
   }
   r.float_accuracy = double(float_ok) / double(r.eval_images);

@@ -2,55 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "support/svg_check.h"
 #include "tinynas/core/svg.h"
 
 using namespace tinynas;
-
-namespace {
-
-// Minimal well-formedness: tags nest and close, attributes are quoted, no raw '&' or '<'
-// in text. Returns "" or what is wrong.
-std::string xml_problem(const std::string& x) {
-  std::vector<std::string> stack;
-  std::size_t i = 0;
-  while (i < x.size()) {
-    if (x[i] == '&') {
-      const auto semi = x.find(';', i);
-      if (semi == std::string::npos || semi - i > 6) return "raw & at " + std::to_string(i);
-      i = semi + 1;
-      continue;
-    }
-    if (x[i] != '<') {
-      if (x[i] == '>') return "stray > at " + std::to_string(i);
-      ++i;
-      continue;
-    }
-    std::size_t end = i + 1;
-    bool in_quote = false;
-    while (end < x.size() && (in_quote || x[end] != '>')) {
-      if (x[end] == '"') in_quote = !in_quote;
-      if (in_quote && x[end] == '<') return "< inside an attribute at " + std::to_string(end);
-      ++end;
-    }
-    if (end >= x.size()) return "unclosed tag at " + std::to_string(i);
-    std::string tag = x.substr(i + 1, end - i - 1);
-    i = end + 1;
-    if (tag.empty()) return "empty tag";
-    if (tag[0] == '/') {
-      const std::string name = tag.substr(1);
-      if (stack.empty() || stack.back() != name) return "mismatched </" + name + ">";
-      stack.pop_back();
-    } else if (tag.back() != '/') {
-      stack.push_back(tag.substr(0, tag.find_first_of(" \n")));
-    }
-  }
-  return stack.empty() ? "" : "unclosed <" + stack.back() + ">";
-}
-
-}  // namespace
+using tinynas::testing::text_outside_viewbox;
+using tinynas::testing::xml_problem;
 
 TEST(Svg, HistogramIsWellFormedAndEscapesText) {
   core::HistogramOptions o;
@@ -137,4 +98,70 @@ TEST(Svg, BarChartFitsItsLabelsAndScalesTheBars) {
   EXPECT_EQ(xml_problem(wrapped), "");
   EXPECT_LT(std::stod(wrapped.substr(wrapped.find("width=\"") + 7)), 7.0 * 16 * 4 + 40);
   EXPECT_NE(wrapped.find(">kernel family 11</text>"), std::string::npos);
+}
+
+namespace {
+
+const std::string kLong =
+    "validation accuracy (mean over the sampled paths of the supernet, in percent of the images)";
+
+}  // namespace
+
+TEST(Svg, EveryTextFitsTheCanvasAtAnyLabelLength) {
+  // Each label long on its own (a long title would widen the canvas for the others), and
+  // tick labels as wide as %g writes them ("-0.00012", "-120k").
+  for (const std::string& label : {std::string("x"), std::string("acc (%)"), kLong, kLong + " " + kLong})
+    for (int which = 0; which < 4; ++which) {
+      auto pick = [&](int i, const std::string& fallback) { return which == i ? label : fallback; };
+      const std::string title = pick(0, "t"), x_label = pick(1, "x"), y_label = pick(2, "y"), entry = pick(3, "e");
+      const std::string what = label + " as #" + std::to_string(which);
+      core::LineOptions lo{title, x_label, y_label};
+      const auto line = core::line_svg({{entry, {0, 1, 2}, {-0.00012, 0.00031, 0.0002}, "#000"},
+                                        {"arena", {0, 2}, {0.0003, 0.0003}, "#c00"}},
+                                       lo);
+      EXPECT_EQ(xml_problem(line), "");
+      EXPECT_EQ(text_outside_viewbox(line), "") << what;
+      core::ScatterOptions so;
+      so.title = title, so.x_label = x_label, so.y_label = y_label, so.highlight_label = entry;
+      so.markers = {{123456.5, "flash limit " + entry}, {-0.001, "latency"}};
+      const auto scatter = core::scatter_svg({{-123456.25, 82.65, "a", false}, {99999.5, 12.5, "b", true}}, so);
+      EXPECT_EQ(xml_problem(scatter), "");
+      EXPECT_EQ(text_outside_viewbox(scatter), "") << what;
+      core::HistogramOptions ho;
+      ho.title = title, ho.x_label = x_label, ho.y_label = y_label;
+      ho.markers = {{1e7, "SRAM limit " + entry}};
+      const auto hist = core::histogram_svg({{"all", {1, 2, 3}, "#111", {}}, {entry, {2}, "#222", {}}}, ho);
+      EXPECT_EQ(text_outside_viewbox(hist), "") << what;
+      EXPECT_EQ(text_outside_viewbox(core::histogram_svg({}, ho)), "") << what;
+      core::BarOptions bo;
+      bo.title = title, bo.x_label = x_label;
+      bo.legend = {{entry, "#111"}, {"conv", "#222"}};
+      const auto bars = core::bar_svg({{"0 " + y_label, 12345.5, "", "#111"}, {"1 x", 0.5, entry, "#222"}}, bo);
+      EXPECT_EQ(text_outside_viewbox(bars), "") << what;
+    }
+}
+
+TEST(Svg, TheLegendIsBelowThePlotArea) {
+  // The memory plan: two series, the arena line at the top of the plot where a legend in
+  // the corner used to cover it.
+  const auto svg = core::line_svg({{"live bytes", {0, 1, 2}, {1, 3, 2}, "#000"}, {"arena", {0, 2}, {3, 3}, "#c00"}},
+                                  {"t", "op step", "bytes"});
+  const auto axis = svg.find("<path d=\"M");
+  ASSERT_NE(axis, std::string::npos);
+  const double axis_bottom = std::stod(svg.substr(svg.find(" V", axis) + 2));
+  for (const char* entry : {">live bytes</text>", ">arena</text>"}) {
+    const auto at = svg.find(entry);
+    ASSERT_NE(at, std::string::npos) << entry;
+    const auto tag = svg.rfind("<text", at);
+    EXPECT_GT(std::stod(svg.substr(svg.find("y=\"", tag) + 3)), axis_bottom + 30) << entry;
+  }
+}
+
+TEST(Svg, HighlightedPointsAreDrawnOnTopAndNamedInTheLegend) {
+  core::ScatterOptions o;
+  o.highlight_label = "chosen";
+  const auto svg = core::scatter_svg({{1, 50, "pick", true}, {2, 60, "other", false}}, o);
+  EXPECT_LT(svg.find("<title>other</title>"), svg.find("<title>pick</title>"));
+  EXPECT_NE(svg.find(">chosen</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">candidates</text>"), std::string::npos);
 }

@@ -106,6 +106,16 @@ int run_quantize(const std::vector<std::string>& args) {
   }
   report["tensor_error_images"] = r.error_images;
   report["tensor_errors"] = errors;
+  core::Json per_class = core::Json::array();  // the same images as int8_accuracy
+  for (const auto& c : r.per_class) {
+    core::Json x = core::Json::object();
+    x["class"] = c.name;
+    x["images"] = c.images;
+    x["float_accuracy"] = c.images ? double(c.float_correct) / double(c.images) : 0.0;
+    x["int8_accuracy"] = c.images ? double(c.int8_correct) / double(c.images) : 0.0;
+    per_class.push_back(x);
+  }
+  report["per_class"] = per_class;
   std::filesystem::create_directories(out_dir);
   compress::save_quantized(r.model, out_dir + "/model.tnnq");
   core::write_file_atomic(out_dir + "/quant.json", report.dump_pretty() + "\n");

@@ -19,7 +19,7 @@
 
 #include "args.h"
 #include "command.h"
-#include "run_report.h"
+#include "report/run_report.h"
 #include "tinynas/config/load.h"
 #include "tinynas/core/checksum.h"
 #include "tinynas/core/dir_lock.h"
@@ -87,6 +87,7 @@ std::vector<Stage> stages_of(const config::Recipe& r, const std::vector<std::pai
   std::vector<Stage> s;
   s.push_back({"analyze", "SuperNAS space analysis (Algorithm 1)", analysis_keys, {}, false, false,
                supernas_analyze_command, {"--quiet"}, "supernas/analysis.json", {}});
+  s.back().format = "plots 2";  // its histograms: redrawn by a tinynas that sizes plots to their labels
   if (r.supernas.search)
     s.push_back({"search", "SuperNAS supernet search (Algorithm 2)",
                  {"data", "space", "train", "distributed", "supernas.seed", "supernas.supernets",
@@ -126,6 +127,7 @@ std::vector<Stage> stages_of(const config::Recipe& r, const std::vector<std::pai
   std::vector<std::string> all;
   for (const auto& st : s) all.push_back(st.name);
   s.push_back({"report", "report.md / report.html", {}, all, false, false, nullptr, {}, "report/report.md", {"report"}});
+  s.back().format = "report 2";  // a tinynas whose report reads or shows more writes it again
   return s;
 }
 

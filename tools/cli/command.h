@@ -44,6 +44,7 @@ Command sweep_command();
 Command export_command();
 Command verify_command();
 Command run_command();
+Command report_command();
 Command latency_measure_command();
 Command latency_check_command();
 Command latency_show_command();

@@ -9,12 +9,13 @@
 #include "args.h"
 #include "command.h"
 #include "tinynas/core/text.h"
+#include "version.h"
 
 namespace {
 
 using tinynas::cli::Command;
 
-constexpr const char* kVersion = "0.1.0";
+using tinynas::cli::kVersion;
 
 std::vector<Command> all_commands() {
   std::vector<Command> all = {
@@ -28,6 +29,7 @@ std::vector<Command> all_commands() {
   all.push_back(tinynas::cli::export_command());
   all.push_back(tinynas::cli::verify_command());
   all.push_back(tinynas::cli::run_command());
+  all.push_back(tinynas::cli::report_command());
   all.push_back(tinynas::cli::latency_measure_command());
   all.push_back(tinynas::cli::latency_check_command());
   all.push_back(tinynas::cli::latency_show_command());

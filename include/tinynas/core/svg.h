@@ -1,6 +1,12 @@
 // Small self-contained SVG plots (histograms, scatter plots with a Pareto front, line
 // charts) for analysis files and reports. Files open in any browser; no scripts, no
 // external fonts or styles.
+//
+// Every plot sizes itself to its text: the margins grow with the widest tick label, the
+// plot area with the axis labels, the canvas with the title and the legend, with widths
+// estimated by estimated_text_width() (generously: no font is measured). The legend
+// (series, markers, highlighted points) sits below the x axis, outside the plot area, so
+// it never covers a line. `width` / `height` are the canvas for short labels.
 #pragma once
 #include <string>
 #include <utility>
@@ -8,7 +14,11 @@
 
 namespace tinynas::core {
 
-/// A vertical marker drawn across a plot (a limit, a bound), labelled at its top.
+/// Width in pixels that `text` (UTF-8) takes at `font_size` in the plots' sans-serif font,
+/// overestimated: 0.6 em a character, wider than the average glyph of common sans fonts.
+double estimated_text_width(const std::string& text, double font_size);
+
+/// A vertical dashed marker drawn across a plot (a limit, a bound), named in the legend.
 struct Marker {
   double x = 0;
   std::string label;
@@ -43,7 +53,7 @@ struct ScatterPoint {
   double x = 0;
   double y = 0;
   std::string label;  ///< tooltip (<title>)
-  bool highlight = false;
+  bool highlight = false;  ///< drawn larger, outlined, on top of the others
 };
 
 struct ScatterOptions {
@@ -53,6 +63,8 @@ struct ScatterOptions {
   /// Connect the points on the front that maximises y for a given or smaller x.
   bool pareto_front = true;
   std::vector<Marker> markers;
+  std::string points_label = "candidates";       ///< legend entry of the plain points
+  std::string highlight_label = "highlighted";   ///< legend entry of the highlighted ones
   int width = 640;
   int height = 400;
 };
@@ -73,6 +85,7 @@ struct LineOptions {
   int height = 360;
 };
 
+/// Each series a polyline (a series of one point: a dot), labelled series in the legend.
 std::string line_svg(const std::vector<LineSeries>& series, const LineOptions& options);
 
 /// One bar of a horizontal bar chart.
@@ -93,8 +106,8 @@ struct BarOptions {
 };
 
 /// Horizontal bars, one row each, top to bottom in the given order, over a common x axis
-/// from 0. The canvas grows with the rows and with the longest label and note, so that no
-/// text is clipped (widths estimated at 7 px per character of the 12 px sans-serif font).
+/// from 0. The canvas grows with the rows and with the longest label, note, title and
+/// legend entry, so that no text is clipped (estimated_text_width).
 std::string bar_svg(const std::vector<Bar>& bars, const BarOptions& options);
 
 /// Escapes &, <, >, " for SVG/HTML text and attributes.

@@ -41,6 +41,14 @@ struct TensorError {
   double clipped = 0;    ///< fraction of float values outside the int8 range
 };
 
+/// One class of the evaluation split: how many of its images each model classified right.
+struct ClassScore {
+  std::string name;  ///< the dataset's class name, or its index when the dataset has none
+  std::int64_t images = 0;
+  std::int64_t float_correct = 0;
+  std::int64_t int8_correct = 0;
+};
+
 struct PtqResult {
   compress::QuantizedModel model;
   std::string eval_split;            ///< "test" or "val"
@@ -49,6 +57,7 @@ struct PtqResult {
   double float_accuracy = 0;         ///< the float (pruned) graph, top-1
   double int8_accuracy = 0;          ///< the int8 model through the runtime's kernels
   double agreement = 0;              ///< fraction of images with the same top-1 class
+  std::vector<ClassScore> per_class;  ///< in the dataset's class order, on the same images
   int equalized_channels = 0;        ///< channels rescaled by quant.equalize
   std::vector<TensorError> tensor_errors;  ///< per graph tensor (graph order)
   std::int64_t error_images = 0;           ///< images tensor_errors was measured on
