@@ -13,6 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   libpagmo-dev   # NSGA-II: non-dominated sorting, crowding, hypervolume (nas/pareto.cpp)
+  libxgboost-dev   # accuracy predictor and MOBO surrogate (nas/xgboost_model.cpp)
   zlib1g-dev
   dataset-fashion-mnist   # real data under /usr/share/datasets/fashion-mnist
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm   # MCU target

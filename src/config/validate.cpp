@@ -1,4 +1,6 @@
 // Cross-field checks. Each problem is collected, so one run reports all of them.
+#include <utility>
+
 #include "tinynas/config/load.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/text.h"
@@ -55,6 +57,12 @@ void validate(const Recipe& recipe) {
   if (sparsenas.block.empty()) {
     problems.push_back("sparsenas.block must list at least one block size choice");
   }
+
+  const PredictorConfig& predictor = recipe.predictor;
+  for (const auto& [key, empty] : {std::pair<const char*, bool>{"estimators", predictor.estimators.empty()},
+                                   {"depth", predictor.depth.empty()},
+                                   {"learning_rate", predictor.learning_rate.empty()}})
+    if (empty) problems.push_back(std::string("predictor.") + key + " must list at least one value");
 
   const std::string& name = recipe.run.name;
   if (name.empty()) {

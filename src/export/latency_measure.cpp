@@ -11,6 +11,7 @@
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/core/rng.h"
+#include "tinynas/core/stats.h"
 #include "tinynas/core/text.h"
 #include "tinynas/export/model_data.h"
 
@@ -173,21 +174,6 @@ std::string measured_ops_csv(const std::vector<cost::MeasuredOp>& ops) {
   return s;
 }
 
-double kendall_tau(const std::vector<double>& a, const std::vector<double>& b) {
-  double concordant = 0, discordant = 0, ties_a = 0, ties_b = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    for (std::size_t j = i + 1; j < a.size(); ++j) {
-      const double da = a[i] - a[j], db = b[i] - b[j];
-      if (da == 0 && db == 0) continue;
-      if (da == 0) ++ties_a;
-      else if (db == 0) ++ties_b;
-      else if ((da > 0) == (db > 0)) ++concordant;
-      else ++discordant;
-    }
-  const double n = std::sqrt((concordant + discordant + ties_a) * (concordant + discordant + ties_b));
-  return n > 0 ? (concordant - discordant) / n : 0.0;
-}
-
 LatencyCheck check_latency(const cost::LatencyTable& table, const LatencySource& source, int models,
                            std::uint64_t seed, const LatencyBenchOptions& bench_options) {
   LatencyBench bench(bench_options);
@@ -222,7 +208,7 @@ LatencyCheck check_latency(const cost::LatencyTable& table, const LatencySource&
     c.rows.push_back(row);
   }
   if (models > 0) c.mape /= models, c.predict_us = 1e6 * seconds / models;
-  c.kendall_tau = kendall_tau(predicted, measured);
+  c.kendall_tau = core::kendall_tau(predicted, measured);
   return c;
 }
 

@@ -29,6 +29,14 @@ class GenomeDraws {
     return std::nullopt;
   }
 
+  /// `g` itself when it is new and fits (it is then remembered), else nothing: one try.
+  std::optional<Genome> take(const Genome& g) {
+    auto k = key(g);
+    if (seen_.count(k) || (ctx_.fits && !ctx_.fits(g))) return std::nullopt;
+    seen_.insert(std::move(k));
+    return g;
+  }
+
   /// Uniform over paths and sparse configs.
   Genome random(core::Rng& rng) const {
     Genome g;

@@ -47,7 +47,7 @@ const std::vector<std::string> kOneShotResumableKeys = {
     "sparsenas.epochs",      "sparsenas.agp_",        "sparsenas.evaluations",
     "sparsenas.generations", "sparsenas.pick",        "quant.",
     "export.verify_images",  "export.qemu",           "run.name",
-    "run.dir",               "space.supernet"};
+    "run.dir",               "space.supernet",        "predictor.threads"};
 
 using Clock = std::chrono::steady_clock;
 
@@ -319,9 +319,9 @@ struct Search {
   const ObjectiveSet objectives;
   const ChosenSupernet chosen;
   const space::SupernetLayout layout;
-  const std::unique_ptr<SearchStrategy> strategy;
   const double latency_ref;
   const std::vector<double> reference;  // of the hypervolume
+  const std::unique_ptr<SearchStrategy> strategy;  // after the reference: mobo takes it
   const std::string log_path, settings_path, best_dir;
   detail::GenerationFiles files;  // rank 0
 
@@ -348,9 +348,9 @@ Search::Search(const OneShotSearchOptions& o, const data::Datasets& s, const spa
       objectives(checked_objectives(o, s)),
       chosen(find_supernet(o.recipe, d)),
       layout(layout_of(chosen, d, s)),
-      strategy(make_strategy(sp, strategy_context())),
       latency_ref(latency_reference(o.recipe, layout, choices, limits, co)),
       reference(objectives.reference(latency_ref, limits.flash_bytes, limits.sram_bytes)),
+      strategy(make_strategy(sp, strategy_context(), o.recipe.predictor)),
       log_path(o.out_dir + "/evaluations.jsonl"),
       settings_path(o.out_dir + "/search.json"),
       best_dir(o.out_dir + "/best"),
@@ -361,6 +361,9 @@ StrategyContext Search::strategy_context() const {
   ctx.layout = &layout;
   ctx.choices = choices;
   ctx.fits = [this](const Genome& g) { return cost::fits(cost_of(g), limits); };
+  ctx.cost = [this](const Genome& g) { return cost_of(g); };
+  ctx.mcu_mhz = limits.mcu_mhz;
+  ctx.reference = reference;
   return ctx;
 }
 

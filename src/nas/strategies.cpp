@@ -7,6 +7,7 @@
 
 #include "genome_draws.h"
 #include "tinynas/core/error.h"
+#include "tinynas/nas/mobo.h"
 #include "tinynas/nas/nsga2.h"
 
 namespace tinynas::nas {
@@ -170,8 +171,14 @@ std::unique_ptr<SearchStrategy> make_evolution_strategy(const StrategyContext& c
   return std::make_unique<EvolutionStrategy>(ctx, options);
 }
 
+const std::vector<std::string>& strategy_names() {
+  static const std::vector<std::string> names = {"random", "evolution", "nsga2", "mobo"};
+  return names;
+}
+
 std::unique_ptr<SearchStrategy> make_strategy(const config::SparseNasConfig& sp,
-                                              const StrategyContext& ctx) {
+                                              const StrategyContext& ctx,
+                                              const config::PredictorConfig& predictor) {
   if (sp.strategy == "random") {
     RandomOptions o;
     o.population = sp.population;
@@ -193,8 +200,22 @@ std::unique_ptr<SearchStrategy> make_strategy(const config::SparseNasConfig& sp,
     o.objectives = ObjectiveSet(sp.objectives);
     return make_nsga2_strategy(ctx, o);
   }
+  if (sp.strategy == "mobo") {
+    MoboOptions o;
+    o.init = sp.mobo_init;
+    o.batch = sp.mobo_batch;
+    o.kappa = sp.mobo_kappa;
+    o.surrogate_population = sp.mobo_population;
+    o.surrogate_generations = sp.mobo_generations;
+    o.population = sp.population;
+    o.mutation_prob = sp.mutation_prob;
+    o.crossover_share = sp.crossover_share;
+    o.objectives = ObjectiveSet(sp.objectives);
+    o.predictor = PredictorOptions::from(predictor);
+    return make_mobo_strategy(ctx, o);
+  }
   throw core::Error("sparsenas.strategy: unknown strategy '" + sp.strategy +
-                    "' (random, evolution or nsga2)");
+                    "' (random, evolution, nsga2 or mobo)");
 }
 
 }  // namespace tinynas::nas

@@ -71,6 +71,7 @@ void finish_medians(StrategyCurve& c) {
 const char* color_of(const std::string& strategy) {
   if (strategy == "random") return "#8c8c8c";
   if (strategy == "evolution") return "#3b73b9";
+  if (strategy == "mobo") return "#2a9d3c";  // green, as HyT-NAS Fig. 4
   return "#d1495b";
 }
 

@@ -125,7 +125,7 @@ TEST(KeyPaths, ListsLeavesInSchemaOrder) {
   EXPECT_FALSE(has("data.augment"));  // sections are not leaves
   EXPECT_FALSE(has("source"));
   EXPECT_EQ(keys.front(), "data.dataset");
-  EXPECT_EQ(keys.back(), "run.latency_ms");
+  EXPECT_EQ(keys.back(), "predictor.threads");
 }
 
 }  // namespace

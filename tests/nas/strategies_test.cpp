@@ -226,7 +226,7 @@ TEST(Strategies, TellChecksTheProposalsAndTheFactoryTheName) {
             std::string::npos);
   config::SparseNasConfig sp;
   sp.strategy = "annealing";
-  EXPECT_NE(tinynas::testing::error_of([&] { nas::make_strategy(sp, ctx); }).find("random, evolution or nsga2"),
+  EXPECT_NE(tinynas::testing::error_of([&] { nas::make_strategy(sp, ctx); }).find("random, evolution, nsga2 or mobo"),
             std::string::npos);
   sp.strategy = "nsga2";
   EXPECT_EQ(nas::make_strategy(sp, ctx)->name(), "nsga2");

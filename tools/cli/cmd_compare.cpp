@@ -9,6 +9,7 @@
 #include "training_job.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/text.h"
+#include "tinynas/nas/strategies.h"
 #include "tinynas/nas/strategy_comparison.h"
 
 namespace tinynas::cli {
@@ -47,11 +48,12 @@ int run_compare(const std::vector<std::string>& args) {
                              {"--step", true, false}},
                             1, 1);
   nas::StrategyComparisonOptions o;
-  o.strategies = core::split(a.get("--strategies", "random,evolution,nsga2"), ',');
+  const auto& known = nas::strategy_names();
+  o.strategies = core::split(a.get("--strategies", core::join(known, ",")), ',');
   for (auto& s : o.strategies) {
     s = core::trim(s);
-    if (s != "random" && s != "evolution" && s != "nsga2")
-      throw UsageError("--strategies: '" + s + "' is not random, evolution or nsga2");
+    if (std::find(known.begin(), known.end(), s) == known.end())
+      throw UsageError("--strategies: '" + s + "' is not one of " + core::join(known, ", "));
   }
   o.seeds = int(a.get_int("--seeds", 3, 1, 1000));
   o.step = int(a.get_int("--step", 25, 1, 1000000));
@@ -90,10 +92,10 @@ const char* kCompareHelp =
     "best_accuracy.svg.\n"
     "\n"
     "options:\n"
-    "  --strategies L     comma-separated (default random,evolution,nsga2)\n"
+    "  --strategies L     comma-separated (default random,evolution,nsga2,mobo)\n"
     "  --seeds N          (default 3)\n"
     "  --evaluations B    budget: one count for all, or per strategy, e.g.\n"
-    "                     random=900,evolution=300,nsga2=300 (default sparsenas.evaluations)\n"
+    "                     random=900,nsga2=300,mobo=200 (default sparsenas.evaluations)\n"
     "  --step K           curve resolution in evaluations (default 25)\n"
     "  --out DIR          (default run.dir/run.name/compare)\n"
     "  --quiet            no progress lines\n"

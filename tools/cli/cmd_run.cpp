@@ -57,7 +57,11 @@ bool added_at_default(const std::string& key, const std::string& value) {
       {"sparsenas.population", "100"}, {"sparsenas.parents", "20"}, {"sparsenas.mutation_prob", "0.1"},
       {"sparsenas.crossover_share", "0.5"}, {"sparsenas.generations", "30"},
       {"sparsenas.objectives", "accuracy,latency"}, {"sparsenas.pick", "best"}, {"sparsenas.pick_accuracy", "0"},
-      {"sparsenas.fitness_images", "0"}};
+      {"sparsenas.fitness_images", "0"}, {"sparsenas.mobo_init", "40"}, {"sparsenas.mobo_batch", "10"},
+      {"sparsenas.mobo_kappa", "1"}, {"sparsenas.mobo_population", "100"}, {"sparsenas.mobo_generations", "20"},
+      {"predictor.ensemble", "5"},
+      {"predictor.estimators", "[100, 400, 800, 1000]"}, {"predictor.depth", "[3, 6, 12]"},
+      {"predictor.learning_rate", "[0.01, 0.1, 0.5]"}, {"predictor.bootstrap", "true"}, {"predictor.threads", "0"}};
   for (const auto& [k, v] : kAdded)
     if (key == k && value == v) return true;
   return false;

@@ -48,5 +48,7 @@ Command report_command();
 Command latency_measure_command();
 Command latency_check_command();
 Command latency_show_command();
+Command predictor_fit_command();
+Command predictor_eval_command();
 
 }  // namespace tinynas::cli

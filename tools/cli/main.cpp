@@ -33,6 +33,8 @@ std::vector<Command> all_commands() {
   all.push_back(tinynas::cli::latency_measure_command());
   all.push_back(tinynas::cli::latency_check_command());
   all.push_back(tinynas::cli::latency_show_command());
+  all.push_back(tinynas::cli::predictor_fit_command());
+  all.push_back(tinynas::cli::predictor_eval_command());
   return all;
 }
 

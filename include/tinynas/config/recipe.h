@@ -240,6 +240,11 @@ struct SparseNasConfig {
   std::string pick = "best";         // which point of the search stage 2 fine-tunes
   double pick_accuracy = 0;          // pick: fastest: the fastest point at least this accurate
   int fitness_images = 0;            // validation images of a one-shot score; 0 = all
+  int mobo_init = 40;                // mobo (nas/mobo.h): Latin hypercube genomes first,
+  int mobo_batch = 10;               // then batches picked on the surrogate
+  double mobo_kappa = 1.0;
+  int mobo_population = 100;         // the surrogate NSGA-II's population and generations
+  int mobo_generations = 20;
 
   template <class V>
   void visit(V& v) {
@@ -265,8 +270,9 @@ struct SparseNasConfig {
     v.field("strategy", strategy,
             "stage-1 search: random = Algorithm 3 (each drawn candidate trained `epochs` with AGP); "
             "evolution / nsga2 = candidates scored one-shot (block pruning + BatchNorm "
-            "recalibration) over `evaluations`, then `pick` goes to stage 2",
-            Choices{{"random", "evolution", "nsga2"}});
+            "recalibration) over `evaluations`, then `pick` goes to stage 2; mobo = the same, "
+            "candidates proposed by multi-objective Bayesian optimisation (HyT-NAS)",
+            Choices{{"random", "evolution", "nsga2", "mobo"}});
     v.field("evaluations", evaluations, "one-shot evaluation budget of evolution / nsga2",
             Range{1, 10000000});
     v.field("population", population, "evolution / nsga2 population size", Range{2, 100000});
@@ -291,6 +297,18 @@ struct SparseNasConfig {
             Choices{{"best", "knee", "fastest"}});
     v.field("pick_accuracy", pick_accuracy, "pick: fastest: minimum one-shot accuracy in [0, 1]",
             Range{0, 1});
+    v.field("mobo_init", mobo_init, "mobo: Latin hypercube genomes of the first generation",
+            Range{1, 100000});
+    v.field("mobo_batch", mobo_batch,
+            "mobo: genomes per later generation, picked by hypervolume improvement on the surrogate",
+            Range{1, 100000});
+    v.field("mobo_kappa", mobo_kappa,
+            "mobo: upper confidence bound = predicted accuracy + kappa * the ensemble's spread",
+            Range{0, 100});
+    v.field("mobo_population", mobo_population, "mobo: population of the surrogate's NSGA-II",
+            Range{2, 100000});
+    v.field("mobo_generations", mobo_generations, "mobo: generations of the surrogate's NSGA-II",
+            Range{1, 100000});
     v.field("fitness_images", fitness_images,
             "validation images per one-shot score (the first ones of the split); 0 = all",
             Range{0, 100000000});
@@ -376,6 +394,30 @@ struct RunConfig {
   }
 };
 
+struct PredictorConfig {
+  // The accuracy predictor (nas/predictor.h): an ensemble of XGBoost regressors, each with
+  // its hyper-parameters drawn from these grids (HyT-NAS §IV-A's).
+  int ensemble = 5;
+  std::vector<int> estimators = {100, 400, 800, 1000};
+  std::vector<int> depth = {3, 6, 12};
+  std::vector<double> learning_rate = {0.01, 0.1, 0.5};
+  bool bootstrap = true;
+  int threads = 0;  // prediction threads; 0 = the machine's cores
+
+  template <class V>
+  void visit(V& v) {
+    v.field("ensemble", ensemble, "members of the accuracy predictor's ensemble", Range{1, 100});
+    v.field("estimators", estimators, "boosting rounds each member draws from", Range{1, 100000});
+    v.field("depth", depth, "tree depths each member draws from", Range{1, 64});
+    v.field("learning_rate", learning_rate, "learning rates (eta) each member draws from",
+            Range{1e-6, 1});
+    v.field("bootstrap", bootstrap,
+            "each member trains on a bootstrap resample of the evaluations (else on all of them)");
+    v.field("threads", threads, "threads of a prediction; 0 = the machine's cores (training uses one)",
+            Range{0, 1024});
+  }
+};
+
 /// A fully resolved recipe.
 struct Recipe {
   DataConfig data;
@@ -387,6 +429,7 @@ struct Recipe {
   QuantConfig quant;
   ExportConfig export_;  // `export` is a keyword
   RunConfig run;
+  PredictorConfig predictor;
 
   /// Path of the recipe file this came from ("" when parsed from text); relative paths
   /// inside the recipe (space.file, data.root) resolve against its directory.
@@ -403,6 +446,7 @@ struct Recipe {
     v.section("quant", quant, "INT8 post-training quantisation");
     v.section("export", export_, "C code generation for the MCU runtime");
     v.section("run", run, "run directory and target MCU limits");
+    v.section("predictor", predictor, "accuracy predictor: XGBoost ensemble on one-shot evaluations");
   }
 };
 

@@ -124,9 +124,6 @@ struct LatencyCheck {
   double predict_us = 0;  ///< mean microseconds of one search-time prediction (evaluate_path)
 };
 
-/// Kendall's tau-b of two equally long series (ties counted as neither).
-double kendall_tau(const std::vector<double>& a, const std::vector<double>& b);
-
 /// Checks `table` on `models` fresh models of `source` drawn from `seed`.
 LatencyCheck check_latency(const cost::LatencyTable& table, const LatencySource& source, int models,
                            std::uint64_t seed, const LatencyBenchOptions& bench);

@@ -12,6 +12,7 @@
 //              mutation of one parent (each block redrawn with probability mutation_prob),
 //              each redrawn until it fits and is new.
 //   nsga2      nas/nsga2.h.
+//   mobo       nas/mobo.h.
 //
 // Redraws: a child that does not fit or was proposed before is drawn again, at most
 // kMaxChildDraws times (a crossover child's second half of draws is mutated after the
@@ -22,6 +23,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "tinynas/config/recipe.h"
 #include "tinynas/nas/strategy.h"
@@ -48,10 +51,15 @@ std::unique_ptr<SearchStrategy> make_random_strategy(const StrategyContext& ctx,
 std::unique_ptr<SearchStrategy> make_evolution_strategy(const StrategyContext& ctx,
                                                         const EvolutionOptions& options);
 
-/// The strategy sparsenas.strategy names ("random", "evolution", "nsga2") with the
+/// Every strategy name sparsenas.strategy takes, in the order the comparison runs them.
+const std::vector<std::string>& strategy_names();
+
+/// The strategy sparsenas.strategy names ("random", "evolution", "nsga2", "mobo") with the
 /// recipe's population, parents, mutation_prob, crossover_share (and objectives for
-/// nsga2). Unknown names throw core::Error listing the valid ones.
+/// nsga2 and mobo; mobo's own keys and the `predictor` section for mobo). Unknown names
+/// throw core::Error listing the valid ones.
 std::unique_ptr<SearchStrategy> make_strategy(const config::SparseNasConfig& sparsenas,
-                                              const StrategyContext& ctx);
+                                              const StrategyContext& ctx,
+                                              const config::PredictorConfig& predictor = {});
 
 }  // namespace tinynas::nas

@@ -19,6 +19,7 @@
 
 #include "tinynas/core/json.h"
 #include "tinynas/core/rng.h"
+#include "tinynas/cost/cost.h"
 #include "tinynas/space/arch.h"
 #include "tinynas/space/layout.h"
 
@@ -51,6 +52,13 @@ struct StrategyContext {
   const space::SupernetLayout* layout = nullptr;
   space::SparseChoices choices;
   std::function<bool(const Genome&)> fits;
+  /// What MOBO needs besides (the others ignore it): the cost model's view of a genome
+  /// (the predictor's cost features and the exact resource objectives of its surrogate),
+  /// the clock of the latency objective, and the hypervolume's reference point in
+  /// ObjectiveSet::minimised order (its batch selection).
+  std::function<cost::Cost(const Genome&)> cost;
+  double mcu_mhz = 216;
+  std::vector<double> reference;
 };
 
 /// Redraws per child before a strategy gives up on it (the generation is then smaller).
@@ -59,7 +67,7 @@ constexpr int kMaxChildDraws = 200;
 class SearchStrategy {
  public:
   virtual ~SearchStrategy() = default;
-  /// "random", "evolution", "nsga2".
+  /// "random", "evolution", "nsga2", "mobo".
   virtual std::string name() const = 0;
   /// Generation `generation`'s candidates, every one fitting the limits. Empty when the
   /// strategy has nothing more to propose. Deterministic given the history and `rng`.

@@ -30,7 +30,7 @@ namespace tinynas::nas {
 struct StrategyComparisonOptions {
   config::Recipe recipe;  ///< sparsenas.* as stage 1 runs them; strategy and seed are set per run
   std::string out_dir;
-  std::vector<std::string> strategies = {"random", "evolution", "nsga2"};
+  std::vector<std::string> strategies = {"random", "evolution", "nsga2", "mobo"};
   int seeds = 3;
   /// Per strategy; a strategy not named gets sparsenas.evaluations.
   std::map<std::string, int> evaluations;
