@@ -8,7 +8,9 @@
 #include "tinynas/nn/cnn_blocks.h"
 #include "tinynas/nn/conv.h"
 #include "tinynas/nn/encoder.h"
+#include "tinynas/nn/hyt_vit.h"
 #include "tinynas/nn/pool.h"
+#include "tinynas/space/bounds.h"
 #include "tinynas/space/describe.h"
 #include "tinynas/space/registry.h"
 
@@ -39,21 +41,57 @@ struct EncoderArgs {
   std::string attention, norm;
 };
 
+// Heads and head width from `a`, for an encoder of e.dim channels; errors name the block.
+void resolve_heads(const BlockArgs& a, EncoderArgs& e) {
+  e.heads = as_int(a, "heads");
+  e.head_dim = as_int(a, "head_dim");
+  if (e.heads < 1) throw core::Error(a.where + ".heads: must be at least 1");
+  if (e.head_dim == 0) {
+    if (e.dim % e.heads)
+      throw core::Error(a.where + ": " + std::to_string(e.heads) + " heads do not divide " +
+                        std::to_string(e.dim) + " channels (set head_dim)");
+    e.head_dim = e.dim / e.heads;
+  }
+}
+
 EncoderArgs encoder_args(const BlockArgs& a, int dim, int mlp_base) {
   EncoderArgs e;
   e.dim = dim;
-  e.heads = as_int(a, "heads");
-  e.head_dim = as_int(a, "head_dim");
   e.attention = a.get_text("attention");
   e.norm = a.get_text("norm");
   e.mlp = int(a.get_int("mlp_ratio")) * mlp_base;
-  if (e.heads < 1) throw core::Error(a.where + ".heads: must be at least 1");
-  if (e.head_dim == 0) {
-    if (dim % e.heads)
-      throw core::Error(a.where + ": " + std::to_string(e.heads) + " heads do not divide " +
-                        std::to_string(dim) + " channels (set head_dim)");
-    e.head_dim = dim / e.heads;
-  }
+  resolve_heads(a, e);
+  return e;
+}
+
+// hyt_vit: widths are real ratios (Table I: 1x / 1.5x / 2x), rounded; pre-LN encoders.
+EncoderArgs hyt_vit_args(const BlockArgs& a) {
+  const double dim_ratio = a.get_real("dim_ratio");
+  const double mlp_ratio = a.get_real("mlp_ratio");
+  // Bounded like integer parameters (space/bounds.h), so that rounding cannot overflow.
+  const double most = double(kMaxParam);
+  if (!(dim_ratio > 0 && dim_ratio <= most))
+    throw core::Error(a.where + ".dim_ratio: must be in (0, " + std::to_string(kMaxParam) +
+                      "], got " + to_string(Scalar(dim_ratio)));
+  if (!(mlp_ratio >= 0 && mlp_ratio <= most))
+    throw core::Error(a.where + ".mlp_ratio: must be in [0, " + std::to_string(kMaxParam) +
+                      "], got " + to_string(Scalar(mlp_ratio)));
+  const std::int64_t dim = nn::scaled_width(a.in, dim_ratio);
+  const std::int64_t mlp = nn::scaled_width(dim, mlp_ratio);
+  if (dim < 1 || dim > kMaxChannels || mlp > kMaxChannels)
+    throw core::Error(a.where + ": dim_ratio " + to_string(Scalar(dim_ratio)) + " and mlp_ratio " +
+                      to_string(Scalar(mlp_ratio)) + " of " + std::to_string(a.in) +
+                      " channels give " + std::to_string(dim) + " encoder and " +
+                      std::to_string(mlp) + " feed-forward channels (at most " +
+                      std::to_string(kMaxChannels) + " each, at least 1 encoder channel)");
+  EncoderArgs e;
+  e.dim = int(dim);
+  e.mlp = int(mlp);
+  e.depth = as_int(a, "depth");
+  if (e.depth < 1) throw core::Error(a.where + ".depth: must be at least 1");
+  e.attention = a.get_text("attention");
+  e.norm = "layer";
+  resolve_heads(a, e);
   return e;
 }
 
@@ -298,6 +336,37 @@ BlockRegistry make_builtin() {
              t = b.conv(t, "from_tokens", a.in, 1);
              t = b.conv(t, "fuse", a.in, 3);
              return a.get_bool("residual") ? b.add(x, t, "add") : t;
+           }});
+  }
+  {
+    std::vector<ParamDef> p;
+    p.push_back({"dim_ratio", 1.0, "encoder width / channels, rounded (1, 1.5, 2 in HyT-NAS)", {}});
+    p.push_back({"heads", i64(2), "attention heads", {}});
+    p.push_back({"head_dim", i64(0), "q/k/v channels per head; 0 = encoder width / heads", {}});
+    p.push_back({"mlp_ratio", 2.0, "feed-forward width / encoder width, rounded; 0 = none", {}});
+    p.push_back({"attention", std::string("softmax"), "softmax or relu_linear MHSA", kAttention});
+    p.push_back({"depth", i64(1), "encoder layers (pre-LayerNorm)", {}});
+    r.add({"hyt_vit",
+           "HyT-NAS attention block: conv3x3, conv1x1 to channels*dim_ratio, encoder(s), "
+           "conv1x1 back, MobileViT concat-fuse as conv3x3(x) + conv3x3(y), ReLU",
+           p, false, true,
+           [](const BlockArgs& a) {
+             const EncoderArgs e = hyt_vit_args(a);
+             return AnyModule(nn::HytVit(nn::HytVitOptions(a.in, e.dim, e.heads)
+                                             .head_dim(e.head_dim)
+                                             .mlp_dim(e.mlp)
+                                             .depth(e.depth)
+                                             .attention(nn::attention_kind_from_string(e.attention))));
+           },
+           [](const BlockArgs& a, GraphBuilder& b, int x) {
+             const EncoderArgs e = hyt_vit_args(a);
+             int t = b.conv(x, "local", a.in, 3);
+             t = b.conv(t, "to_tokens", e.dim, 1, 1, 0, 1, false, false, false);
+             t = describe_encoders(b, t, e);
+             t = b.conv(t, "from_tokens", a.in, 1);
+             const int fx = b.conv(x, "fuse_x", a.in, 3, 1, -1, 1, false);
+             const int ft = b.conv(t, "fuse_t", a.in, 3, 1, -1, 1, false);
+             return b.add(fx, ft, "fuse", true);
            }});
   }
   {

@@ -325,5 +325,23 @@ TEST(ShippedRecipes, FmnistTinyBuildsOnQuickstart) {
   EXPECT_EQ(r.space.file, "spaces/tinyformer-normal.yaml");
 }
 
+TEST(ShippedRecipes, HytnasFmnistBuildsOnQuickstart) {
+  Recipe r = load_recipe(source_dir() + "/recipes/hytnas-fmnist.yaml");
+  EXPECT_EQ(r.run.name, "hytnas-fmnist");
+  EXPECT_EQ(r.space.file, "spaces/hytnas.yaml");
+  EXPECT_EQ(r.sparsenas.strategy, "mobo");
+  EXPECT_EQ(r.sparsenas.mobo_init, 40);
+  EXPECT_EQ(r.sparsenas.mobo_batch, 10);
+  EXPECT_EQ(r.sparsenas.evaluations, 200);
+  EXPECT_EQ(r.sparsenas.fitness_images, 1000);
+  EXPECT_EQ(r.sparsenas.pick, "knee");
+  // From the base.
+  EXPECT_EQ(r.data.dataset, "fashion-mnist");
+  EXPECT_EQ(r.train.epochs, 5);
+  EXPECT_EQ(r.sparsenas.finetune_epochs, 3);
+  EXPECT_EQ(r.run.sram_kb, 64);
+  EXPECT_EQ(r.run.flash_kb, 256);
+}
+
 }  // namespace
 }  // namespace tinynas::config

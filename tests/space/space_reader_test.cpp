@@ -4,6 +4,7 @@
 #include "fixtures.h"
 #include "support/error_of.h"
 #include "tinynas/core/text.h"
+#include "tinynas/space/describe.h"
 #include "tinynas/space/registry.h"
 
 using namespace tinynas;
@@ -169,4 +170,54 @@ TEST(SpaceReader, SizesAreBoundedAndTheKeyIsNamed) {
   const SpaceDef wide = parse_space(with("c: {choices: [8, 16], default: 16}", "c: {choices: [1024], default: 1024}"),
                                     "x.yaml");
   EXPECT_NO_THROW(make_layout(wide, default_supernet(wide), Shape{1, 8, 8}, 10));
+}
+
+// recipes/spaces/hytnas.yaml is HyT-NAS Table I (hyt-nas.txt III-A) as documented in its
+// header: 3 first-block expansions, 3 more + skip (1-4 blocks), 3 down expansions, 27
+// attention blocks (channel ratio x heads x feed-forward ratio), out channels 8-32.
+TEST(SpaceReader, HytnasHasTableIsCandidates) {
+  const SpaceDef s = load_space(tinynas::testing::source_dir() + "/recipes/spaces/hytnas.yaml");
+  EXPECT_EQ(s.id, "hyt");
+  EXPECT_EQ(s.choice("mv2_first").candidates.size(), 3u);
+  EXPECT_EQ(s.choice("mv2").candidates.size(), 4u);
+  EXPECT_EQ(s.choice("down").candidates.size(), 3u);
+  EXPECT_EQ(s.choice("vit").candidates.size(), 27u);
+  ASSERT_EQ(s.hyper.size(), 4u);
+  for (const auto& h : s.hyper) EXPECT_EQ(h.choices, (std::vector<std::int64_t>{8, 16, 24, 32})) << h.name;
+  EXPECT_EQ(supernet_count(s), 256);
+
+  const SupernetLayout layout = tinynas::testing::default_layout(s);
+  EXPECT_EQ(to_string(layout.config, s), "hyt{c1=16,c2=24,c3=24,c4=32}");
+  EXPECT_DOUBLE_EQ(layout.path_count(), 192.0 * 192 * 3 * 3 * 27 * 27);
+
+  // Real ratios resolve to rounded widths: V13 = 1.5x channels, 2 heads, 1.5x feed-forward
+  // on 24 channels -> 36 and 54; V26 = 2x, 4 heads, 2x on 32 -> 64 and 128.
+  const Graph g = describe_path(layout, parse_arch("hyt:A0.M3.M3.M3|D0.V13|A2.M1.M3.M0|D2.V26", layout));
+  std::vector<int> tokens, hidden, heads;
+  for (const auto& op : g.ops) {
+    const std::string& n = op.name;
+    if (n.size() > 10 && n.compare(n.size() - 10, 10, ".to_tokens") == 0) tokens.push_back(g.shape(op.output).c);
+    if (n.size() > 4 && n.compare(n.size() - 4, 4, ".fc1") == 0) hidden.push_back(g.shape(op.output).c);
+    if (op.kind == OpKind::attention_softmax) heads.push_back(op.heads);
+  }
+  EXPECT_EQ(tokens, (std::vector<int>{36, 64}));
+  EXPECT_EQ(hidden, (std::vector<int>{54, 128}));
+  EXPECT_EQ(heads, (std::vector<int>{2, 4}));
+}
+
+TEST(SpaceReader, HytVitHeadsThatDoNotDivideNameTheCandidate) {
+  // 16 channels x 1.5 = 24 encoder channels: 5 heads do not divide them.
+  const SpaceDef s = parse_space(with("- {type: skip}", "- {type: hyt_vit, dim_ratio: 1.5, heads: 5}"),
+                                 "x.yaml");
+  const std::string e = error_of([&] { make_layout(s, default_supernet(s), Shape{1, 8, 8}, 10); });
+  EXPECT_NE(e.find("x.yaml:21 choices.mb.candidates[1] (in s.mb[0]): hyt_vit(dim_ratio=1.5, heads=5, "), std::string::npos) << e;
+  EXPECT_NE(e.find("5 heads do not divide 24 channels"), std::string::npos) << e;
+  const BlockArgs negative = builtin_blocks().resolve("hyt_vit", 8, 8, {{"dim_ratio", -1.0}}, "w");
+  Graph g;
+  GraphBuilder b(g);
+  const int x = g.add_tensor("x", Shape{8, 4, 4});
+  EXPECT_EQ(error_of([&] { builtin_blocks().at("hyt_vit").describe(negative, b, x); }),
+            "w.dim_ratio: must be in (0, 4096], got -1");
+  const BlockArgs ok = builtin_blocks().resolve("hyt_vit", 8, 8, {{"dim_ratio", std::int64_t{2}}}, "w");
+  EXPECT_EQ(ok.get_real("dim_ratio"), 2.0);  // integers widen to reals
 }
