@@ -68,19 +68,12 @@ void finish_medians(StrategyCurve& c) {
   }
 }
 
-const char* color_of(const std::string& strategy) {
-  if (strategy == "random") return "#8c8c8c";
-  if (strategy == "evolution") return "#3b73b9";
-  if (strategy == "mobo") return "#2a9d3c";  // green, as HyT-NAS Fig. 4
-  return "#d1495b";
-}
-
 void write_files(const StrategyComparison& cmp, const std::string& out) {
   core::write_file_atomic(out + "/compare.json", cmp.to_json().dump_pretty() + "\n");
   std::string csv = "strategy,evaluations,median_hypervolume,median_best_accuracy\n";
   std::vector<core::LineSeries> hv, acc;
   for (const auto& c : cmp.curves) {
-    core::LineSeries h{c.strategy, {}, {}, color_of(c.strategy)}, a = h;
+    core::LineSeries h{c.strategy, {}, {}, strategy_color(c.strategy)}, a = h;
     for (std::size_t i = 0; i < c.evaluations.size(); ++i) {
       csv += c.strategy + "," + std::to_string(c.evaluations[i]) + "," +
              core::format_number("%.6f", c.median_hypervolume[i]) + "," +
@@ -101,6 +94,13 @@ void write_files(const StrategyComparison& cmp, const std::string& out) {
 }
 
 }  // namespace
+
+const char* strategy_color(const std::string& strategy) {
+  if (strategy == "random") return "#8c8c8c";
+  if (strategy == "evolution") return "#3b73b9";
+  if (strategy == "mobo") return "#2a9d3c";  // green, as HyT-NAS Fig. 4
+  return "#d1495b";
+}
 
 double StrategyCurve::median_hypervolume_at(int k) const { return at(evaluations, median_hypervolume, k); }
 double StrategyCurve::median_best_accuracy_at(int k) const { return at(evaluations, median_best_accuracy, k); }

@@ -155,3 +155,32 @@ TEST_F(RunReport, EveryPlotIsWellFormedWithItsTextInsideTheCanvas) {
   }
   EXPECT_EQ(plots, 3);  // training loss and accuracy, the candidates
 }
+
+// A run that compared the search strategies (compare/compare.json): the hypervolume plot,
+// the table, and how soon each strategy reaches NSGA-II's final hypervolume.
+TEST_F(RunReport, StrategyComparisonShowsTheCurvesAndTheReach) {
+  EXPECT_EQ(html().find("Search strategies compared"), std::string::npos);  // none: no section
+  write("compare/compare.json", R"json({"strategies": [
+      {"strategy": "nsga2", "budget": 500, "seeds": 3, "evaluations": [100, 200, 300, 400, 500],
+       "median_hypervolume": [0.30, 0.40, 0.45, 0.48, 0.50]},
+      {"strategy": "mobo", "budget": 250, "seeds": 3, "evaluations": [100, 200, 250],
+       "median_hypervolume": [0.42, 0.51, 0.53]},
+      {"strategy": "random", "budget": 250, "seeds": 3, "evaluations": [100, 200, 250],
+       "median_hypervolume": [-1, 0.2, 0.25]}]})json");
+  std::string s = section(html(), "Search strategies compared");
+  for (std::size_t at; (at = s.find(" class=\"nw\"")) != std::string::npos;) s.erase(at, 11);
+  EXPECT_NE(s.find("<svg"), std::string::npos) << s;
+  EXPECT_NE(s.find("evaluations to NSGA-II's 500"), std::string::npos) << s;
+  EXPECT_NE(s.find("<td>mobo</td><td>250</td><td>0.4200</td><td>0.5100</td><td>0.5300</td><td>200</td>"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("<td>random</td><td>250</td><td>-</td><td>0.2000</td><td>0.2500</td><td>not reached</td>"),
+            std::string::npos)
+      << s;
+  const std::string svg = report_file("compare_hypervolume.svg");
+  EXPECT_EQ(tinynas::testing::xml_problem(svg), "");
+  EXPECT_EQ(tinynas::testing::text_outside_viewbox(svg), "");
+  write("compare/compare.json", "{\"strategies\": [");
+  EXPECT_NE(section(html(), "Search strategies compared").find("compare/compare.json could not be read"),
+            std::string::npos);
+}

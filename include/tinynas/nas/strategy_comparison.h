@@ -62,4 +62,7 @@ struct StrategyComparison {
 StrategyComparison compare_strategies(const StrategyComparisonOptions& options, const data::Datasets& sets,
                                       const space::SpaceDef& def, train::DistributedGroup& group);
 
+/// The colour of a strategy's line in every comparison plot (the run report's too).
+const char* strategy_color(const std::string& strategy);
+
 }  // namespace tinynas::nas

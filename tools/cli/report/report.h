@@ -115,6 +115,8 @@ void training_section(const Context& c);
 void supernas_section(const Context& c);
 void sparsenas_section(const Context& c);
 void oneshot_section(const Context& c, const std::optional<Pick>& pick);
+/// Only when the run holds compare/compare.json.
+void compare_section(const Context& c);
 void accuracy_section(const Context& c);
 void export_section(const Context& c);
 void latency_section(const Context& c, const core::Json& profile, const std::string& target);

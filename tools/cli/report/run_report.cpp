@@ -20,7 +20,8 @@ std::string write_run_report(const config::Recipe& recipe, const std::string& re
   const std::pair<const char*, Section> sections[] = {
       {"overview", report::overview_section},   {"stages", report::stages_section},
       {"training", report::training_section},   {"SuperNAS", report::supernas_section},
-      {"SparseNAS", report::sparsenas_section}, {"accuracy", report::accuracy_section},
+      {"SparseNAS", report::sparsenas_section}, {"strategy comparison", report::compare_section},
+      {"accuracy", report::accuracy_section},
       {"export", report::export_section},       {"recipe", report::recipe_section}};
   for (const auto& [name, section] : sections) {
     try {
