@@ -74,9 +74,10 @@ class OneShotCli : public ::testing::Test {
 
   /// Searches with `strategy` uninterrupted into A, and into B killed (SIGKILL) once five
   /// evaluations are on record, then resumed: both must end in the same files.
-  void expect_kill_and_resume_match(const std::string& strategy) {
+  void expect_kill_and_resume_match(const std::string& strategy, const std::vector<std::string>& more = {}) {
     const std::string a = dir_->file("A-" + strategy), b = dir_->file("B-" + strategy);
-    const std::vector<std::string> set = {"--set", "sparsenas.strategy=" + strategy};
+    std::vector<std::string> set = {"--set", "sparsenas.strategy=" + strategy};
+    set.insert(set.end(), more.begin(), more.end());
     auto with_out = [&](const std::string& out, bool resume) {
       auto extra = set;
       extra.insert(extra.end(), {"--out", out});
@@ -134,6 +135,15 @@ TEST_F(OneShotCli, KilledEvolutionSearchResumesToTheIdenticalPopulation) {
 
 TEST_F(OneShotCli, KilledNsga2SearchResumesToTheIdenticalPopulation) {
   expect_kill_and_resume_match("nsga2");
+}
+
+// MOBO's state is its predictor, refitted from the replayed scores: the resumed search
+// proposes what the uninterrupted one did (4 Latin hypercube pairs, then batches of 4).
+TEST_F(OneShotCli, KilledMoboSearchResumesToTheIdenticalPopulation) {
+  expect_kill_and_resume_match("mobo", {"--set", "sparsenas.mobo_init=4", "--set", "sparsenas.mobo_batch=4",
+                                        "--set", "sparsenas.mobo_population=8", "--set",
+                                        "sparsenas.mobo_generations=2", "--set", "predictor.ensemble=2", "--set",
+                                        "predictor.estimators=[10, 20]", "--set", "predictor.depth=[3]"});
 }
 
 TEST_F(OneShotCli, CompareWritesMedianCurvesAndARerunResumes) {
