@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 
+#include "nas/tiny_space.h"
 #include "tinynas/core/error.h"
 #include "tinynas/cost/path_cost.h"
 #include "tinynas/nas/genome_codec.h"
@@ -150,43 +151,8 @@ TEST(GenomeCodec, RoundTripsEveryGenomeAndNamesBadGenes) {
 
 constexpr int kBlocks = 8;
 
-space::SupernetLayout problem_layout() {
-  const auto def = space::parse_space(R"(
-id: tiny
-name: mobo test
-hyper:
-  c: {choices: [8], default: 8}
-stages:
-  - name: s
-    blocks:
-      - {choice: conv, out: $c, repeat: 8}
-head:
-  - {type: gap}
-choices:
-  conv:
-    letter: C
-    candidates:
-      - {type: conv, kernel: [1, 3, 5], stride: 1}
-)",
-                                      "tiny.yaml");
-  return space::make_layout(def, space::default_supernet(def), {1, 8, 8}, 2);
-}
-
-// Block i's capacity (1 + candidate) * (1 - sparsity) buys accuracy with a concave return
-// at weight 1 + i (nsga2_test's formula); the resources are the cost model's.
-double synthetic_accuracy(const Genome& g) {
-  double acc = 0, norm = 0;
-  for (int i = 0; i < kBlocks; ++i) {
-    const auto& b = g.sparse.at(i);
-    const double cap = (1 + g.arch.at(i)) * (1 - b.percent / 100.0);
-    acc += (1 + i) * std::sqrt(cap) * (b.percent > 0 && b.block == 4 ? 0.97 : 1.0);
-    norm += (1 + i) * std::sqrt(3.0);
-  }
-  return acc / norm;
-}
-
 struct Problem {
-  space::SupernetLayout layout = problem_layout();
+  space::SupernetLayout layout = tiny::conv_layout(kBlocks, 8);
   StrategyContext ctx;
   ObjectiveSet objectives;
   double limit_ms = 0;
@@ -213,7 +179,7 @@ struct Problem {
   Objectives score(const Genome& g) const {
     const auto c = ctx.cost(g);
     Objectives o;
-    o.accuracy = synthetic_accuracy(g);
+    o.accuracy = tiny::accuracy(g, kBlocks);
     o.latency_ms = c.latency_ms(216);
     o.flash = c.flash;
     o.peak_sram = c.peak_sram;

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "nas/tiny_space.h"
 #include "tinynas/core/error.h"
 #include "tinynas/space/layout.h"
 #include "tinynas/space/space.h"
@@ -17,31 +18,7 @@
 namespace tinynas::nas {
 namespace {
 
-std::string tiny_space(int blocks) {
-  return R"(
-id: tiny
-name: nsga2 test
-hyper:
-  c: {choices: [4], default: 4}
-stages:
-  - name: s
-    blocks:
-      - {choice: conv, out: $c, repeat: )" +
-         std::to_string(blocks) + R"(}
-head:
-  - {type: gap}
-choices:
-  conv:
-    letter: C
-    candidates:
-      - {type: conv, kernel: [1, 3, 5], stride: 1}
-)";
-}
-
-space::SupernetLayout tiny_layout(int blocks) {
-  const auto def = space::parse_space(tiny_space(blocks), "tiny.yaml");
-  return space::make_layout(def, space::default_supernet(def), {1, 8, 8}, 2);
-}
+space::SupernetLayout tiny_layout(int blocks) { return tiny::conv_layout(blocks); }
 
 constexpr int kBlocks = 10;
 constexpr double kLatencyLimit = 115;  // of a maximum 3 * (10 + 9 + ... + 1) = 165

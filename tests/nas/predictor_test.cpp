@@ -9,6 +9,7 @@
 #include <cmath>
 #include <set>
 
+#include "nas/tiny_space.h"
 #include "support/error_of.h"
 #include "support/temp_dir.h"
 #include "tinynas/config/load.h"
@@ -41,31 +42,9 @@ Genome random_genome(const space::SupernetLayout& layout, core::Rng& rng) {
   return {space::sample_arch(layout, rng), space::sample_sparse(layout, kChoices, rng)};
 }
 
-// The synthetic problem of nsga2_test.cpp: 10 conv blocks of kernel 1/3/5; accuracy rises
-// with each block's capacity (1 + candidate) * (1 - sparsity), concavely, weighted 1 + i.
-space::SupernetLayout tiny_layout() {
-  const auto def = space::parse_space(R"(
-id: tiny
-name: predictor test
-hyper:
-  c: {choices: [4], default: 4}
-stages:
-  - name: s
-    blocks:
-      - {choice: conv, out: $c, repeat: 10}
-head:
-  - {type: gap}
-choices:
-  conv:
-    letter: C
-    candidates:
-      - {type: conv, kernel: [1, 3, 5], stride: 1}
-)",
-                                      "tiny.yaml");
-  return space::make_layout(def, space::default_supernet(def), {1, 8, 8}, 2);
-}
 const space::SparseChoices kTinyChoices = space::sparse_choices({0, 0.25, 0.5, 0.75}, {2, 4});
 
+// nsga2_test's problem, blocks of 2 and 4 alike (tiny::accuracy prunes 4 coarser).
 double synthetic_accuracy(const Genome& g) {
   double acc = 0, norm = 0;
   for (int i = 0; i < 10; ++i) {
@@ -77,7 +56,7 @@ double synthetic_accuracy(const Genome& g) {
 }
 
 struct Synthetic {
-  space::SupernetLayout layout = tiny_layout();
+  space::SupernetLayout layout = tiny::conv_layout(10);
   FeatureEncoder encoder{layout, kTinyChoices};
   std::vector<float> x;
   std::vector<double> y;
