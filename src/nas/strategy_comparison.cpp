@@ -9,18 +9,15 @@
 #include "tinynas/core/svg.h"
 #include "tinynas/core/text.h"
 #include "tinynas/cost/recipe_cost.h"
+#include "tinynas/core/stats.h"
 #include "tinynas/nas/oneshot_search.h"
 #include "tinynas/nas/pareto.h"
 
 namespace tinynas::nas {
 namespace {
 
-double median(std::vector<double> v) {
-  if (v.empty()) return -1;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+// -1 where no seed reached the point (a shorter budget).
+double median(const std::vector<double>& v) { return v.empty() ? -1 : core::median(v); }
 
 double at(const std::vector<int>& ks, const std::vector<double>& ys, int k) {
   double y = -1;
@@ -104,6 +101,12 @@ const char* strategy_color(const std::string& strategy) {
 
 double StrategyCurve::median_hypervolume_at(int k) const { return at(evaluations, median_hypervolume, k); }
 double StrategyCurve::median_best_accuracy_at(int k) const { return at(evaluations, median_best_accuracy, k); }
+
+int StrategyCurve::evaluations_to_reach(double hv) const {
+  for (std::size_t i = 0; i < evaluations.size(); ++i)
+    if (median_hypervolume[i] >= 0 && median_hypervolume[i] >= hv) return evaluations[i];
+  return -1;
+}
 
 core::Json StrategyComparison::to_json() const {
   core::Json j = core::Json::object(), arr = core::Json::array();

@@ -51,6 +51,8 @@ struct StrategyCurve {
   /// The median at `k` evaluations (the last point at or before k); -1 before the first.
   double median_hypervolume_at(int k) const;
   double median_best_accuracy_at(int k) const;
+  /// The first curve point whose median hypervolume is at least `hv`; -1 when none is.
+  int evaluations_to_reach(double hv) const;
 };
 
 struct StrategyComparison {
