@@ -38,6 +38,7 @@ void HytVitImpl::reset() {
 
 torch::Tensor HytVitImpl::forward(const torch::Tensor& x) {
   auto y = project_out(encoder(project_in(local(x))));
+  if (options.residual()) return x + fuse_x(x) + fuse_t(y);
   return torch::relu(fuse_x(x) + fuse_t(y));
 }
 

@@ -346,9 +346,12 @@ BlockRegistry make_builtin() {
     p.push_back({"mlp_ratio", 2.0, "feed-forward width / encoder width, rounded; 0 = none", {}});
     p.push_back({"attention", std::string("softmax"), "softmax or relu_linear MHSA", kAttention});
     p.push_back({"depth", i64(1), "encoder layers (pre-LayerNorm)", {}});
+    p.push_back({"residual", true,
+                 "MobileViTv3 residual: x + fuse (no ReLU); false: MobileViT's relu(fuse)", {}});
     r.add({"hyt_vit",
            "HyT-NAS attention block: conv3x3, conv1x1 to channels*dim_ratio, encoder(s), "
-           "conv1x1 back, MobileViT concat-fuse as conv3x3(x) + conv3x3(y), ReLU",
+           "conv1x1 back, MobileViT concat-fuse as conv3x3(x) + conv3x3(y), then + x "
+           "(residual) or ReLU",
            p, false, true,
            [](const BlockArgs& a) {
              const EncoderArgs e = hyt_vit_args(a);
@@ -356,7 +359,8 @@ BlockRegistry make_builtin() {
                                              .head_dim(e.head_dim)
                                              .mlp_dim(e.mlp)
                                              .depth(e.depth)
-                                             .attention(nn::attention_kind_from_string(e.attention))));
+                                             .attention(nn::attention_kind_from_string(e.attention))
+                                             .residual(a.get_bool("residual"))));
            },
            [](const BlockArgs& a, GraphBuilder& b, int x) {
              const EncoderArgs e = hyt_vit_args(a);
@@ -366,7 +370,8 @@ BlockRegistry make_builtin() {
              t = b.conv(t, "from_tokens", a.in, 1);
              const int fx = b.conv(x, "fuse_x", a.in, 3, 1, -1, 1, false);
              const int ft = b.conv(t, "fuse_t", a.in, 3, 1, -1, 1, false);
-             return b.add(fx, ft, "fuse", true);
+             if (!a.get_bool("residual")) return b.add(fx, ft, "fuse", true);
+             return b.add(x, b.add(fx, ft, "fuse"), "residual");
            }});
   }
   {

@@ -9,6 +9,7 @@
 #include "tinynas/core/json.h"
 #include "tinynas/core/text.h"
 #include "tinynas/core/torch_compat.h"
+#include "tinynas/nn/init.h"
 #include "tinynas/train/path_sampler.h"
 
 namespace tinynas::train {
@@ -128,6 +129,7 @@ struct SupernetTrainer::Impl : detail::LoopModel {
         layout_(std::move(l)),
         model(layout_),
         sampler(layout_, parse_sampling(loop.train().sampling), std::uint64_t(loop.train().seed)) {
+    if (loop.train().zero_init_residual) nn::zero_init_residual(*model);
     loop.attach(*this);
     core::Rng rng(core::derive_seed(std::uint64_t(loop.train().seed), kEvalPathStream));
     for (int k = 0; k < loop.train().eval_paths; ++k)

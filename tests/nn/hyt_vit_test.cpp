@@ -45,7 +45,9 @@ TEST(HytVit, ShapesAndParameterCounts) {
   auto x = torch::randn({2, 8, 7, 7});
   auto y = block(x);
   EXPECT_EQ(y.sizes(), x.sizes());
-  EXPECT_GE(y.min().item<float>(), 0.f);  // the fuse ends in a ReLU
+  EXPECT_LT(y.min().item<float>(), 0.f);  // residual (the default): no ReLU at the end
+  block->options.residual(false);
+  EXPECT_GE(block(x).min().item<float>(), 0.f);  // MobileViT's fuse ends in a ReLU
 
   // Registration order = the order the space describes the ops (float_graph pairs them).
   std::vector<std::string> names;
@@ -60,7 +62,8 @@ TEST(HytVit, ShapesAndParameterCounts) {
 
 // fuse_x(x) + fuse_t(y) with the BatchNorms at their initial state (a common per-channel
 // scale 1/sqrt(1 + eps) in eval) is conv3x3 over concat(x, y) with the kernels stacked
-// along the input channels: MobileViT's fuse without a concat op.
+// along the input channels: MobileViT's fuse without a concat op. The residual form adds x
+// to it, MobileViT's takes its ReLU.
 TEST(HytVit, SplitFuseEqualsConvOverTheConcatenation) {
   torch::manual_seed(51);
   HytVit block(HytVitOptions(6, 12, 2).mlp_dim(24));
@@ -70,9 +73,11 @@ TEST(HytVit, SplitFuseEqualsConvOverTheConcatenation) {
   auto stacked = torch::cat({block->fuse_x->conv->weight, block->fuse_t->conv->weight}, 1);
   ASSERT_EQ(stacked.sizes(), torch::IntArrayRef({6, 12, 3, 3}));
   const double eps = block->fuse_x->bn->options.eps();
-  auto want = torch::relu(torch::conv2d(torch::cat({x, y}, 1), stacked, torch::Tensor(), {1, 1}, {1, 1}) /
-                          std::sqrt(1.0 + eps));
-  EXPECT_LT(max_abs_diff(block(x), want), 1e-5);
+  auto fuse = torch::conv2d(torch::cat({x, y}, 1), stacked, torch::Tensor(), {1, 1}, {1, 1}) /
+              std::sqrt(1.0 + eps);
+  EXPECT_LT(max_abs_diff(block(x), x + fuse), 1e-5);
+  block->options.residual(false);
+  EXPECT_LT(max_abs_diff(block(x), torch::relu(fuse)), 1e-5);
 }
 
 TEST(HytVit, BackwardCloneAndBadOptions) {

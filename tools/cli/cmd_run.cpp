@@ -61,7 +61,8 @@ bool added_at_default(const std::string& key, const std::string& value) {
       {"sparsenas.mobo_kappa", "1"}, {"sparsenas.mobo_population", "100"}, {"sparsenas.mobo_generations", "20"},
       {"predictor.ensemble", "5"},
       {"predictor.estimators", "[100, 400, 800, 1000]"}, {"predictor.depth", "[3, 6, 12]"},
-      {"predictor.learning_rate", "[0.01, 0.1, 0.5]"}, {"predictor.bootstrap", "true"}, {"predictor.threads", "0"}};
+      {"predictor.learning_rate", "[0.01, 0.1, 0.5]"}, {"predictor.bootstrap", "true"}, {"predictor.threads", "0"},
+      {"train.zero_init_residual", "false"}};
   for (const auto& [k, v] : kAdded)
     if (key == k && value == v) return true;
   return false;

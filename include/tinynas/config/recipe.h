@@ -114,6 +114,7 @@ struct TrainConfig {
   std::int64_t max_steps = 0;  // stop after this many steps (schedule unchanged); 0 = all
   double momentum = 0.9;       // SGD momentum
   int threads = 0;             // CPU compute threads per process; 0 = cores / local ranks
+  bool zero_init_residual = false;  // residual branches start at zero (nn/init.h)
 
   template <class V>
   void visit(V& v) {
@@ -159,6 +160,9 @@ struct TrainConfig {
     v.field("threads", threads,
             "CPU compute threads per process; 0 = the machine's cores / processes on it",
             Range{0, 1024});
+    v.field("zero_init_residual", zero_init_residual,
+            "start every residual branch at zero (its last BatchNorm's scale), so each block "
+            "starts as its shortcut; lets supernets of many candidates per block learn");
   }
 };
 

@@ -34,6 +34,12 @@ struct HytVitOptions {
   /// Pre-LayerNorm encoders in sequence, > 0.
   TORCH_ARG(int64_t, depth) = 1;
   TORCH_ARG(AttentionKind, attention) = AttentionKind::softmax;
+  /// true: MobileViTv3's residual fuse, out = x + fuse_x(x) + fuse_t(y) (no ReLU: the
+  /// block adds to a residual stream, like an inverted residual's linear projection);
+  /// false: MobileViT's out = relu(fuse_x(x) + fuse_t(y)). The residual form is what lets
+  /// a supernet of many such candidates train: every path carries x through them
+  /// unchanged, where MobileViT's form replaces x by a different random conv per candidate.
+  TORCH_ARG(bool, residual) = true;
 
  public:
   /// The options of the inner SpatialEncoder (norm: layer, i.e. pre-LN as in ViT).
@@ -42,7 +48,8 @@ struct HytVitOptions {
 
 /// (B, C, H, W) -> (B, C, H, W):
 ///   y = project_out(encoder(project_in(local(x))))
-///   out = relu(fuse_x(x) + fuse_t(y))
+///   out = x + fuse_x(x) + fuse_t(y)      (residual, the default)
+///   out = relu(fuse_x(x) + fuse_t(y))    (residual(false))
 /// local 3x3 C->C (BN, ReLU); project_in 1x1 C->dim (no BN, ReLU or bias); encoder
 /// SpatialEncoder(dim, pre-LN); project_out 1x1 dim->C (BN, ReLU); fuse_x, fuse_t 3x3 C->C
 /// (BN, no ReLU).
@@ -52,7 +59,7 @@ struct HytVitOptions {
 /// conv_{W_t}(y): the same function without a concat op (tested). Each half keeps its own
 /// BatchNorm, which at inference is one per-channel affine per branch, folded into each
 /// conv. Differences from the paper's block: ReLU instead of SiLU (the runtime's only
-/// activation) and that split.
+/// activation), that split, and by default MobileViTv3's residual around the fuse.
 ///
 /// Submodules, in the order the space describes the ops (compress/float_graph pairs the
 /// modules with the ops in registration order): "local", "project_in", "encoder",
