@@ -3,11 +3,14 @@
 // presence check, AdamW) at the quickstart's batch size, a new path every step as in
 // training. Data loading is excluded (loader_bench measures it; it runs in background
 // threads during training). items_per_second = training images per second.
+// Args: compute threads, and the allocator: 0 glibc's defaults, 1 tuned as the tinynas
+// command runs (core::keep_freed_memory; cannot be undone, so those cases run last).
 #include <benchmark/benchmark.h>
 
 #include <torch/torch.h>
 
 #include "tinynas/config/load.h"
+#include "tinynas/core/allocator.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/space/supernet.h"
 #include "tinynas/train/path_sampler.h"
@@ -34,6 +37,8 @@ data::Batch random_batch(int n, std::uint64_t seed) {
 
 void BM_QuickstartTrainStep(benchmark::State& state) {
   torch::set_num_threads(int(state.range(0)));
+  if (state.range(1) == 1 && !core::keep_freed_memory())
+    state.SkipWithError("the allocator could not be tuned (not glibc, or MALLOC_* set)");
   const std::string root = TINYNAS_SOURCE_DIR;
   const auto recipe = config::load_recipe(root + "/recipes/quickstart.yaml");
   const auto def = space::load_space(core::resolve_relative_to(recipe.source, recipe.space.file));
@@ -59,5 +64,13 @@ void BM_QuickstartTrainStep(benchmark::State& state) {
 }  // namespace
 
 // Threads 1 and 2 (the reference machine's cores); steps average over sampled paths.
-BENCHMARK(BM_QuickstartTrainStep)->Arg(1)->Arg(2)->Iterations(40)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_QuickstartTrainStep)
+    ->ArgNames({"threads", "tuned_alloc"})
+    ->Args({1, 0})
+    ->Args({2, 0})
+    ->Args({1, 1})
+    ->Args({2, 1})
+    ->Iterations(40)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_MAIN();

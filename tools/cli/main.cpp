@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "command.h"
+#include "tinynas/core/allocator.h"
 #include "tinynas/core/text.h"
 #include "version.h"
 
@@ -73,6 +74,7 @@ bool wants_help(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tinynas::core::keep_freed_memory();  // before LibTorch allocates anything
   std::vector<std::string> args(argv + 1, argv + argc);
   const auto commands = all_commands();
 
