@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -40,6 +41,7 @@ DistEnv dist_env_from(const std::function<const char*(const char*)>& getenv) {
                       " is set but " + (rank ? "WORLD_SIZE" : "RANK") +
                       " is not; a distributed run needs RANK, WORLD_SIZE, MASTER_ADDR and "
                       "MASTER_PORT (tinynas launch or torchrun set them)");
+  env.launched = true;
   env.world_size = int_var("WORLD_SIZE", world, 1, 1 << 20);
   env.rank = int_var("RANK", rank, 0, 1 << 20);
   if (env.rank >= env.world_size)
@@ -74,6 +76,15 @@ DistEnv dist_env_from(const std::function<const char*(const char*)>& getenv) {
 
 DistEnv dist_env() {
   return dist_env_from([](const char* name) { return std::getenv(name); });
+}
+
+int processes_to_start(int configured, bool cpu, int cores, int batch_size, int accumulate) {
+  if (configured > 0) return configured;
+  if (!cpu) return 1;
+  const int by_batch = batch_size / (std::max(1, accumulate) * kMinAutoMicroBatch);
+  int n = std::max(1, std::min(cores, by_batch));
+  while (n > 1 && batch_size % (n * accumulate) != 0) --n;
+  return n;
 }
 
 std::string resolve_backend(const std::string& configured, const torch::Device& device) {

@@ -411,7 +411,8 @@ TrainResult TrainLoop::run() {
                         std::to_string(s.loss) + ", lr " + fmt("%.3g", lr) +
                         "); lower train.lr or set train.grad_clip");
     images_done += s.images;
-    train_s += seconds_since(step_start);
+    const double step_s = seconds_since(step_start);
+    train_s += step_s;
     const double img_s = double(images_done) / std::max(train_s, 1e-9);
 
     if (main()) {
@@ -422,6 +423,7 @@ TrainResult TrainLoop::run() {
       m["loss"] = s.loss;
       m["lr"] = lr;
       m["images_per_s"] = img_s;
+      m["step_images_per_s"] = double(s.images) / std::max(step_s, 1e-9);  // this step alone
       model_->describe_step(step, m);
       write_metric(m);
       if (bar)

@@ -52,6 +52,7 @@ TEST(DistEnv, NoVariablesMeansOneProcess) {
   EXPECT_EQ(e.world_size, 1);
   EXPECT_EQ(e.rank, 0);
   EXPECT_FALSE(e.distributed());
+  EXPECT_FALSE(e.launched);
 }
 
 TEST(DistEnv, ReadsTorchrunVariables) {
@@ -64,6 +65,30 @@ TEST(DistEnv, ReadsTorchrunVariables) {
   EXPECT_EQ(e.local_world_size, 2);
   EXPECT_EQ(e.master_addr, "node0");
   EXPECT_EQ(e.master_port, 29511);
+  EXPECT_TRUE(e.launched);
+  // torchrun with one process still counts as launched: nothing starts more ranks
+  EXPECT_TRUE(env_of({{"RANK", "0"}, {"WORLD_SIZE", "1"}}).launched);
+}
+
+TEST(ProcessesToStart, OnePerCoreOnACpuWhileMicroBatchesStayLarge) {
+  using tinynas::train::processes_to_start;
+  // auto (0): one per core on a CPU
+  EXPECT_EQ(processes_to_start(0, true, 2, 128, 1), 2);
+  EXPECT_EQ(processes_to_start(0, true, 1, 128, 1), 1);
+  // ... no more than keep micro-batches of >= 32 images: 128 / 32 = 4 of 16 cores
+  EXPECT_EQ(processes_to_start(0, true, 16, 128, 1), 4);
+  EXPECT_EQ(processes_to_start(0, true, 16, 128, 2), 2);
+  EXPECT_EQ(processes_to_start(0, true, 2, 48, 1), 1);
+  // ... and a count that divides the batch: 96 / 32 = 3 ranks, but 3 of 4 cores divides 96
+  EXPECT_EQ(processes_to_start(0, true, 4, 96, 1), 3);
+  EXPECT_EQ(processes_to_start(0, true, 8, 160, 1), 5);
+  EXPECT_EQ(processes_to_start(0, true, 4, 100, 1), 2);
+  // CUDA: one process unless told (one per GPU is the user's call)
+  EXPECT_EQ(processes_to_start(0, false, 16, 128, 1), 1);
+  // a configured count is taken as it is
+  EXPECT_EQ(processes_to_start(3, true, 2, 128, 1), 3);
+  EXPECT_EQ(processes_to_start(1, true, 16, 128, 1), 1);
+  EXPECT_EQ(processes_to_start(2, false, 16, 128, 1), 2);
 }
 
 TEST(DistEnv, InconsistentVariablesAreClearErrors) {

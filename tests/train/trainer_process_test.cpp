@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 #include <sstream>
 
 #include <torch/torch.h>
@@ -21,6 +22,7 @@
 #include "tinynas/core/json.h"
 #include "tinynas/space/supernet.h"
 #include "tinynas/train/checkpoint.h"
+#include "tinynas/train/distributed.h"
 #include "train/train_fixtures.h"
 
 #ifndef TINYNAS_CLI
@@ -138,7 +140,11 @@ std::vector<std::int64_t> logged_steps(const std::string& metrics) {
   std::string line;
   while (std::getline(in, line)) {
     const auto j = core::Json::parse(line, metrics);
-    if (j.at("type").as_string() == "step") steps.push_back(j.at("step").as_int());
+    if (j.at("type").as_string() != "step") continue;
+    steps.push_back(j.at("step").as_int());
+    // the run's rate so far and this step's own
+    EXPECT_GT(j.at("images_per_s").as_double(), 0) << line;
+    EXPECT_GT(j.at("step_images_per_s").as_double(), 0) << line;
   }
   return steps;
 }
@@ -161,6 +167,31 @@ TEST_F(TrainerProcess, TwoGlooProcessesEqualOneProcessAccumulatingBothMicroBatch
   // And training moved the weights: the comparison is not between two fresh models.
   space::Supernet fresh(tinynas::testing::small_layout());
   EXPECT_GT(max_param_difference(a, fresh), 1e-4);
+}
+
+TEST_F(TrainerProcess, TrainStartsItsOwnRanksOnACpu) {
+  // --nproc 2: the ranks tinynas launch would start, from train itself
+  auto out = run(train_args("self", {"--set", "train.max_steps=2", "--nproc", "2"}));
+  EXPECT_NE(out.find("data-parallel on 2 processes of 1 thread each (--nproc"), std::string::npos) << out;
+  EXPECT_NE(out.find("2 process(es) [gloo] x accumulate 1"), std::string::npos) << out;
+  // the default (distributed.nproc 0): one per core while micro-batches keep 32 images
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int n = train::processes_to_start(0, true, cores, 64, 1);
+  out = run(train_args("auto", {"--set", "train.max_steps=2", "--set", "train.batch_size=64"}));
+  EXPECT_EQ(out.find("data-parallel on") != std::string::npos, n > 1) << out;
+  EXPECT_NE(out.find(n > 1 ? std::to_string(n) + " process(es) [gloo]" : std::string(": 1 process x")),
+            std::string::npos)
+      << out;
+  // batch 32 (the fixture's): one rank; --nproc 1: one process whatever the batch
+  out = run(train_args("one", {"--set", "train.max_steps=2", "--set", "train.batch_size=64", "--nproc", "1"}));
+  EXPECT_EQ(out.find("data-parallel on"), std::string::npos) << out;
+  EXPECT_NE(out.find(": 1 process x"), std::string::npos) << out;
+  // under a launcher nothing starts more ranks: 2, not 2 x 2
+  auto launched = train_args("launched", {"--set", "train.max_steps=2", "--nproc", "3"});
+  launched.insert(launched.begin(), {TINYNAS_CLI, "launch", "--nproc", "2", "--"});
+  out = run(launched);
+  EXPECT_EQ(out.find("data-parallel on"), std::string::npos) << out;
+  EXPECT_NE(out.find("2 process(es) [gloo]"), std::string::npos) << out;
 }
 
 TEST_F(TrainerProcess, KilledMidEpochAndResumedEndsWithTheSameWeights) {

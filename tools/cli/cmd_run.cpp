@@ -7,8 +7,9 @@
 // re-run a finished stage is skipped while its fingerprint holds, its output exists and none
 // of those stages runs again; otherwise it starts over (so does everything after --from
 // STAGE). A stage interrupted on the same inputs resumes.
-// Under `tinynas launch --nproc N` every rank runs the data-parallel stages (train,
-// search, sparsenas, finetune); rank 0 alone runs the others and writes pipeline.json.
+// Every rank runs the data-parallel stages (train, search, sparsenas, finetune); rank 0
+// alone runs the others and writes pipeline.json. The ranks come from `tinynas launch`, or
+// run starts them itself (distributed.nproc, --nproc; launch_ranks.h).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +20,7 @@
 
 #include "args.h"
 #include "command.h"
+#include "launch_ranks.h"
 #include "report/run_report.h"
 #include "tinynas/config/load.h"
 #include "tinynas/core/checksum.h"
@@ -62,7 +64,7 @@ bool added_at_default(const std::string& key, const std::string& value) {
       {"predictor.ensemble", "5"},
       {"predictor.estimators", "[100, 400, 800, 1000]"}, {"predictor.depth", "[3, 6, 12]"},
       {"predictor.learning_rate", "[0.01, 0.1, 0.5]"}, {"predictor.bootstrap", "true"}, {"predictor.threads", "0"},
-      {"train.zero_init_residual", "false"}};
+      {"train.zero_init_residual", "false"}, {"distributed.nproc", "0"}};
   for (const auto& [k, v] : kAdded)
     if (key == k && value == v) return true;
   return false;
@@ -99,11 +101,11 @@ std::vector<Stage> stages_of(const config::Recipe& r, const std::vector<std::pai
                   "supernas.test_paths", "supernas.epochs", "supernas.paths", "supernas.sparse_configs",
                   "run.sram_kb", "run.flash_kb", "run.params_k", "run.latency_ms", "sparsenas.sparsity",
                   "sparsenas.block", "export.storage", "export.target", "export.mcu_mhz"},
-                 {}, true, true, supernas_search_command, {"--quiet"}, "supernas/best.json",
+                 {}, true, true, supernas_search_command, {}, "supernas/best.json",
                  {"supernas/candidates.jsonl", "supernas/candidates", "supernas/best.json", "supernas/search.json"}});
   else
     s.push_back({"train", "supernet training (SPOS)", {"data", "space", "train", "distributed"}, {}, true, true,
-                 train_command, {"--quiet"}, "supernet/recipe.resolved.yaml", {"supernet"}});
+                 train_command, {}, "supernet/recipe.resolved.yaml", {"supernet"}});
   const std::string supernet = s.back().name;
   // A longer fine-tuning keeps stage 1's candidates.
   std::vector<std::string> stage1_keys = {"run.sram_kb",    "run.flash_kb",  "run.params_k",  "run.latency_ms",
@@ -114,9 +116,9 @@ std::vector<Stage> stages_of(const config::Recipe& r, const std::vector<std::pai
                                  ? "SparseNAS stage 1 (Algorithm 3)"
                                  : "SparseNAS stage 1 (" + r.sparsenas.strategy + ", scored one-shot)";
   s.push_back({"sparsenas", stage1, stage1_keys, {supernet}, true, true,
-               sparsenas_search_command, {"--quiet"}, "sparsenas/best.json", {"sparsenas"}});
+               sparsenas_search_command, {}, "sparsenas/best.json", {"sparsenas"}});
   s.push_back({"finetune", "SparseNAS stage 2 (AGP fine-tuning)", {"sparsenas.finetune_epochs"}, {"sparsenas"}, true, true,
-               sparsenas_finetune_command, {"--quiet"}, "sparsenas/final/subnet.json",
+               sparsenas_finetune_command, {}, "sparsenas/final/subnet.json",
                {"sparsenas/finetune", "sparsenas/final"}});
   s.push_back({"quantize", "INT8 post-training quantization", {"quant"}, {"finetune"}, false, false,
                sparsenas_quantize_command, {}, "quant/model.tnnq", {"quant"}});
@@ -137,10 +139,13 @@ std::vector<Stage> stages_of(const config::Recipe& r, const std::vector<std::pai
 }
 
 int run_pipeline(const std::vector<std::string>& args) {
-  const auto a = parse_args(args, {{"--set", true, true}, {"--from", true, false}}, 1, 1);
+  const auto a =
+      parse_args(args, {{"--set", true, true}, {"--from", true, false}, {"--nproc", true, false}}, 1, 1);
   const std::string recipe_path = a.positional[0];
   const auto& sets = a.all("--set");
   const config::Recipe recipe = config::load_recipe(recipe_path, sets);
+  const int nproc = static_cast<int>(a.get_int("--nproc", 0, 1, 1024));
+  if (const auto rc = run_as_ranks_if_wanted({"run"}, args, recipe, nproc)) return *rc;
   const std::string run_dir = recipe.run.dir + "/" + recipe.run.name;
   const auto flat = config::flat_values(recipe);
   const auto stages = stages_of(recipe, flat);
@@ -320,19 +325,24 @@ const char* kHelp =
     "Cortex-M7 under QEMU when installed and export.qemu) and the report\n"
     "(report/report.md, report.html). A finished stage is skipped while the recipe\n"
     "sections it depends on are unchanged; an interrupted one is resumed; --from STAGE\n"
-    "runs a stage and all after it again. Under `tinynas launch --nproc N` the training\n"
-    "stages run data-parallel.\n"
+    "runs a stage and all after it again. The training stages (train or search, sparsenas,\n"
+    "finetune) run data-parallel: on a CPU, run starts one process per core by itself,\n"
+    "each computing on one thread (distributed.nproc; 0 = auto), or under `tinynas launch\n"
+    "--nproc N`. The training stages show their progress (TINYNAS_PROGRESS, see 'tinynas\n"
+    "train --help').\n"
     "\n"
     "stages: analyze, train | search, sparsenas, finetune, quantize, export, verify, report\n"
     "\n"
     "options:\n"
     "  --set KEY=VALUE  override a recipe key (repeatable)\n"
-    "  --from STAGE     run STAGE and every later stage again\n";
+    "  --from STAGE     run STAGE and every later stage again\n"
+    "  --nproc N        processes of the training stages (default: distributed.nproc, where\n"
+    "                   0 = one per core on a CPU; 1 = this process alone)\n";
 
 }  // namespace
 
 Command run_command() {
-  return {{"run"}, "RECIPE [--set KEY=VALUE]... [--from STAGE]",
+  return {{"run"}, "RECIPE [--set KEY=VALUE]... [--from STAGE] [--nproc N]",
           "run the whole pipeline: analysis, training, SparseNAS, PTQ, export, verify, report", kHelp,
           run_pipeline};
 }

@@ -4,7 +4,9 @@
 
 #include "args.h"
 #include "command.h"
+#include "launch_ranks.h"
 #include "training_job.h"
+#include "tinynas/config/load.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/progress.h"
 #include "tinynas/space/layout.h"
@@ -19,8 +21,15 @@ int run_train(const std::vector<std::string>& args, const core::DirLock* held) {
                             {{"--set", true, true},
                              {"--resume", false, false},
                              {"--out", true, false},
-                             {"--quiet", false, false}},
+                             {"--quiet", false, false},
+                             {"--nproc", true, false}},
                             1, 1);
+  // `tinynas run` calls this in its own ranks (held): only a top-level train starts ranks.
+  if (!held) {
+    const int nproc = static_cast<int>(a.get_int("--nproc", 0, 1, 1024));
+    const config::Recipe recipe = config::load_recipe(a.positional[0], a.all("--set"));
+    if (const auto rc = run_as_ranks_if_wanted({"train"}, args, recipe, nproc)) return *rc;
+  }
   TrainingJob job = open_training_job(a, held);
   const auto& recipe = job.recipe;
   const auto& sets = job.sets;
@@ -66,7 +75,7 @@ int run_train(const std::vector<std::string>& args, const core::DirLock* held) {
 Command train_command() {
   return training_command(
       {{"train"},
-       "RECIPE [--set KEY=VALUE]... [--resume] [--out DIR] [--quiet]",
+       "RECIPE [--set KEY=VALUE]... [--resume] [--out DIR] [--quiet] [--nproc N]",
        "train the recipe's supernet with single-path one-shot (SPOS) sampling",
        "Every step trains one path of the supernet (train.sampling: uniform, or fair =\n"
        "each block's candidates visited equally), with AdamW, linear warm-up then cosine\n"
@@ -87,6 +96,8 @@ Command train_command() {
        "                   step is past the run, or the recipe or space file changed\n"
        "  --out DIR        checkpoint directory instead of run.dir/run.name/supernet\n"
        "  --quiet          no progress bar or lines\n"
+       "  --nproc N        processes to train on (default: distributed.nproc, where 0 =\n"
+       "                   one per core on a CPU)\n"
        "\n"
        "Progress (rank 0, on stdout): a bar redrawn in place when stdout is a terminal;\n"
        "otherwise (a file, a pipe, SLURM, CI) one line every 10 s with the time, step,\n"
@@ -100,7 +111,9 @@ Command train_command() {
        "  auto:S          auto, with lines every S seconds when not on a terminal\n"
        "Under 'tinynas launch' (several ranks) log lines start with [HH:MM:SS rank R].\n"
        "\n"
-       "Data-parallel: 'tinynas launch --nproc N -- tinynas train RECIPE' on one machine;\n"
+       "Data-parallel: on a CPU, train starts one process per core by itself (each on one\n"
+       "thread; distributed.nproc, --nproc 1 for a single process; see 'tinynas config\n"
+       "show'), or 'tinynas launch --nproc N -- tinynas train RECIPE' on one machine;\n"
        "across machines, start one process per rank with torchrun-style variables\n"
        "(MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE), e.g.\n"
        "from SLURM. Backend: distributed.backend (auto = nccl on CUDA, gloo on CPU).\n"

@@ -170,6 +170,7 @@ struct DistributedConfig {
   std::string backend = "auto";  // auto = nccl on CUDA, gloo on CPU
   double timeout_s = 300;        // collective / rendezvous timeout
   double bucket_mb = 25;         // gradient all-reduce bucket size
+  int nproc = 0;                 // processes started when no launcher did; 0 = auto
 
   template <class V>
   void visit(V& v) {
@@ -178,6 +179,11 @@ struct DistributedConfig {
     v.field("timeout_s", timeout_s, "rendezvous and collective timeout in seconds",
             Range{1, 86400});
     v.field("bucket_mb", bucket_mb, "gradient all-reduce bucket size in MiB", Range{0.01, 4096});
+    v.field("nproc", nproc,
+            "processes `tinynas run` and `tinynas train` start on this machine when no launcher "
+            "started them (--nproc overrides); 0 = auto: on a CPU one per core, each computing on "
+            "one thread, as long as every rank keeps a micro-batch of 32 images or more; on CUDA 1",
+            Range{0, 1024});
   }
 };
 

@@ -31,6 +31,7 @@ struct DistEnv {
   // prefix "/worker/attempt_<TORCHELASTIC_RESTART_COUNT>" as torch.distributed does.
   bool agent_store = false;
   int restart_count = 0;
+  bool launched = false;  ///< RANK and WORLD_SIZE were set: a launcher started this process
   bool distributed() const { return world_size > 1; }
 };
 
@@ -41,6 +42,18 @@ struct DistEnv {
 /// → core::Error naming the variable and its value.
 DistEnv dist_env_from(const std::function<const char*(const char*)>& getenv);
 DistEnv dist_env();
+
+/// Every rank's micro-batch under an automatic process count is at least this many images:
+/// BatchNorm statistics come from each rank's micro-batch alone.
+constexpr int kMinAutoMicroBatch = 32;
+
+/// How many processes a data-parallel command starts on this machine when no launcher
+/// started it. `configured` > 0 (distributed.nproc, --nproc) is taken as it is; 0 = auto:
+/// on a CPU, one process per core, each computing on one thread (intra-op threads scale
+/// worse than ranks and collapse under competing load), as many as divide the global batch
+/// into micro-batches of at least kMinAutoMicroBatch images; on CUDA 1 (start one per GPU
+/// with `tinynas launch`).
+int processes_to_start(int configured, bool cpu, int cores, int batch_size, int accumulate);
 
 /// Which c10d backend a run uses: "gloo" or "nccl" ("auto" resolved by the device).
 std::string resolve_backend(const std::string& configured, const torch::Device& device);
