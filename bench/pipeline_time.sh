@@ -7,10 +7,10 @@
 # Needs a built tinynas (build/tools/tinynas, or $TINYNAS). The run is kept in a
 # temporary directory whose path it prints (its log: run.log there).
 set -euo pipefail
-recipe=${1:-$(dirname "$0")/../recipes/quickstart.yaml}
-shift || true
+recipe=$(dirname "$0")/../recipes/quickstart.yaml
+if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then recipe=$1; shift; fi
 tinynas=${TINYNAS:-$(dirname "$0")/../build/tools/tinynas}
-work=$(mktemp -d /tmp/pipeline_time.XXXXXX)
+work=$(mktemp -d -t pipeline_time.XXXXXX)
 echo "run: $work ($(nproc) cores)"
 start=$(date +%s.%N)
 "$tinynas" run "$recipe" --set "run.dir=$work" "$@" > "$work/run.log" 2>&1 ||

@@ -37,8 +37,10 @@ data::Batch random_batch(int n, std::uint64_t seed) {
 
 void BM_QuickstartTrainStep(benchmark::State& state) {
   torch::set_num_threads(int(state.range(0)));
-  if (state.range(1) == 1 && !core::keep_freed_memory())
+  if (state.range(1) == 1 && !core::keep_freed_memory()) {
     state.SkipWithError("the allocator could not be tuned (not glibc, or MALLOC_* set)");
+    return;
+  }
   const std::string root = TINYNAS_SOURCE_DIR;
   const auto recipe = config::load_recipe(root + "/recipes/quickstart.yaml");
   const auto def = space::load_space(core::resolve_relative_to(recipe.source, recipe.space.file));

@@ -21,11 +21,18 @@ fi
 measure() {  # NAME PROCESSES THREADS
   "$tinynas" train "$recipe" --nproc "$2" --set "run.dir=$work" --set "run.name=$1" \
     --set "train.max_steps=$steps" --set "train.threads=$3" --quiet > "$work/$1.txt" 2>&1 ||
-    { cat "$work/$1.txt"; exit 1; }
+    { cat "$work/$1.txt" >&2; exit 1; }
   sed -n 's/.*trained \([0-9]*\) steps.* at \([0-9]*\) images\/s.*/\2/p' "$work/$1.txt"
 }
+batch=$("$tinynas" config show "$recipe" | sed -n '/^train:/,/^[a-z]/s/^  batch_size: *\([0-9]*\).*/\1/p')
 printf "%-28s %10s\n" "processes x threads" "images/s"
-printf "%-28s %10s\n" "1 x $cores" "$(measure one-all 1 "$cores")"
+r=$(measure one-all 1 "$cores")  # an assignment: a failed measurement stops the script
+printf "%-28s %10s\n" "1 x $cores" "$r"
 for n in $(seq 1 "$max"); do
-  printf "%-28s %10s\n" "$n x 1" "$(measure "p$n" "$n" 1)"
+  if [ $((batch % n)) -ne 0 ]; then
+    printf "%-28s %10s\n" "$n x 1" "-"  # the global batch must split evenly
+    continue
+  fi
+  r=$(measure "p$n" "$n" 1)
+  printf "%-28s %10s\n" "$n x 1" "$r"
 done

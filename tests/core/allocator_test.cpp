@@ -27,8 +27,12 @@ TEST(KeepFreedMemory, TunesGlibcUnlessTheUserDid) {
     ScopedEnv e("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=131072");
     EXPECT_FALSE(tinynas::core::keep_freed_memory());
   }
-  ScopedEnv other("GLIBC_TUNABLES", "glibc.cpu.hwcaps=-AVX512F");
+  ScopedEnv other("GLIBC_TUNABLES", "glibc.cpu.hwcaps=-AVX512F:glibc.malloc.arena_max=2");
   EXPECT_TRUE(tinynas::core::keep_freed_memory());
+  // mallopt takes an int: a larger value is refused, not truncated
+  tinynas::core::AllocatorTuning huge;
+  huge.trim_threshold = std::size_t(4) << 30;
+  EXPECT_FALSE(tinynas::core::keep_freed_memory(huge));
   // and the allocator still works: large blocks come and go
   for (int i = 0; i < 4; ++i) {
     std::vector<char> big(std::size_t(8) << 20, char(i));

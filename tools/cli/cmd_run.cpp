@@ -144,8 +144,6 @@ int run_pipeline(const std::vector<std::string>& args) {
   const std::string recipe_path = a.positional[0];
   const auto& sets = a.all("--set");
   const config::Recipe recipe = config::load_recipe(recipe_path, sets);
-  const int nproc = static_cast<int>(a.get_int("--nproc", 0, 1, 1024));
-  if (const auto rc = run_as_ranks_if_wanted({"run"}, args, recipe, nproc)) return *rc;
   const std::string run_dir = recipe.run.dir + "/" + recipe.run.name;
   const auto flat = config::flat_values(recipe);
   const auto stages = stages_of(recipe, flat);
@@ -163,6 +161,8 @@ int run_pipeline(const std::vector<std::string>& args) {
       throw UsageError("--from: unknown stage '" + from + "' (stages of this recipe: " + list + ")");
     }
   }
+  const int nproc = static_cast<int>(a.get_int("--nproc", -1, 0, 1024));
+  if (const auto rc = run_as_ranks_if_wanted({"run"}, args, recipe, nproc)) return *rc;
   // Rank 0 writes the run (pipeline.json, every stage's outputs): it holds the run
   // directory until the pipeline ends, and hands the lock to the stages it runs in this
   // process (Command::run_holding), which could not lock it a second time.
@@ -336,8 +336,9 @@ const char* kHelp =
     "options:\n"
     "  --set KEY=VALUE  override a recipe key (repeatable)\n"
     "  --from STAGE     run STAGE and every later stage again\n"
-    "  --nproc N        processes of the training stages (default: distributed.nproc, where\n"
-    "                   0 = one per core on a CPU; 1 = this process alone)\n";
+    "  --nproc N        processes of the training stages (default: distributed.nproc; 0 =\n"
+    "                   one per core on a CPU; 1 = this process alone; ignored under a\n"
+    "                   launcher)\n";
 
 }  // namespace
 

@@ -24,9 +24,10 @@ int run_train(const std::vector<std::string>& args, const core::DirLock* held) {
                              {"--quiet", false, false},
                              {"--nproc", true, false}},
                             1, 1);
-  // `tinynas run` calls this in its own ranks (held): only a top-level train starts ranks.
+  // Inside `tinynas run` (held, or a rank of its) run has started the ranks already; under
+  // a launcher run_as_ranks_if_wanted starts nothing either.
   if (!held) {
-    const int nproc = static_cast<int>(a.get_int("--nproc", 0, 1, 1024));
+    const int nproc = static_cast<int>(a.get_int("--nproc", -1, 0, 1024));
     const config::Recipe recipe = config::load_recipe(a.positional[0], a.all("--set"));
     if (const auto rc = run_as_ranks_if_wanted({"train"}, args, recipe, nproc)) return *rc;
   }
@@ -96,8 +97,8 @@ Command train_command() {
        "                   step is past the run, or the recipe or space file changed\n"
        "  --out DIR        checkpoint directory instead of run.dir/run.name/supernet\n"
        "  --quiet          no progress bar or lines\n"
-       "  --nproc N        processes to train on (default: distributed.nproc, where 0 =\n"
-       "                   one per core on a CPU)\n"
+       "  --nproc N        processes to train on (default: distributed.nproc; 0 = one per\n"
+       "                   core on a CPU; ignored under a launcher)\n"
        "\n"
        "Progress (rank 0, on stdout): a bar redrawn in place when stdout is a terminal;\n"
        "otherwise (a file, a pipe, SLURM, CI) one line every 10 s with the time, step,\n"
@@ -109,7 +110,7 @@ Command train_command() {
        "  bar | off       always the bar | nothing (like --quiet)\n"
        "  lines[:S]       lines every S seconds (0 = every step), e.g. lines:60\n"
        "  auto:S          auto, with lines every S seconds when not on a terminal\n"
-       "Under 'tinynas launch' (several ranks) log lines start with [HH:MM:SS rank R].\n"
+       "With several ranks, log lines start with [HH:MM:SS rank R].\n"
        "\n"
        "Data-parallel: on a CPU, train starts one process per core by itself (each on one\n"
        "thread; distributed.nproc, --nproc 1 for a single process; see 'tinynas config\n"

@@ -1,5 +1,6 @@
 #include "launch_ranks.h"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 
 #include "process.h"
 #include "tinynas/config/recipe.h"
+#include "tinynas/core/error.h"
 #include "tinynas/core/process.h"
 #include "tinynas/train/distributed.h"
 #include "tinynas/train/trainer.h"
@@ -49,7 +51,8 @@ std::string ranks(std::size_t n) { return std::to_string(n) + (n == 1 ? " rank" 
 // process group, SIGKILL after the grace period (or on a second stop signal). Ended ranks
 // stay zombies until the end, so their process group ids cannot be reused meanwhile and
 // signalling the groups can only reach what the ranks started. Returns the exit status.
-int supervise(const std::vector<pid_t>& pids, core::BlockedSignals& signals, int grace_s) {
+int supervise(const std::vector<pid_t>& pids, core::BlockedSignals& signals, int grace_s,
+              const std::string& who) {
   std::vector<bool> ended(pids.size(), false);
   std::size_t running = pids.size();
   int status = 0;
@@ -72,7 +75,7 @@ int supervise(const std::vector<pid_t>& pids, core::BlockedSignals& signals, int
       ended[i] = true;
       --running;
       if (info.ok() || stopping) continue;
-      std::cerr << "tinynas launch: rank " << i << " " << info.describe()
+      std::cerr << who << ": rank " << i << " " << info.describe()
                 << (running > 0 ? "; stopping the other ranks" : "") << "\n";
       stop(info.shell_status());
     }
@@ -88,11 +91,11 @@ int supervise(const std::vector<pid_t>& pids, core::BlockedSignals& signals, int
     const int sig = signals.wait(timeout);
     if (sig == 0 || sig == SIGCHLD) continue;
     if (!stopping) {
-      std::cerr << "tinynas launch: " << core::signal_name(sig) << " received; stopping "
+      std::cerr << who << ": " << core::signal_name(sig) << " received; stopping "
                 << ranks(running) << " (SIGKILL in " << grace_s << " s or on a second signal)\n";
       stop(128 + sig);
     } else if (!killed) {
-      std::cerr << "tinynas launch: " << core::signal_name(sig) << " received again; killing "
+      std::cerr << who << ": " << core::signal_name(sig) << " received again; killing "
                 << ranks(running) << "\n";
       signal_all(SIGKILL);
       killed = true;
@@ -131,26 +134,42 @@ int launch_ranks(LaunchOptions o) {
     for (pid_t p : pids) core::reap(p);
     throw;
   }
-  return supervise(pids, signals, o.grace_s);
+  return supervise(pids, signals, o.grace_s, o.name);
+}
+
+// The cores this process may run on (its affinity mask: taskset, cpusets, SLURM), not all
+// of the machine's.
+static int usable_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 std::optional<int> run_as_ranks_if_wanted(const std::vector<std::string>& words,
                                           const std::vector<std::string>& args,
                                           const config::Recipe& recipe, int nproc_flag) {
   if (train::dist_env().launched) return std::nullopt;
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const bool cpu = train::select_device(recipe.train.device, 0, 1).is_cpu();
-  const int configured = nproc_flag > 0 ? nproc_flag : recipe.distributed.nproc;
-  const int n = train::processes_to_start(configured, cpu, cores, recipe.train.batch_size,
-                                          recipe.train.accumulate);
+  const int cores = usable_cores();
+  const auto& t = recipe.train;
+  const bool cpu = train::select_device(t.device, 0, 1).is_cpu();
+  const int configured = nproc_flag >= 0 ? nproc_flag : recipe.distributed.nproc;
+  // A fixed thread count per process leaves room for cores / threads processes.
+  const int budget = t.threads > 0 ? std::max(1, cores / t.threads) : cores;
+  const int n = train::processes_to_start(configured, cpu, budget, t.batch_size, t.accumulate);
   if (n <= 1) return std::nullopt;
-  const int threads = recipe.train.threads > 0 ? recipe.train.threads : std::max(1, cores / n);
+  // Checked once here, not as N copies of the same error from the ranks.
+  if (t.batch_size % (n * t.accumulate) != 0)
+    throw core::Error("train.batch_size " + std::to_string(t.batch_size) + " is not divisible by " +
+                      std::to_string(n) + " process(es) x train.accumulate " + std::to_string(t.accumulate));
+  if (!cpu) train::select_device(t.device, 0, n);  // enough GPUs for n ranks
+  const int threads = t.threads > 0 ? t.threads : std::max(1, cores / n);
+  const std::string why = configured > 0 ? (nproc_flag > 0 ? "--nproc" : "distributed.nproc")
+                                         : std::to_string(cores) + " cores, distributed.nproc 0 = auto";
   std::printf("data-parallel on %d processes of %d thread%s each (%s; --nproc 1 for one)\n", n,
-              threads, threads == 1 ? "" : "s",
-              configured > 0 ? (nproc_flag > 0 ? "--nproc" : "distributed.nproc")
-                             : (std::to_string(cores) + " cores, distributed.nproc 0 = auto").c_str());
+              threads, threads == 1 ? "" : "s", why.c_str());
   LaunchOptions o;
   o.nproc = n;
+  o.name = "tinynas " + words.front();
   o.command = {"tinynas"};
   o.command.insert(o.command.end(), words.begin(), words.end());
   o.command.insert(o.command.end(), args.begin(), args.end());

@@ -74,7 +74,7 @@ bool wants_help(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tinynas::core::keep_freed_memory();  // before LibTorch allocates anything
+  tinynas::core::keep_freed_memory();  // before any command allocates its buffers
   std::vector<std::string> args(argv + 1, argv + argc);
   const auto commands = all_commands();
 
