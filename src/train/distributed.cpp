@@ -87,6 +87,13 @@ int processes_to_start(int configured, bool cpu, int cores, int batch_size, int 
   return n;
 }
 
+void check_batch_split(int batch_size, int processes, int accumulate) {
+  if (batch_size % (processes * accumulate) != 0)
+    throw core::Error("train.batch_size " + std::to_string(batch_size) + " is not divisible by " +
+                      std::to_string(processes) + " process(es) x train.accumulate " +
+                      std::to_string(accumulate));
+}
+
 std::string resolve_backend(const std::string& configured, const torch::Device& device) {
   std::string b = configured;
   if (b == "auto") b = device.is_cuda() ? "nccl" : "gloo";

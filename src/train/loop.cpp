@@ -66,10 +66,7 @@ TrainLoop::TrainLoop(TrainerOptions o, const data::Datasets& s, DistributedGroup
   if (place_.device.is_cpu()) torch::set_num_threads(threads);
 
   virtual_world_ = group_.world_size() * train_.accumulate;
-  if (train_.batch_size % virtual_world_ != 0)
-    throw core::Error("train.batch_size " + std::to_string(train_.batch_size) +
-                      " is not divisible by " + std::to_string(group_.world_size()) +
-                      " process(es) x train.accumulate " + std::to_string(train_.accumulate));
+  check_batch_split(train_.batch_size, group_.world_size(), train_.accumulate);
   micro_batch_ = train_.batch_size / virtual_world_;
   // Read here so every training command honours it and a bad value fails before any work.
   progress_style_ = core::parse_progress_style(std::getenv("TINYNAS_PROGRESS"));

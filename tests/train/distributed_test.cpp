@@ -70,6 +70,15 @@ TEST(DistEnv, ReadsTorchrunVariables) {
   EXPECT_TRUE(env_of({{"RANK", "0"}, {"WORLD_SIZE", "1"}}).launched);
 }
 
+TEST(CheckBatchSplit, NamesTheBatchProcessesAndAccumulation) {
+  EXPECT_NO_THROW(tinynas::train::check_batch_split(128, 2, 2));
+  EXPECT_EQ(tinynas::testing::error_of([] { tinynas::train::check_batch_split(128, 3, 1); }),
+            "train.batch_size 128 is not divisible by 3 process(es) x train.accumulate 1");
+  EXPECT_NE(tinynas::testing::error_of([] { tinynas::train::check_batch_split(32, 2, 3); })
+                .find("by 2 process(es) x train.accumulate 3"),
+            std::string::npos);
+}
+
 TEST(ProcessesToStart, OnePerCoreOnACpuWhileMicroBatchesStayLarge) {
   using tinynas::train::processes_to_start;
   // auto (0): one per core on a CPU

@@ -11,7 +11,6 @@
 
 #include "process.h"
 #include "tinynas/config/recipe.h"
-#include "tinynas/core/error.h"
 #include "tinynas/core/process.h"
 #include "tinynas/train/distributed.h"
 #include "tinynas/train/trainer.h"
@@ -158,9 +157,7 @@ std::optional<int> run_as_ranks_if_wanted(const std::vector<std::string>& words,
   const int n = train::processes_to_start(configured, cpu, budget, t.batch_size, t.accumulate);
   if (n <= 1) return std::nullopt;
   // Checked once here, not as N copies of the same error from the ranks.
-  if (t.batch_size % (n * t.accumulate) != 0)
-    throw core::Error("train.batch_size " + std::to_string(t.batch_size) + " is not divisible by " +
-                      std::to_string(n) + " process(es) x train.accumulate " + std::to_string(t.accumulate));
+  train::check_batch_split(t.batch_size, n, t.accumulate);
   if (!cpu) train::select_device(t.device, 0, n);  // enough GPUs for n ranks
   const int threads = t.threads > 0 ? t.threads : std::max(1, cores / n);
   const std::string why = configured > 0 ? (nproc_flag > 0 ? "--nproc" : "distributed.nproc")

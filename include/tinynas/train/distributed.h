@@ -55,6 +55,10 @@ constexpr int kMinAutoMicroBatch = 32;
 /// with `tinynas launch`).
 int processes_to_start(int configured, bool cpu, int cores, int batch_size, int accumulate);
 
+/// core::Error unless the global batch splits into processes x accumulate equal
+/// micro-batches (checked by the trainer, and before a command starts its own ranks).
+void check_batch_split(int batch_size, int processes, int accumulate);
+
 /// Which c10d backend a run uses: "gloo" or "nccl" ("auto" resolved by the device).
 std::string resolve_backend(const std::string& configured, const torch::Device& device);
 
