@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "tinynas/core/error.h"
 #include "tinynas/core/torch_compat.h"
 
 namespace tinynas::train {
@@ -25,6 +26,12 @@ bool starts_with(const std::string& s, const std::string& prefix) {
 }
 
 }  // namespace
+
+bool use_channels_last(const std::string& setting, const torch::Device& device) {
+  if (setting == "auto") return device.is_cpu();
+  if (setting == "true" || setting == "false") return setting == "true";
+  throw core::Error("train.channels_last: '" + setting + "' is not auto, true or false");
+}
 
 std::pair<torch::Tensor, torch::Tensor> to_tensors(const data::Batch& batch,
                                                    const Placement& place) {

@@ -33,7 +33,8 @@ constexpr std::uint64_t kRecalStream = 0x7a10'0002;
 const std::vector<std::string> kResumableKeys = {
     "data.workers",      "data.prefetch",    "train.log_every",  "train.keep_last",
     "train.checkpoint_every", "train.max_steps", "train.eval_paths", "train.bn_recal_batches",
-    "train.threads",     "train.device",     "train.accumulate", "distributed.",
+    "train.threads",     "train.device",     "train.accumulate", "train.channels_last",
+    "distributed.",
     "supernas.",         "sparsenas.",       "quant.",           "export.",
     "run."};
 
@@ -52,7 +53,7 @@ TrainLoop::TrainLoop(TrainerOptions o, const data::Datasets& s, DistributedGroup
   place_.device = opt_.device;
   // Kernels, NCCL and allocations of this rank go to its own GPU, not device 0.
   if (place_.device.is_cuda()) device_guard_.emplace(place_.device);
-  place_.channels_last = train_.channels_last;
+  place_.channels_last = use_channels_last(train_.channels_last, place_.device);
   place_.amp = train_.amp;
   if (place_.amp && !place_.device.is_cuda())
     throw core::Error("train.amp: mixed precision needs a CUDA device (train.device is " +

@@ -57,6 +57,11 @@ echo "# only a comment" >> "$space"
 "$tinynas" run "$recipe" "${sets[@]}" > "$work/run2a.txt"
 [ "$(grep -c 'up to date, skipped' "$work/run2a.txt")" -eq 8 ] || { cat "$work/run2a.txt"; fail "a comment re-ran stages"; }
 
+# train.channels_last false hashes as its default auto (false when the key was a bool, so
+# runs of then stay finished): nothing re-runs
+"$tinynas" run "$recipe" "${sets[@]}" --set train.channels_last=false > "$work/run2c.txt"
+[ "$(grep -c 'up to date, skipped' "$work/run2c.txt")" -eq 8 ] || { cat "$work/run2c.txt"; fail "train.channels_last=false re-ran stages"; }
+
 # a key only the analysis reads re-runs the analysis and the report, not the supernet
 "$tinynas" run "$recipe" "${sets[@]}" --set supernas.analysis_samples=150 > "$work/run2b.txt"
 grep -q '^\[analyze\] done' "$work/run2b.txt" && grep -q '^\[report\] done' "$work/run2b.txt" &&

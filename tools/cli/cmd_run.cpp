@@ -70,6 +70,17 @@ bool added_at_default(const std::string& key, const std::string& value) {
   return false;
 }
 
+// train.channels_last was a bool (default false) before "auto" became its default: true
+// and false (now quoted strings) hash as the bool did and auto as the old default, so
+// finished stages stay finished across the upgrade (a memory format changes float
+// rounding, not what is trained).
+std::string fingerprint_value(const std::string& key, const std::string& value) {
+  if (key != "train.channels_last") return value;
+  if (value == "auto" || value == "\"false\"") return "false";
+  if (value == "\"true\"") return "true";
+  return value;
+}
+
 // What a finished stage's output file held when the stage wrote it: "<bytes>:<CRC-32>"
 // ("" for a directory or a missing file). A stage whose output no longer matches is not
 // done: a changed quant/model.tnnq must not leave the export made from the old one
@@ -182,7 +193,8 @@ int run_pipeline(const std::vector<std::string>& args) {
     for (const auto& [key, value] : flat) {
       if (added_at_default(key, value)) continue;
       for (const auto& sec : s.sections)
-        if (key == sec || key.rfind(sec + ".", 0) == 0) h = core::fnv1a64(key + "=" + value + ";", h);
+        if (key == sec || key.rfind(sec + ".", 0) == 0)
+          h = core::fnv1a64(key + "=" + fingerprint_value(key, value) + ";", h);
     }
     fingerprint.push_back(core::hex64(h));
   }
