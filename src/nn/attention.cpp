@@ -3,6 +3,7 @@
 #include <cmath>
 #include <utility>
 
+#include "fused_attention.h"
 #include "kind_names.h"
 
 namespace tinynas::nn {
@@ -49,6 +50,14 @@ torch::Tensor from_tokens(const torch::Tensor& tokens, int64_t height, int64_t w
 
 torch::Tensor softmax_attention(const torch::Tensor& q, const torch::Tensor& k,
                                 const torch::Tensor& v, int64_t heads) {
+  check_qkv("softmax_attention", q, k, v, heads);
+  if (detail::fused_attention_applies(q, k, v))
+    return detail::fused_softmax_attention(q, k, v, heads);
+  return softmax_attention_reference(q, k, v, heads);
+}
+
+torch::Tensor softmax_attention_reference(const torch::Tensor& q, const torch::Tensor& k,
+                                          const torch::Tensor& v, int64_t heads) {
   check_qkv("softmax_attention", q, k, v, heads);
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(2) / heads));
   const auto scores = torch::matmul(split_heads(q, heads) * scale,

@@ -76,6 +76,62 @@ TEST(Attention, SoftmaxMatchesPlainLoops) {
   }
 }
 
+TEST(Attention, ReferenceMatchesPlainLoops) {
+  torch::manual_seed(23);
+  for (auto [b, n, h, d] : kShapes) {
+    auto q = torch::randn({b, n, h * d}), k = torch::randn({b, n, h * d}),
+         v = torch::randn({b, n, h * d});
+    expect_close(softmax_attention_reference(q, k, v, h), naive_attention(q, k, v, h, true),
+                 "reference N" + std::to_string(n));
+  }
+}
+
+// The fused CPU kernel against the reference: values and the gradients of q, k and v, for
+// N != M, v wider than q, non-contiguous inputs, 1 and 2 threads, with and without grad.
+// It runs from 128 x 128 scores per head (the reference below, where it is slower).
+TEST(Attention, FusedCpuKernelMatchesTheReferenceWithGradients) {
+  torch::manual_seed(24);
+  const int threads = torch::get_num_threads();
+  struct Case {
+    int64_t b, n, m, heads, d, dv;
+  };
+  for (const Case c : {Case{2, 130, 128, 2, 3, 4}, Case{1, 128, 128, 4, 8, 8},
+                       Case{2, 256, 64, 1, 24, 24}, Case{1, 16384, 1, 2, 2, 1},
+                       Case{2, 49, 49, 2, 8, 8}}) {
+    const bool large = c.n * c.m >= 128 * 128;
+    for (int t : {1, 2}) {
+      torch::set_num_threads(t);
+      const std::string what = "N" + std::to_string(c.n) + " M" + std::to_string(c.m) + " H" +
+                               std::to_string(c.heads) + " threads " + std::to_string(t);
+      // q is a transposed view: the kernel must not assume contiguous inputs
+      auto q0 = torch::randn({c.b, c.heads * c.d, c.n}).transpose(1, 2).requires_grad_(false);
+      auto k0 = torch::randn({c.b, c.m, c.heads * c.d}), v0 = torch::randn({c.b, c.m, c.heads * c.dv});
+      auto g = torch::randn({c.b, c.n, c.heads * c.dv});
+      std::vector<torch::Tensor> outs, grads;
+      for (bool fused : {true, false}) {
+        auto q = q0.detach().requires_grad_(), k = k0.detach().clone().requires_grad_(),
+             v = v0.detach().clone().requires_grad_();
+        auto y = fused ? softmax_attention(q, k, v, c.heads)
+                       : softmax_attention_reference(q, k, v, c.heads);
+        // the fused kernel ran (its autograd node), or the reference's operations did
+        EXPECT_EQ(y.grad_fn()->name().find("FusedSoftmaxAttention") != std::string::npos,
+                  fused && large)
+            << y.grad_fn()->name();
+        (y * g).sum().backward();
+        outs.push_back(y.detach());
+        for (const auto& x : {q, k, v}) grads.push_back(x.grad());
+      }
+      expect_close(outs[0], outs[1].to(torch::kDouble), what + " output");
+      for (int i = 0; i < 3; ++i)
+        expect_close(grads[std::size_t(i)], grads[std::size_t(3 + i)].to(torch::kDouble),
+                     what + " gradient " + std::to_string(i));
+      torch::NoGradGuard no_grad;  // the inference path keeps no softmax
+      expect_close(softmax_attention(q0, k0, v0, c.heads), outs[1].to(torch::kDouble), what + " no grad");
+    }
+  }
+  torch::set_num_threads(threads);
+}
+
 TEST(Attention, ReluLinearMatchesPlainLoops) {
   torch::manual_seed(21);
   for (auto [b, n, h, d] : kShapes) {
