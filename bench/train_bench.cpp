@@ -3,8 +3,9 @@
 // presence check, AdamW) at the quickstart's batch size, a new path every step as in
 // training. Data loading is excluded (loader_bench measures it; it runs in background
 // threads during training). items_per_second = training images per second.
-// Args: compute threads, and the allocator: 0 glibc's defaults, 1 tuned as the tinynas
-// command runs (core::keep_freed_memory; cannot be undone, so those cases run last).
+// Args: compute threads; the allocator: 0 glibc's defaults, 1 tuned as the tinynas
+// command runs (core::keep_freed_memory; cannot be undone, so those cases run last); the
+// memory format: 0 NCHW, 1 channels-last (what train.channels_last: auto picks on a CPU).
 #include <benchmark/benchmark.h>
 
 #include <torch/torch.h>
@@ -48,6 +49,9 @@ void BM_QuickstartTrainStep(benchmark::State& state) {
                                          {1, 28, 28}, 10);
   torch::manual_seed(0);
   space::Supernet net(layout);
+  train::Placement place;
+  place.channels_last = state.range(2) == 1;
+  if (place.channels_last) train::make_channels_last(*net);
   train::Optimizer opt(train::named_parameters_for_optimizer(*net), {});
   const train::PathSampler sampler(layout, train::Sampling::Uniform, 0);
   const std::vector<data::Batch> batches = {random_batch(recipe.train.batch_size, 1)};
@@ -56,7 +60,7 @@ void BM_QuickstartTrainStep(benchmark::State& state) {
   for (auto _ : state) {
     const auto arch = sampler.at(step++);
     const train::Forward fwd = [&](const torch::Tensor& x) { return net->forward(x, arch); };
-    train::train_step(opt, fwd, batches, recipe.train.lr, recipe.train, {}, single, 25 << 20);
+    train::train_step(opt, fwd, batches, recipe.train.lr, recipe.train, place, single, 25 << 20);
   }
   state.SetItemsProcessed(state.iterations() * recipe.train.batch_size);
   state.SetLabel(space::to_string(space::parse_supernet(recipe.space.supernet, def), def) +
@@ -67,11 +71,13 @@ void BM_QuickstartTrainStep(benchmark::State& state) {
 
 // Threads 1 and 2 (the reference machine's cores); steps average over sampled paths.
 BENCHMARK(BM_QuickstartTrainStep)
-    ->ArgNames({"threads", "tuned_alloc"})
-    ->Args({1, 0})
-    ->Args({2, 0})
-    ->Args({1, 1})
-    ->Args({2, 1})
+    ->ArgNames({"threads", "tuned_alloc", "channels_last"})
+    ->Args({1, 0, 0})
+    ->Args({2, 0, 0})
+    ->Args({1, 1, 0})
+    ->Args({2, 1, 0})
+    ->Args({1, 1, 1})
+    ->Args({2, 1, 1})
     ->Iterations(40)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();

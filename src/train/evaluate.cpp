@@ -33,6 +33,12 @@ bool use_channels_last(const std::string& setting, const torch::Device& device) 
   throw core::Error("train.channels_last: '" + setting + "' is not auto, true or false");
 }
 
+void make_channels_last(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.parameters())
+    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+}
+
 std::pair<torch::Tensor, torch::Tensor> to_tensors(const data::Batch& batch,
                                                    const Placement& place) {
   auto x = torch::from_blob(const_cast<float*>(batch.images.data()),

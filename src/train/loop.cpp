@@ -95,11 +95,7 @@ void TrainLoop::attach(LoopModel& model) {
   model_ = &model;
   auto& module = model.module();
   module.to(place_.device);
-  if (place_.channels_last) {
-    torch::NoGradGuard no_grad;
-    for (auto& p : module.parameters())
-      if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
-  }
+  if (place_.channels_last) make_channels_last(module);
   OptimizerOptions oo;
   oo.kind = train_.optimizer;
   oo.weight_decay = train_.weight_decay;

@@ -29,6 +29,9 @@ struct Placement {
 /// 1.3x faster), and off on CUDA, where it has not been measured.
 bool use_channels_last(const std::string& setting, const torch::Device& device);
 
+/// Lays out `module`'s 4-d parameters (convolution weights) channels-last, values unchanged.
+void make_channels_last(torch::nn::Module& module);
+
 /// A batch as (images NCHW float, labels int64) tensors on `place.device`.
 std::pair<torch::Tensor, torch::Tensor> to_tensors(const data::Batch& batch,
                                                    const Placement& place);
