@@ -1,6 +1,7 @@
 #include "tinynas/core/process.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <system_error>
+#include <thread>
 
 #include "tinynas/core/error.h"
 
@@ -292,6 +294,12 @@ CapturedRun run_captured(const std::vector<std::string>& argv, const CaptureOpti
   close(out[0]);
   reap(pid);
   return r;
+}
+
+int usable_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 }  // namespace tinynas::core

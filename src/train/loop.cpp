@@ -6,13 +6,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
-#include <thread>
 
 #include <torch/torch.h>
 
 #include "tinynas/config/load.h"
 #include "tinynas/core/error.h"
 #include "tinynas/core/fs.h"
+#include "tinynas/core/process.h"
 #include "tinynas/core/progress.h"
 #include "tinynas/core/text.h"
 #include "tinynas/core/torch_compat.h"
@@ -61,8 +61,7 @@ TrainLoop::TrainLoop(TrainerOptions o, const data::Datasets& s, DistributedGroup
   group_.set_device(place_.device);
   int threads = train_.threads;
   if (threads == 0) {
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    threads = std::max(1, cores / std::max(1, opt_.local_world_size));
+    threads = std::max(1, core::usable_cores() / std::max(1, opt_.local_world_size));
   }
   if (place_.device.is_cpu()) torch::set_num_threads(threads);
 

@@ -20,6 +20,7 @@
 #include "tinynas/core/dir_lock.h"
 #include "tinynas/core/fs.h"
 #include "tinynas/core/json.h"
+#include "tinynas/core/process.h"
 #include "tinynas/space/supernet.h"
 #include "tinynas/train/checkpoint.h"
 #include "tinynas/train/distributed.h"
@@ -175,7 +176,7 @@ TEST_F(TrainerProcess, TrainStartsItsOwnRanksOnACpu) {
   EXPECT_NE(out.find("data-parallel on 2 processes of 1 thread each (--nproc"), std::string::npos) << out;
   EXPECT_NE(out.find("2 process(es) [gloo] x accumulate 1"), std::string::npos) << out;
   // the default (distributed.nproc 0): one per core while micro-batches keep 32 images
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = core::usable_cores();
   const int n = train::processes_to_start(0, true, cores, 64, 1);
   out = run(train_args("auto", {"--set", "train.max_steps=2", "--set", "train.batch_size=64"}));
   EXPECT_EQ(out.find("data-parallel on") != std::string::npos, n > 1) << out;

@@ -1,13 +1,11 @@
 #include "launch_ranks.h"
 
-#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <thread>
 
 #include "process.h"
 #include "tinynas/config/recipe.h"
@@ -136,19 +134,11 @@ int launch_ranks(LaunchOptions o) {
   return supervise(pids, signals, o.grace_s, o.name);
 }
 
-// The cores this process may run on (its affinity mask: taskset, cpusets, SLURM), not all
-// of the machine's.
-static int usable_cores() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
 std::optional<int> run_as_ranks_if_wanted(const std::vector<std::string>& words,
                                           const std::vector<std::string>& args,
                                           const config::Recipe& recipe, int nproc_flag) {
   if (train::dist_env().launched) return std::nullopt;
-  const int cores = usable_cores();
+  const int cores = core::usable_cores();
   const auto& t = recipe.train;
   const bool cpu = train::select_device(t.device, 0, 1).is_cpu();
   const int configured = nproc_flag >= 0 ? nproc_flag : recipe.distributed.nproc;

@@ -23,6 +23,10 @@ std::string find_program(const std::string& name);
 /// "SIGTERM" for the usual signals, "signal N" otherwise.
 std::string signal_name(int sig);
 
+/// The cores this process may run on: its affinity mask (taskset, cpusets, SLURM), not all
+/// of the machine's; at least 1.
+int usable_cores();
+
 /// How a child process ended.
 struct ExitInfo {
   bool signaled = false;  // killed by a signal (then `value` is the signal number)
