@@ -4,15 +4,12 @@
 
 #include <torch/torch.h>
 
-#include "data/synthetic.h"
-#include "support/temp_dir.h"
 #include "tinynas/core/error.h"
 #include "tinynas/train/evaluate.h"
 #include "tinynas/train/trainer.h"
-#include "train/train_fixtures.h"
+#include "train/small_trainer.h"
 
 using namespace tinynas;
-
 
 namespace {
 
@@ -25,44 +22,29 @@ struct Trained {
 // A small supernet trained `steps` steps on the CPU with train.channels_last = `setting`.
 Trained train_with(const std::string& setting, int steps) {
   tinynas::testing::TempDir dir;
-  const auto def = tinynas::testing::tinyformer_space();
-  config::Recipe r;
-  r.data.workers = 0;
-  r.space.supernet =
-      space::to_string(space::parse_supernet(tinynas::testing::kSmallSupernet, def), def);
-  r.train.batch_size = 16;
-  r.train.threads = 1;
-  r.train.device = "cpu";
-  r.train.channels_last = setting;
-  r.train.max_steps = steps;
+  train::TrainerOptions to = tinynas::testing::small_trainer_options(dir);
+  config::TrainConfig& t = to.recipe.train;
+  t.channels_last = setting;
+  t.max_steps = steps;
   // Plain SGD at a flat rate: the weights move by lr x gradient, so float rounding in the
   // gradients stays rounding in the weights (Adam would amplify it on near-zero gradients).
-  r.train.optimizer = "sgd";
-  r.train.lr = 0.05;
-  r.train.warmup_epochs = 0;
-  r.train.min_lr = 0.05;
-  r.train.eval_paths = 0;
-  r.run.dir = dir.file("runs");
-  train::TrainerOptions to;
-  to.recipe = r;
-  to.out_dir = dir.file("supernet");
-  to.supernet_text = r.space.supernet;
-  to.progress = false;
-  data::Datasets sets;
-  sets.train = tinynas::testing::random_images(32, 28, 28, 1, 10, 3);
-  sets.val = tinynas::testing::random_images(16, 28, 28, 1, 10, 4);
-  sets.normalization = data::default_normalization("fashion-mnist", 1);
+  t.optimizer = "sgd";
+  t.lr = 0.05;
+  t.warmup_epochs = 0;
+  t.min_lr = 0.05;
+  t.eval_paths = 0;
+  const data::Datasets sets = tinynas::testing::small_datasets();
   train::DistributedGroup single;
   train::SupernetTrainer trainer(to, sets, tinynas::testing::small_layout(), single);
-  Trained t;
+  Trained out;
   for (const auto& p : trainer.model()->parameters()) {
     if (p.dim() != 4 || p.size(1) < 2 || p.size(2) * p.size(3) < 2) continue;
-    ++t.conv_weights;
-    t.nhwc += !p.is_contiguous() && p.is_contiguous(torch::MemoryFormat::ChannelsLast);
+    ++out.conv_weights;
+    out.nhwc += !p.is_contiguous() && p.is_contiguous(torch::MemoryFormat::ChannelsLast);
   }
   if (steps > 0) trainer.run();
-  for (const auto& p : trainer.model()->parameters()) t.params.push_back(p.detach().clone());
-  return t;
+  for (const auto& p : trainer.model()->parameters()) out.params.push_back(p.detach().clone());
+  return out;
 }
 
 }  // namespace

@@ -3,11 +3,9 @@
 
 #include <torch/torch.h>
 
-#include "data/synthetic.h"
-#include "support/temp_dir.h"
 #include "tinynas/nn/cnn_blocks.h"
 #include "tinynas/train/trainer.h"
-#include "train/train_fixtures.h"
+#include "train/small_trainer.h"
 
 using namespace tinynas;
 
@@ -28,25 +26,9 @@ std::pair<int, int> residual_scales(train::SupernetTrainer& trainer) {
 
 std::pair<int, int> scales_with(bool zero_init) {
   tinynas::testing::TempDir dir;
-  const auto def = tinynas::testing::tinyformer_space();
-  config::Recipe r;
-  r.data.workers = 0;
-  r.space.supernet =
-      space::to_string(space::parse_supernet(tinynas::testing::kSmallSupernet, def), def);
-  r.train.batch_size = 16;
-  r.train.threads = 1;
-  r.train.device = "cpu";
-  r.train.zero_init_residual = zero_init;
-  r.run.dir = dir.file("runs");
-  train::TrainerOptions to;
-  to.recipe = r;
-  to.out_dir = dir.file("supernet");
-  to.supernet_text = r.space.supernet;
-  to.progress = false;
-  data::Datasets sets;
-  sets.train = tinynas::testing::random_images(32, 28, 28, 1, 10, 3);
-  sets.val = tinynas::testing::random_images(16, 28, 28, 1, 10, 4);
-  sets.normalization = data::default_normalization("fashion-mnist", 1);
+  train::TrainerOptions to = tinynas::testing::small_trainer_options(dir);
+  to.recipe.train.zero_init_residual = zero_init;
+  const data::Datasets sets = tinynas::testing::small_datasets();
   train::DistributedGroup single;
   train::SupernetTrainer trainer(to, sets, tinynas::testing::small_layout(), single);
   return residual_scales(trainer);
