@@ -4,7 +4,7 @@
  * each function below is one instruction, through the ACLE intrinsics of <arm_acle.h>;
  * elsewhere (the host, or a build with TNN_NO_DSP) it is portable C with exactly the
  * instruction's result, so the fast kernels run the same data flow everywhere and the
- * host tests exercise it. A "pair" is two int16 lanes in one int32: lane 0 in bits 0..15,
+ * host tests exercise it (except the mat-mult, whose plain loops vectorize: tnn_mat_mult.h). A "pair" is two int16 lanes in one int32: lane 0 in bits 0..15,
  * lane 1 in bits 16..31.
  *
  *   tnn_sxtb16(x)           (int16)x.byte0, (int16)x.byte2                      SXTB16

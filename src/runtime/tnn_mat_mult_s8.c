@@ -2,9 +2,19 @@
 #include "tnn_math.h"
 #include "tnn_mat_mult.h"
 
+/* The activations the plain loops take: with the DSP extension the k % 4 after the SIMD
+ * groups, without it the whole row (natural order, tnn_mat_mult.h), which compilers
+ * vectorize (PMADDWD on x86). */
+#if TNN_DSP
+#define TNN_MM_TAIL(k) ((k) & 3)
+#else
+#define TNN_MM_TAIL(k) (k)
+#endif
+
 void tnn_mat_mult_row_s16(const int8_t* src, int32_t k, int32_t input_offset, int16_t* row) {
-  const int32_t off2 = tnn_dup16(input_offset);
   int32_t i;
+#if TNN_DSP
+  const int32_t off2 = tnn_dup16(input_offset);
   /* each step reads its activations before it writes (in-place widening: the header) */
   for (i = k >> 3; i > 0; --i, src += 8, row += 8) {
     const int32_t x0 = tnn_read_s8x4(src), x1 = tnn_read_s8x4(src + 4);
@@ -19,7 +29,8 @@ void tnn_mat_mult_row_s16(const int8_t* src, int32_t k, int32_t input_offset, in
     tnn_write_s16x2(row + 2, tnn_sxtab16_ror8(off2, x));
     src += 4, row += 4;
   }
-  for (i = 0; i < (k & 3); ++i) row[i] = (int16_t)(src[i] + input_offset);
+#endif
+  for (i = 0; i < TNN_MM_TAIL(k); ++i) row[i] = (int16_t)(src[i] + input_offset);
 }
 
 /* The requantization of the accumulators of one channel in two rows: the fast form
@@ -91,6 +102,7 @@ static void tnn_mm_2x2(const tnn_mat_mult_args* m, int32_t c, const int16_t* a0,
   const int8_t* w1 = w0 + k;
   const int32_t b0 = m->bias ? m->bias[c] : 0, b1 = m->bias ? m->bias[c + 1] : 0;
   int32_t acc00 = b0, acc01 = b1, acc10 = b0, acc11 = b1, i;
+#if TNN_DSP
   for (i = k >> 4; i > 0; --i, a0 += 16, a1 += 16, w0 += 16, w1 += 16) {
     TNN_MM_2X2_STEP(a0, a1, w0, w1);
     TNN_MM_2X2_STEP(a0 + 4, a1 + 4, w0 + 4, w1 + 4);
@@ -99,7 +111,8 @@ static void tnn_mm_2x2(const tnn_mat_mult_args* m, int32_t c, const int16_t* a0,
   }
   for (i = (k >> 2) & 3; i > 0; --i, a0 += 4, a1 += 4, w0 += 4, w1 += 4)
     TNN_MM_2X2_STEP(a0, a1, w0, w1);
-  for (i = 0; i < (k & 3); ++i) {
+#endif
+  for (i = 0; i < TNN_MM_TAIL(k); ++i) {
     acc00 += a0[i] * w0[i];
     acc01 += a0[i] * w1[i];
     acc10 += a1[i] * w0[i];
@@ -115,6 +128,7 @@ static void tnn_mm_1x2(const tnn_mat_mult_args* m, int32_t c, const int16_t* a0,
   const int8_t* w0 = m->filter + c * k;
   const int8_t* w1 = w0 + k;
   int32_t acc0 = m->bias ? m->bias[c] : 0, acc1 = m->bias ? m->bias[c + 1] : 0, i;
+#if TNN_DSP
   for (i = k >> 2; i > 0; --i, a0 += 4, w0 += 4, w1 += 4) {
     const int32_t y0 = tnn_read_s8x4(w0), y1 = tnn_read_s8x4(w1);
     const int32_t xe = tnn_read_s16x2(a0), xo = tnn_read_s16x2(a0 + 2);
@@ -123,7 +137,8 @@ static void tnn_mm_1x2(const tnn_mat_mult_args* m, int32_t c, const int16_t* a0,
     acc0 = tnn_smlad(xo, tnn_sxtb16_ror8(y0), acc0);
     acc1 = tnn_smlad(xo, tnn_sxtb16_ror8(y1), acc1);
   }
-  for (i = 0; i < (k & 3); ++i) {
+#endif
+  for (i = 0; i < TNN_MM_TAIL(k); ++i) {
     acc0 += a0[i] * w0[i];
     acc1 += a0[i] * w1[i];
   }
@@ -138,6 +153,7 @@ static void tnn_mm_2x1(const tnn_mat_mult_args* m, int32_t c, const int16_t* a0,
   const int8_t* w0 = m->filter + c * k;
   const int16_t* a1_or_a0 = a1 ? a1 : a0; /* one loop for both: a lone row is done twice */
   int32_t acc0 = m->bias ? m->bias[c] : 0, acc1 = acc0, i;
+#if TNN_DSP
   for (i = k >> 2; i > 0; --i, a0 += 4, a1_or_a0 += 4, w0 += 4) {
     const int32_t y0 = tnn_read_s8x4(w0);
     const int32_t ye = tnn_sxtb16(y0), yo = tnn_sxtb16_ror8(y0);
@@ -146,7 +162,8 @@ static void tnn_mm_2x1(const tnn_mat_mult_args* m, int32_t c, const int16_t* a0,
     acc0 = tnn_smlad(tnn_read_s16x2(a0 + 2), yo, acc0);
     acc1 = tnn_smlad(tnn_read_s16x2(a1_or_a0 + 2), yo, acc1);
   }
-  for (i = 0; i < (k & 3); ++i) {
+#endif
+  for (i = 0; i < TNN_MM_TAIL(k); ++i) {
     acc0 += a0[i] * w0[i];
     acc1 += a1_or_a0[i] * w0[i];
   }

@@ -4,8 +4,9 @@
 //   FastConvTester().input(7, 9, 12).output_channels(10).kernel(3, 1).stride(2).test();
 // Every run also checks the memory contract: the scratch the kernel asks for
 // (get_buffer_size) is enough, nothing past it or around the output is written, and the
-// inputs are left as they were. On the host these run the portable C of tnn_dsp.h; the
-// same data flow runs with the DSP instructions on the Cortex-M7.
+// inputs are left as they were. On the host these run the portable C (natural-order rows
+// for the mat-mult, tnn_dsp.h's emulation elsewhere); the target.kernels_m7 / _m4 tests
+// run them with the DSP instructions.
 #include <gtest/gtest.h>
 
 #include <algorithm>
