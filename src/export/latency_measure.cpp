@@ -97,10 +97,10 @@ MeasuredModel LatencyBench::measure(const compress::QuantizedModel& model, cost:
   std::filesystem::create_directories(dir + "/build");
   core::write_file_atomic(dir + "/build/latency_image.bin", image);
 
-  auto r = run_command({"make", "-s", tn}, o_.timeout_s, dir);
+  auto r = run_command(make_command({"-s", tn}), o_.timeout_s, dir);
   require_success(r, dir);
   built_ = true;
-  r = run_command({"make", "-s", "run-" + tn, "IMAGES=build/latency_image.bin", "COUNT=1", "PROFILE=1"},
+  r = run_command(make_command({"-s", "run-" + tn, "IMAGES=build/latency_image.bin", "COUNT=1", "PROFILE=1"}),
                   o_.timeout_s, dir);
   require_success(r, dir + ": the " + std::string(mcu_cpu(o_.target)) + " run");
   const Run run = parse_run(r.output);

@@ -25,6 +25,12 @@ void require_success(const CommandResult& r, const std::string& context) {
   if (!r.ok()) throw core::Error(context + ": '" + r.command + "' " + r.ended + ":\n" + tail(r.output));
 }
 
+std::vector<std::string> make_command(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"make", "-j" + std::to_string(core::usable_cores())};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
 bool have_program(const std::string& name) { return !core::find_program(name).empty(); }
 
 std::string tail(const std::string& s, std::size_t n) {

@@ -26,6 +26,9 @@ CommandResult run_command(const std::vector<std::string>& argv, int timeout_s,
 /// Throws core::Error "<context>: '<command>' <how it ended>:\n<the output's tail>" unless
 /// the command succeeded.
 void require_success(const CommandResult& r, const std::string& context);
+/// make with `args` (targets, VAR=value) and -jN, N = core::usable_cores(): the project's
+/// rules are parallel-safe, and its two dozen compiles are most of verify's time.
+std::vector<std::string> make_command(const std::vector<std::string>& args);
 /// Whether `name` is an executable in PATH.
 bool have_program(const std::string& name);
 /// The last `n` characters of `s` (for error messages quoting a tool's output).

@@ -275,7 +275,7 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
 
   // 1. host
   log("building the host program (make host)");
-  auto r = run_command({"make", "host"}, o.timeout_s, dir);
+  auto r = run_command(make_command({"host"}), o.timeout_s, dir);
   require_success(r, dir);
   log("running it on " + std::to_string(images.size()) + " images");
   r = run_command({"build/classify", images_file}, o.timeout_s, dir);
@@ -315,7 +315,7 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
     if (o.require_qemu) rep.failures.push_back("the " + cpu + " check needs " + missing);
   } else {
     log("building the " + cpu + " program (make " + tn + ")");
-    r = run_command({"make", tn}, o.timeout_s, dir);
+    r = run_command(make_command({tn}), o.timeout_s, dir);
     require_success(r, dir);
     const int n = o.qemu_images < 0 ? int(images.size()) : std::min<int>(o.qemu_images, int(images.size()));
     std::string qimages = images_file;
@@ -325,7 +325,7 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
     }
     log("running it under qemu-system-arm -M " + std::string(mcu_board(target)) + " on " + std::to_string(n) +
         " images");
-    r = run_command({"make", "-s", "run-" + tn, "IMAGES=" + qimages}, o.timeout_s, dir);
+    r = run_command(make_command({"-s", "run-" + tn, "IMAGES=" + qimages}), o.timeout_s, dir);
     core::write_file_atomic((vdir / (tn + ".txt")).string(), r.output);
     require_success(r, dir + ": the " + cpu + " run");
     rep.qemu_ran = true;
@@ -398,7 +398,7 @@ VerifyReport verify_project(const std::string& dir, const VerifyOptions& o) {
 
     if (o.profile) {
       log("profiling image 0 per op (make run-" + tn + " PROFILE=1)");
-      r = run_command({"make", "-s", "run-" + tn, "IMAGES=" + images_file, "COUNT=1", "PROFILE=1"}, o.timeout_s,
+      r = run_command(make_command({"-s", "run-" + tn, "IMAGES=" + images_file, "COUNT=1", "PROFILE=1"}), o.timeout_s,
                       dir);
       core::write_file_atomic((vdir / (tn + "_profile.txt")).string(), r.output);
       require_success(r, dir + ": the " + cpu + " profile run");
