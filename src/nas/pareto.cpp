@@ -118,6 +118,16 @@ double hypervolume(const Points& points, const std::vector<double>& reference) {
     if (in) inside.push_back(p);
   }
   if (inside.empty()) return 0.0;
+  // Only the distinct non-dominated points, in their first-seen order: dominated points and
+  // repeats add no volume, but handed to pagmo they change its order of floating-point
+  // sums, and a search's hypervolume could then fall by an ulp when it adds one.
+  {
+    const auto fronts = nondominated_fronts(inside);
+    Points front;
+    for (std::size_t i : fronts.front())
+      if (std::find(front.begin(), front.end(), inside[i]) == front.end()) front.push_back(inside[i]);
+    inside = std::move(front);
+  }
   if (inside.size() == 1) return box_volume(inside[0], reference);
   pagmo::hypervolume hv(inside, true);
   hv.set_copy_points(false);

@@ -231,6 +231,30 @@ TEST(Hypervolume, ClipsPointsNotBeatingTheReference) {
   EXPECT_DOUBLE_EQ(hypervolume({{-0.0, 1}, {-0.5, 1}}, {-0.0, 2}), 0.5);
 }
 
+// A search logs the hypervolume of everything evaluated after each generation: a
+// generation that adds only dominated points (or repeats) must log the same figure, not
+// one an ulp lower from pagmo summing in another order.
+TEST(Hypervolume, DominatedPointsAndRepeatsLeaveItBitIdentical) {
+  core::Rng rng(6);
+  for (std::size_t m : {2, 3, 4}) {
+    for (int trial = 0; trial < 60; ++trial) {
+      Points p(4 + rng.uniform_int(20), std::vector<double>(m));
+      for (auto& x : p)
+        for (auto& v : x) v = rng.uniform01() * 10;
+      const std::vector<double> ref(m, 11.0);
+      const double before = hypervolume(p, ref);
+      Points more = p;
+      for (std::size_t i = 0; i < p.size(); ++i) {
+        more.push_back(p[i]);  // a repeat
+        auto worse = p[i];
+        for (auto& v : worse) v += rng.uniform01() * (11.0 - v) * 0.5;  // dominated by p[i]
+        more.insert(more.begin() + long(rng.uniform_int(more.size() + 1)), worse);
+      }
+      EXPECT_EQ(hypervolume(more, ref), before) << "m=" << m << " trial " << trial;
+    }
+  }
+}
+
 TEST(SelectBest, WholeFrontsThenMostCrowdingDistant) {
   core::Rng rng(5);
   for (std::size_t m : {2, 3}) {

@@ -44,7 +44,8 @@ std::vector<double> crowding_distances(const Points& points, const std::vector<s
 
 /// Volume dominated by `points` and bounded by `reference` (same dimension). Points that do
 /// not strictly beat the reference on every objective are ignored; 0 when none remain.
-/// Exact (pagmo: 2-D sweep, 3-D Beume et al., WFG above).
+/// Computed on the distinct non-dominated points only, so adding a dominated point leaves
+/// the figure bit-identical. Exact (pagmo: 2-D sweep, 3-D Beume et al., WFG above).
 double hypervolume(const Points& points, const std::vector<double>& reference);
 
 /// NSGA-II survivor selection of min(n, size) points: whole fronts in rank order while they
