@@ -25,6 +25,7 @@ FeatureEncoder::FeatureEncoder(const space::SupernetLayout& layout, const space:
     for (const auto& c : b.candidates) candidate_summaries_.push_back(b.label + ":" + c.summary());
     auto add = [&](const std::string& name, Source::Kind kind, std::vector<float> values = {}) {
       names_.push_back(b.label + "." + name);
+      monotone_.push_back(kind == Source::Kind::sparsity ? -1 : 0);
       sources_.push_back({kind, f, std::move(values)});
     };
     if (b.candidates.size() > 1) add("cand", Source::Kind::cand);
@@ -65,8 +66,10 @@ FeatureEncoder::FeatureEncoder(const space::SupernetLayout& layout, const space:
     if (blocks) add("block", Source::Kind::block);
   }
   for (const char* g : {"active_blocks", "pruned_fraction", "log10_params", "log10_effective_params", "log10_macs",
-                        "log10_effective_macs", "flash_kb", "peak_sram_kb", "latency_ms"})
+                        "log10_effective_macs", "flash_kb", "peak_sram_kb", "latency_ms"}) {
     names_.push_back(g);
+    monotone_.push_back(std::string(g) == "pruned_fraction" ? -1 : 0);
+  }
   if (names_.size() != sources_.size() + kGlobals) throw core::Error("FeatureEncoder: global feature count");
 }
 

@@ -77,7 +77,8 @@ class MoboStrategy : public SearchStrategy {
   }
 
   std::vector<Genome> next_batch(core::Rng& rng) {
-    const auto predictor = AccuracyPredictor::fit(rows_, encoder_.size(), labels_, options_.predictor, rng);
+    const auto predictor =
+        AccuracyPredictor::fit(rows_, encoder_.size(), labels_, options_.predictor, rng, encoder_.monotone());
     const Surrogate s = solve_surrogate(predictor, rng);
     const Points pts = options_.objectives.minimised(s.scored);
     std::vector<Genome> out;

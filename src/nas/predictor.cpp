@@ -32,6 +32,7 @@ PredictorOptions PredictorOptions::from(const config::PredictorConfig& c) {
   o.depth = c.depth;
   o.learning_rate = c.learning_rate;
   o.bootstrap = c.bootstrap;
+  o.monotone = c.monotone;
   o.threads = c.threads;
   return o;
 }
@@ -42,12 +43,16 @@ AccuracyPredictor& AccuracyPredictor::operator=(AccuracyPredictor&&) noexcept = 
 AccuracyPredictor::~AccuracyPredictor() = default;
 
 AccuracyPredictor AccuracyPredictor::fit(const std::vector<float>& x, std::size_t cols, const std::vector<float>& y,
-                                         const PredictorOptions& options, core::Rng& rng) {
+                                         const PredictorOptions& options, core::Rng& rng,
+                                         const std::vector<int>& monotone) {
   const std::size_t rows = y.size();
   if (rows == 0 || cols == 0 || x.size() != rows * cols)
     throw core::Error("AccuracyPredictor::fit: " + std::to_string(x.size()) + " feature values for " +
                       std::to_string(rows) + " labels of " + std::to_string(cols) + " features");
   if (options.ensemble < 1) throw core::Error("predictor.ensemble must be at least 1");
+  if (!monotone.empty() && monotone.size() != cols)
+    throw core::Error("AccuracyPredictor::fit: " + std::to_string(monotone.size()) + " monotone signs for " +
+                      std::to_string(cols) + " features");
   AccuracyPredictor p;
   p.cols_ = cols;
   p.rows_ = rows;
@@ -76,6 +81,7 @@ AccuracyPredictor AccuracyPredictor::fit(const std::vector<float>& x, std::size_
     xp.estimators = m.estimators;
     xp.depth = m.depth;
     xp.eta = m.learning_rate;
+    if (options.monotone) xp.monotone = monotone;
     p.members_.push_back(std::make_unique<detail::XgbRegressor>(detail::XgbRegressor::train(tx, rows, cols, ty, xp)));
     p.params_.push_back(m);
   }

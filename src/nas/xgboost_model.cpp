@@ -47,6 +47,13 @@ void set(BoosterHandle b, const char* name, const std::string& value) {
   if (rc != 0) check(rc, (std::string("XGBoosterSetParam(") + name + "=" + value + ")").c_str());
 }
 
+// "(0,-1,...)": the tuple syntax monotone_constraints takes.
+std::string constraint_tuple(const std::vector<int>& signs) {
+  std::string t = "(";
+  for (std::size_t i = 0; i < signs.size(); ++i) t += (i ? "," : "") + std::to_string(signs[i]);
+  return t + ")";
+}
+
 }  // namespace
 
 XgbRegressor::XgbRegressor(XgbRegressor&& o) noexcept
@@ -70,6 +77,9 @@ XgbRegressor XgbRegressor::train(const float* x, std::size_t rows, std::size_t c
                                  const XgbParams& p) {
   if (rows == 0 || cols == 0) throw core::Error("XgbRegressor::train: no rows or no features");
   if (p.estimators < 1) throw core::Error("XgbRegressor::train: estimators must be >= 1");
+  if (!p.monotone.empty() && p.monotone.size() != cols)
+    throw core::Error("XgbRegressor::train: " + std::to_string(p.monotone.size()) + " monotone signs for " +
+                      std::to_string(cols) + " features");
   DMatrix dtrain = dense_matrix(x, rows, cols);
   TINYNAS_XGB_CALL(XGDMatrixSetFloatInfo, (dtrain.get(), "label", y, bst_ulong(rows)));
   BoosterGuard b;
@@ -87,6 +97,7 @@ XgbRegressor XgbRegressor::train(const float* x, std::size_t rows, std::size_t c
   set(b.h, "nthread", "1");
   set(b.h, "seed", "0");
   set(b.h, "verbosity", "0");
+  if (!p.monotone.empty()) set(b.h, "monotone_constraints", constraint_tuple(p.monotone));
   for (int i = 0; i < p.estimators; ++i) TINYNAS_XGB_CALL(XGBoosterUpdateOneIter, (b.h, i, dtrain.get()));
   return XgbRegressor(b.release(), cols);
 }

@@ -18,6 +18,9 @@ struct XgbParams {
   int estimators = 100;   ///< boosting rounds (trees)
   int depth = 6;          ///< max_depth
   double eta = 0.1;       ///< learning rate
+  /// Per feature -1 / 0 / +1: predictions never rise / free / never fall as it grows
+  /// (XGBoost's monotone_constraints). Empty: none.
+  std::vector<int> monotone;
 };
 
 /// A trained booster. Move-only; frees its handle. Errors are core::Error

@@ -146,6 +146,13 @@ TEST(FeatureEncoder, NamesStableRowsDistinct) {
   };
   EXPECT_EQ(encode(0, 2), encode(0, 4));
   EXPECT_NE(encode(50, 2), encode(50, 4));
+
+  // Accuracy is held non-increasing in exactly the sparsities and the pruned fraction.
+  ASSERT_EQ(enc.monotone().size(), n.size());
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const bool pruning = n[i] == "pruned_fraction" || n[i].size() > 9 && n[i].substr(n[i].size() - 9) == ".sparsity";
+    EXPECT_EQ(enc.monotone()[i], pruning ? -1 : 0) << n[i];
+  }
 }
 
 TEST(AccuracyPredictor, RanksASyntheticAccuracy) {
@@ -162,6 +169,43 @@ TEST(AccuracyPredictor, RanksASyntheticAccuracy) {
   EXPECT_EQ(m.n, 100);
   EXPECT_GE(m.kendall_tau, 0.78);
   EXPECT_LT(m.mae, 0.03);
+}
+
+// Labels that rise with one block's sparsity (as noise might suggest in a few hundred
+// evaluations): constrained, no member lets the prediction rise along it; unconstrained, the
+// fit follows the labels.
+TEST(AccuracyPredictor, MonotoneSignsHoldAccuracyDownAlongSparsity) {
+  const Synthetic s(200);
+  const auto& names = s.encoder.names();
+  const std::size_t col = std::size_t(
+      std::find_if(names.begin(), names.end(), [](const std::string& n) { return n.find(".sparsity") != std::string::npos; }) -
+      names.begin());
+  ASSERT_LT(col, names.size());
+  const std::size_t cols = s.encoder.size();
+  std::vector<float> y = s.labels(0, 200);
+  const std::vector<float> x = s.rows(0, 200);
+  for (std::size_t r = 0; r < y.size(); ++r) y[r] += 0.5f * x[r * cols + col];
+  // One row, the first block's sparsity swept over the choices.
+  std::vector<float> sweep;
+  for (float v : {0.f, 0.25f, 0.5f, 0.75f}) {
+    sweep.insert(sweep.end(), x.begin(), x.begin() + std::ptrdiff_t(cols));
+    sweep[sweep.size() - cols + col] = v;
+  }
+  PredictorOptions o = small_grids();
+  for (const bool monotone : {true, false}) {
+    o.monotone = monotone;
+    core::Rng rng(1);
+    const auto p = AccuracyPredictor::fit(x, cols, y, o, rng, s.encoder.monotone());
+    const auto m = p.predict(sweep).mean;
+    if (monotone) {
+      for (std::size_t i = 1; i < m.size(); ++i) EXPECT_LE(m[i], m[i - 1]) << "at sweep step " << i;
+    } else {
+      EXPECT_GT(m.back(), m.front() + 0.1) << "the unconstrained fit follows the labels";
+    }
+  }
+  core::Rng rng(1);
+  const std::string wrong = error_of([&] { AccuracyPredictor::fit(x, cols, y, o, rng, std::vector<int>(3, -1)); });
+  EXPECT_NE(wrong.find("3 monotone signs for " + std::to_string(cols) + " features"), std::string::npos) << wrong;
 }
 
 TEST(AccuracyPredictor, EnsembleDrawsThePapersGridsDeterministically) {
@@ -181,7 +225,7 @@ TEST(AccuracyPredictor, EnsembleDrawsThePapersGridsDeterministically) {
   EXPECT_EQ(qa.stddev, qb.stddev);
   double spread = 0;
   for (double v : qa.stddev) spread = std::max(spread, v);
-  EXPECT_GT(spread, 0) << "bootstrap members disagree somewhere";
+  EXPECT_GT(spread, 0) << "members of other depths and rates disagree somewhere";
   // Another stream draws other members.
   core::Rng c(4);
   const auto pc = AccuracyPredictor::fit(s.rows(0, 100), s.encoder.size(), s.labels(0, 100), paper, c);
@@ -273,7 +317,8 @@ TEST(PredictorConfig, DefaultsAreThePapersGridsAndListsMustNotBeEmpty) {
   EXPECT_EQ(o.estimators, (std::vector<int>{100, 400, 800, 1000}));
   EXPECT_EQ(o.depth, (std::vector<int>{3, 6, 12}));
   EXPECT_EQ(o.learning_rate, (std::vector<double>{0.01, 0.1, 0.5}));
-  EXPECT_TRUE(o.bootstrap);
+  EXPECT_FALSE(o.bootstrap) << "the paper's members differ by their hyper-parameters only";
+  EXPECT_TRUE(o.monotone);
   const auto set = config::parse_recipe("predictor: {ensemble: 2, depth: [4]}");
   EXPECT_EQ(set.predictor.ensemble, 2);
   EXPECT_EQ(set.predictor.depth, std::vector<int>{4});

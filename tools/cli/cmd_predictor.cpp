@@ -115,7 +115,8 @@ int run_fit(const std::vector<std::string>& args) {
   core::Rng rng(core::derive_seed(seed, kPredictorStream));
   const std::vector<float> y(d.accuracy.begin(), d.accuracy.begin() + std::ptrdiff_t(train));
   const auto t0 = Clock::now();
-  const auto p = nas::AccuracyPredictor::fit(rows_of(enc, d, 0, train, s.mcu_mhz), enc.size(), y, options, rng);
+  const auto p =
+      nas::AccuracyPredictor::fit(rows_of(enc, d, 0, train, s.mcu_mhz), enc.size(), y, options, rng, enc.monotone());
   const double fit_s = since(t0);
   std::printf("fitted %zu members on %zu evaluations x %zu features of %s in %.2f s\n", p.members().size(), train,
               enc.size(), s.supernet.c_str(), fit_s);
@@ -131,6 +132,8 @@ int run_fit(const std::vector<std::string>& args) {
   meta["train_rows"] = static_cast<unsigned long long>(train);
   meta["seed"] = static_cast<unsigned long long>(seed);
   meta["fit_seconds"] = fit_s;
+  meta["bootstrap"] = options.bootstrap;
+  meta["monotone"] = options.monotone;
   const auto fitted = judge(p, enc, d, 0, train, s.mcu_mhz);
   meta["train_metrics"] = metrics_json(fitted);
   std::printf("training %zu: %s\n", train, metrics_line(fitted).c_str());
@@ -227,7 +230,7 @@ const char* kFitHelp =
     "                     several searches of the same supernet, in order\n"
     "  --train N          training evaluations (default: all but the held-out ones)\n"
     "  --holdout M        evaluations after them to judge the fit on (default 0)\n"
-    "  --seed S           seed of the members' draws and bootstrap (default 0)\n"
+    "  --seed S           seed of the members' draws (and bootstrap resamples) (default 0)\n"
     "  --out DIR          where predictor.json and member-*.ubj go (default\n"
     "                     run.dir/run.name/predictor)\n"
     "  --set KEY=VALUE    override a recipe key (repeatable), e.g. predictor.ensemble=3\n";

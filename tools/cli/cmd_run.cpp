@@ -50,8 +50,10 @@ struct Stage {
   std::string format;                 ///< the layout of what it writes (in its fingerprint)
 };
 
-// Keys added to the recipe schema after runs already existed: at their default they leave
-// fingerprints as they were, so finished stages stay finished across an upgrade.
+// Keys added to the recipe schema after runs already existed: at the value that does what
+// runs did before them (their default when added) they leave fingerprints as they were, so
+// finished stages stay finished across an upgrade. predictor.monotone came in at true, but
+// false is what came before it.
 bool added_at_default(const std::string& key, const std::string& value) {
   static const std::vector<std::pair<std::string, std::string>> kAdded = {
       {"run.params_k", "0"}, {"export.ignore_limits", "false"}, {"export.target", "m7"}, {"export.mcu_mhz", "216"},
@@ -64,6 +66,7 @@ bool added_at_default(const std::string& key, const std::string& value) {
       {"predictor.ensemble", "5"},
       {"predictor.estimators", "[100, 400, 800, 1000]"}, {"predictor.depth", "[3, 6, 12]"},
       {"predictor.learning_rate", "[0.01, 0.1, 0.5]"}, {"predictor.bootstrap", "true"}, {"predictor.threads", "0"},
+      {"predictor.monotone", "false"},
       {"train.zero_init_residual", "false"}, {"distributed.nproc", "0"}};
   for (const auto& [k, v] : kAdded)
     if (key == k && value == v) return true;
@@ -123,6 +126,10 @@ std::vector<Stage> stages_of(const config::Recipe& r, const std::vector<std::pai
                                           "export.storage", "export.target", "export.mcu_mhz"};
   for (const auto& kv : flat)
     if (kv.first.rfind("sparsenas.", 0) == 0 && kv.first != "sparsenas.finetune_epochs") stage1_keys.push_back(kv.first);
+  // MOBO fits the predictor every generation; its thread count does not change a prediction.
+  if (r.sparsenas.strategy == "mobo")
+    for (const auto& kv : flat)
+      if (kv.first.rfind("predictor.", 0) == 0 && kv.first != "predictor.threads") stage1_keys.push_back(kv.first);
   const std::string stage1 = r.sparsenas.strategy == "random"
                                  ? "SparseNAS stage 1 (Algorithm 3)"
                                  : "SparseNAS stage 1 (" + r.sparsenas.strategy + ", scored one-shot)";

@@ -414,7 +414,8 @@ struct PredictorConfig {
   std::vector<int> estimators = {100, 400, 800, 1000};
   std::vector<int> depth = {3, 6, 12};
   std::vector<double> learning_rate = {0.01, 0.1, 0.5};
-  bool bootstrap = true;
+  bool bootstrap = false;
+  bool monotone = true;
   int threads = 0;  // prediction threads; 0 = the machine's cores
 
   template <class V>
@@ -425,7 +426,11 @@ struct PredictorConfig {
     v.field("learning_rate", learning_rate, "learning rates (eta) each member draws from",
             Range{1e-6, 1});
     v.field("bootstrap", bootstrap,
-            "each member trains on a bootstrap resample of the evaluations (else on all of them)");
+            "each member trains on a bootstrap resample of the evaluations (else on all of them, "
+            "as HyT-NAS's members, which differ by their drawn hyper-parameters only)");
+    v.field("monotone", monotone,
+            "predicted accuracy never rises with a block's sparsity or the pruned fraction, all "
+            "else equal (XGBoost monotone constraints)");
     v.field("threads", threads, "threads of a prediction; 0 = the machine's cores (training uses one)",
             Range{0, 1024});
   }

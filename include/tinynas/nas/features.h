@@ -40,6 +40,12 @@ class FeatureEncoder {
 
   const std::vector<std::string>& names() const { return names_; }
   std::size_t size() const { return names_.size(); }
+  /// Per feature, the direction accuracy may move in as the feature grows with all others
+  /// held: -1 (never up) for each block's sparsity and the pruned fraction, 0 (either way)
+  /// for the rest. Pruning more of the same path's one-shot weights cannot add information;
+  /// the predictor passes this prior to XGBoost (monotone_constraints), which 300
+  /// evaluations alone do not teach it.
+  const std::vector<int>& monotone() const { return monotone_; }
 
   /// Writes size() values to `row`. `genome` must be of the layout (space::check_arch).
   void encode(const Genome& genome, const cost::Cost& cost, double mcu_mhz, float* row) const;
@@ -58,6 +64,7 @@ class FeatureEncoder {
   };
   const space::SupernetLayout* layout_;
   std::vector<std::string> names_;
+  std::vector<int> monotone_;      // one per name
   std::vector<Source> sources_;    // one per per-block feature; the globals follow
   std::vector<std::string> candidate_summaries_;
 };
