@@ -37,7 +37,8 @@ constexpr std::uint64_t kRecalStream = 0x5a45'0012;
 
 // Keys a resumed search may change: the random search's list (nothing there changes how
 // candidates are proposed or scored) plus the budget, the pick, and what only Algorithm 3's
-// training uses.
+// training uses; and the predictor's keys except where MOBO proposes with it
+// (resumable_keys).
 const std::vector<std::string> kOneShotResumableKeys = {
     "data.workers",          "data.prefetch",         "train.log_every",
     "train.keep_last",       "train.checkpoint_every", "train.threads",
@@ -48,6 +49,12 @@ const std::vector<std::string> kOneShotResumableKeys = {
     "sparsenas.generations", "sparsenas.pick",        "quant.",
     "export.verify_images",  "export.qemu",           "run.name",
     "run.dir",               "space.supernet",        "predictor.threads"};
+
+std::vector<std::string> resumable_keys(const config::Recipe& r) {
+  std::vector<std::string> keys = kOneShotResumableKeys;
+  if (r.sparsenas.strategy != "mobo") keys.push_back("predictor.");
+  return keys;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -431,7 +438,7 @@ void open_log(Search& s) {
     try {
       if (s.opt.resume) check_same_supernet(s);
       detail::start_search_files(s.opt.out_dir, s.log_path, s.settings_path, s.opt.resume,
-                                 config::flat_values(s.opt.recipe), kOneShotResumableKeys,
+                                 config::flat_values(s.opt.recipe), resumable_keys(s.opt.recipe),
                                  s.def.source, settings_extra(s));
       if (s.opt.resume) s.logged = read_log(s.log_path);
       std::string text;

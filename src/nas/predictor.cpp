@@ -50,9 +50,10 @@ AccuracyPredictor AccuracyPredictor::fit(const std::vector<float>& x, std::size_
     throw core::Error("AccuracyPredictor::fit: " + std::to_string(x.size()) + " feature values for " +
                       std::to_string(rows) + " labels of " + std::to_string(cols) + " features");
   if (options.ensemble < 1) throw core::Error("predictor.ensemble must be at least 1");
-  if (!monotone.empty() && monotone.size() != cols)
+  if (options.monotone && monotone.size() != cols)
     throw core::Error("AccuracyPredictor::fit: " + std::to_string(monotone.size()) + " monotone signs for " +
-                      std::to_string(cols) + " features");
+                      std::to_string(cols) + " features (pass FeatureEncoder::monotone(), or turn "
+                      "predictor.monotone off)");
   AccuracyPredictor p;
   p.cols_ = cols;
   p.rows_ = rows;

@@ -39,7 +39,8 @@ const std::vector<std::string> kSparseResumableKeys = {
     "train.checkpoint_every", "train.threads", "train.device",        "train.accumulate",
     "train.eval_paths",    "train.epochs",     "distributed.",        "supernas.",
     "sparsenas.candidates", "sparsenas.finetune_epochs", "quant.",    "export.verify_images",
-    "export.qemu",         "run.name",         "run.dir",             "space.supernet"};
+    "export.qemu",         "run.name",         "run.dir",             "space.supernet",
+    "predictor."};
 
 using Clock = std::chrono::steady_clock;
 

@@ -41,7 +41,7 @@ const std::vector<std::string> kSearchResumableKeys = {
     "sparsenas.candidates", "sparsenas.epochs", "sparsenas.finetune_epochs", "sparsenas.agp_",
     "sparsenas.seed",
     "quant.",           "export.verify_images", "export.qemu",       "run.name",
-    "run.dir",          "space.supernet"};
+    "run.dir",          "space.supernet",       "predictor."};
 
 std::string pct(double v) {
   char buf[32];

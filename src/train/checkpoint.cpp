@@ -284,10 +284,12 @@ std::vector<std::string> recipe_differences(
     const std::vector<std::pair<std::string, std::string>>& now,
     const std::vector<std::string>& ignore, const std::string& saved_as) {
   std::map<std::string, std::string> old(saved.begin(), saved.end());
-  // A key the run was saved without (added to the schema since) at its default value is
-  // no change: the saved run behaved as the default does.
+  // A key the run was saved without (added to the schema since) is no change at the value
+  // that does what the saved run did: config::added_keys' where it lists the key, else the
+  // default.
   const auto defaults = config::flat_values(config::Recipe{});
-  const std::map<std::string, std::string> fallback(defaults.begin(), defaults.end());
+  std::map<std::string, std::string> fallback(defaults.begin(), defaults.end());
+  for (const auto& [key, value] : config::added_keys()) fallback[key] = value;
   std::vector<std::string> out;
   for (const auto& [key, value] : now) {
     bool skip = false;

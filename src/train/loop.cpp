@@ -36,7 +36,7 @@ const std::vector<std::string> kResumableKeys = {
     "train.threads",     "train.device",     "train.accumulate", "train.channels_last",
     "distributed.",
     "supernas.",         "sparsenas.",       "quant.",           "export.",
-    "run."};
+    "run.",              "predictor."};
 
 std::string fmt(const char* f, double v) { return core::format_number(f, v); }
 

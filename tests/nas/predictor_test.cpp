@@ -150,21 +150,24 @@ TEST(FeatureEncoder, NamesStableRowsDistinct) {
   // Accuracy is held non-increasing in exactly the sparsities and the pruned fraction.
   ASSERT_EQ(enc.monotone().size(), n.size());
   for (std::size_t i = 0; i < n.size(); ++i) {
-    const bool pruning = n[i] == "pruned_fraction" || n[i].size() > 9 && n[i].substr(n[i].size() - 9) == ".sparsity";
+    const bool pruning =
+        n[i] == "pruned_fraction" || (n[i].size() > 9 && n[i].substr(n[i].size() - 9) == ".sparsity");
     EXPECT_EQ(enc.monotone()[i], pruning ? -1 : 0) << n[i];
   }
 }
 
 TEST(AccuracyPredictor, RanksASyntheticAccuracy) {
   const Synthetic s(300);
-  // The accuracy is a sum over blocks: shallow trees suit it (calibrated: tau 0.81, MAE
-  // 0.015; accuracies span about 0.4..1).
+  // The accuracy is a sum over blocks, falling with each one's sparsity: shallow trees
+  // suit it (calibrated with the monotone signs: tau 0.82, MAE 0.015; accuracies span
+  // about 0.4..1; the 3 members coincide).
   PredictorOptions o = small_grids();
   o.estimators = {500};
   o.depth = {2};
   o.learning_rate = {0.1};
   core::Rng rng(1);
-  const auto p = AccuracyPredictor::fit(s.rows(0, 200), s.encoder.size(), s.labels(0, 200), o, rng);
+  const auto p = AccuracyPredictor::fit(s.rows(0, 200), s.encoder.size(), s.labels(0, 200), o, rng,
+                                        s.encoder.monotone());
   const auto m = score_predictions(p.predict(s.rows(200, 300)).mean, s.actual(200, 300));
   EXPECT_EQ(m.n, 100);
   EXPECT_GE(m.kendall_tau, 0.78);
@@ -172,8 +175,8 @@ TEST(AccuracyPredictor, RanksASyntheticAccuracy) {
 }
 
 // Labels that rise with one block's sparsity (as noise might suggest in a few hundred
-// evaluations): constrained, no member lets the prediction rise along it; unconstrained, the
-// fit follows the labels.
+// evaluations): constrained, the ensemble's prediction does not rise along that column;
+// unconstrained, the fit follows the labels.
 TEST(AccuracyPredictor, MonotoneSignsHoldAccuracyDownAlongSparsity) {
   const Synthetic s(200);
   const auto& names = s.encoder.names();
@@ -204,16 +207,23 @@ TEST(AccuracyPredictor, MonotoneSignsHoldAccuracyDownAlongSparsity) {
     }
   }
   core::Rng rng(1);
+  o.monotone = true;
   const std::string wrong = error_of([&] { AccuracyPredictor::fit(x, cols, y, o, rng, std::vector<int>(3, -1)); });
   EXPECT_NE(wrong.find("3 monotone signs for " + std::to_string(cols) + " features"), std::string::npos) << wrong;
+  const std::string none = error_of([&] { AccuracyPredictor::fit(x, cols, y, o, rng, {}); });
+  EXPECT_NE(none.find("0 monotone signs"), std::string::npos) << none;
+  o.monotone = false;
+  EXPECT_NO_THROW(AccuracyPredictor::fit(x, cols, y, o, rng, {})) << "the signs are not read";
 }
 
 TEST(AccuracyPredictor, EnsembleDrawsThePapersGridsDeterministically) {
   const Synthetic s(120);
   const PredictorOptions paper;  // the defaults: HyT-NAS's grids
   core::Rng a(3), b(3);
-  const auto pa = AccuracyPredictor::fit(s.rows(0, 100), s.encoder.size(), s.labels(0, 100), paper, a);
-  const auto pb = AccuracyPredictor::fit(s.rows(0, 100), s.encoder.size(), s.labels(0, 100), paper, b);
+  const auto pa = AccuracyPredictor::fit(s.rows(0, 100), s.encoder.size(), s.labels(0, 100), paper, a,
+                                         s.encoder.monotone());
+  const auto pb = AccuracyPredictor::fit(s.rows(0, 100), s.encoder.size(), s.labels(0, 100), paper, b,
+                                         s.encoder.monotone());
   ASSERT_EQ(pa.members().size(), 5u);
   for (const auto& m : pa.members()) {
     EXPECT_TRUE(m.estimators == 100 || m.estimators == 400 || m.estimators == 800 || m.estimators == 1000);
@@ -228,14 +238,16 @@ TEST(AccuracyPredictor, EnsembleDrawsThePapersGridsDeterministically) {
   EXPECT_GT(spread, 0) << "members of other depths and rates disagree somewhere";
   // Another stream draws other members.
   core::Rng c(4);
-  const auto pc = AccuracyPredictor::fit(s.rows(0, 100), s.encoder.size(), s.labels(0, 100), paper, c);
+  const auto pc = AccuracyPredictor::fit(s.rows(0, 100), s.encoder.size(), s.labels(0, 100), paper, c,
+                                         s.encoder.monotone());
   EXPECT_NE(pc.predict(s.rows(100, 120)).mean, qa.mean);
 }
 
 TEST(AccuracyPredictor, SaveLoadRefusesAnotherEncoding) {
   const Synthetic s(80);
   core::Rng rng(2);
-  const auto p = AccuracyPredictor::fit(s.rows(0, 60), s.encoder.size(), s.labels(0, 60), small_grids(), rng);
+  const auto p = AccuracyPredictor::fit(s.rows(0, 60), s.encoder.size(), s.labels(0, 60), small_grids(), rng,
+                                        s.encoder.monotone());
   testing::TempDir dir;
   const std::string out = dir.file("pred");
   core::Json meta = core::Json::object();

@@ -62,6 +62,10 @@ echo "# only a comment" >> "$space"
 "$tinynas" run "$recipe" "${sets[@]}" --set train.channels_last=false > "$work/run2c.txt"
 [ "$(grep -c 'up to date, skipped' "$work/run2c.txt")" -eq 8 ] || { cat "$work/run2c.txt"; fail "train.channels_last=false re-ran stages"; }
 
+# the predictor's keys belong to a MOBO search only: this run's random search stays done
+"$tinynas" run "$recipe" "${sets[@]}" --set predictor.ensemble=3 --set predictor.bootstrap=true > "$work/run2p.txt"
+[ "$(grep -c 'up to date, skipped' "$work/run2p.txt")" -eq 8 ] || { cat "$work/run2p.txt"; fail "a predictor key re-ran stages"; }
+
 # a key only the analysis reads re-runs the analysis and the report, not the supernet
 "$tinynas" run "$recipe" "${sets[@]}" --set supernas.analysis_samples=150 > "$work/run2b.txt"
 grep -q '^\[analyze\] done' "$work/run2b.txt" && grep -q '^\[report\] done' "$work/run2b.txt" &&

@@ -185,6 +185,12 @@ TEST(Checkpoint, RecipeDifferencesSkipIgnoredKeys) {
                                                {}, "the checkpoint");
   ASSERT_EQ(added.size(), 1u);
   EXPECT_EQ(added[0], "sparsenas.epochs: (absent) in the checkpoint, 1 now");
+  // ... except where config::added_keys says what the saved run did instead: a search from
+  // before predictor.monotone ran unconstrained, whatever the default is now.
+  EXPECT_TRUE(train::recipe_differences(saved, {{"predictor.monotone", "false"}}, {}, "search.json").empty());
+  const auto monotone = train::recipe_differences(saved, {{"predictor.monotone", "true"}}, {}, "search.json");
+  ASSERT_EQ(monotone.size(), 1u);
+  EXPECT_EQ(monotone[0], "predictor.monotone: (absent) in search.json, true now");
 }
 
 TEST(Checkpoint, ArchiveIdentityIsCheckedAgainstItsSidecar) {

@@ -50,25 +50,11 @@ struct Stage {
   std::string format;                 ///< the layout of what it writes (in its fingerprint)
 };
 
-// Keys added to the recipe schema after runs already existed: at the value that does what
-// runs did before them (their default when added) they leave fingerprints as they were, so
-// finished stages stay finished across an upgrade. predictor.monotone came in at true, but
-// false is what came before it.
+// A key added to the schema after runs already existed, at the value that does what runs
+// did before it (config::added_keys), leaves fingerprints as they were, so finished stages
+// stay finished across an upgrade.
 bool added_at_default(const std::string& key, const std::string& value) {
-  static const std::vector<std::pair<std::string, std::string>> kAdded = {
-      {"run.params_k", "0"}, {"export.ignore_limits", "false"}, {"export.target", "m7"}, {"export.mcu_mhz", "216"},
-      {"run.latency_ms", "0"}, {"sparsenas.strategy", "random"}, {"sparsenas.evaluations", "3000"},
-      {"sparsenas.population", "100"}, {"sparsenas.parents", "20"}, {"sparsenas.mutation_prob", "0.1"},
-      {"sparsenas.crossover_share", "0.5"}, {"sparsenas.generations", "30"},
-      {"sparsenas.objectives", "accuracy,latency"}, {"sparsenas.pick", "best"}, {"sparsenas.pick_accuracy", "0"},
-      {"sparsenas.fitness_images", "0"}, {"sparsenas.mobo_init", "40"}, {"sparsenas.mobo_batch", "10"},
-      {"sparsenas.mobo_kappa", "1"}, {"sparsenas.mobo_population", "100"}, {"sparsenas.mobo_generations", "20"},
-      {"predictor.ensemble", "5"},
-      {"predictor.estimators", "[100, 400, 800, 1000]"}, {"predictor.depth", "[3, 6, 12]"},
-      {"predictor.learning_rate", "[0.01, 0.1, 0.5]"}, {"predictor.bootstrap", "true"}, {"predictor.threads", "0"},
-      {"predictor.monotone", "false"},
-      {"train.zero_init_residual", "false"}, {"distributed.nproc", "0"}};
-  for (const auto& [k, v] : kAdded)
+  for (const auto& [k, v] : config::added_keys())
     if (key == k && value == v) return true;
   return false;
 }

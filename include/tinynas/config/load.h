@@ -46,4 +46,10 @@ std::vector<std::pair<std::string, std::string>> flat_values(const Recipe& recip
 /// Every valid dotted key path ("train.epochs", "data.augment.hflip", ...), in schema order.
 std::vector<std::string> key_paths();
 
+/// Keys added to the schema after runs already existed, each with the value (as
+/// flat_values writes it) that does what runs did before the key was there: what a recipe
+/// saved without the key meant. Used wherever an old record meets a new schema (a stage's
+/// fingerprint, a resume's recipe check), so the two cannot disagree.
+const std::vector<std::pair<std::string, std::string>>& added_keys();
+
 }  // namespace tinynas::config

@@ -426,11 +426,13 @@ struct PredictorConfig {
     v.field("learning_rate", learning_rate, "learning rates (eta) each member draws from",
             Range{1e-6, 1});
     v.field("bootstrap", bootstrap,
-            "each member trains on a bootstrap resample of the evaluations (else on all of them, "
-            "as HyT-NAS's members, which differ by their drawn hyper-parameters only)");
+            "false: every member trains on all evaluations, as HyT-NAS's, so members differ only "
+            "by their drawn hyper-parameters; true: each trains on its own bootstrap resample "
+            "(more spread between members)");
     v.field("monotone", monotone,
-            "predicted accuracy never rises with a block's sparsity or the pruned fraction, all "
-            "else equal (XGBoost monotone constraints)");
+            "predicted accuracy never rises along a block's sparsity column or the pruned "
+            "fraction, all other features held (XGBoost monotone constraints; the cost "
+            "features stay free)");
     v.field("threads", threads, "threads of a prediction; 0 = the machine's cores (training uses one)",
             Range{0, 1024});
   }

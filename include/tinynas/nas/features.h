@@ -42,9 +42,11 @@ class FeatureEncoder {
   std::size_t size() const { return names_.size(); }
   /// Per feature, the direction accuracy may move in as the feature grows with all others
   /// held: -1 (never up) for each block's sparsity and the pruned fraction, 0 (either way)
-  /// for the rest. Pruning more of the same path's one-shot weights cannot add information;
-  /// the predictor passes this prior to XGBoost (monotone_constraints), which 300
-  /// evaluations alone do not teach it.
+  /// for the rest. Pruning more of the same path's one-shot weights does not make it more
+  /// accurate; the predictor passes this prior to XGBoost (monotone_constraints), which 300
+  /// evaluations alone do not teach it. It binds those columns only: the cost columns that
+  /// also fall with pruning (effective params and MACs, flash, latency) stay free, so a
+  /// re-encoded, more pruned genome may still be predicted higher.
   const std::vector<int>& monotone() const { return monotone_; }
 
   /// Writes size() values to `row`. `genome` must be of the layout (space::check_arch).

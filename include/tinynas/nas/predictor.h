@@ -2,13 +2,15 @@
 // regressors (XGBoost) that maps a candidate's feature row (nas/features.h) to its one-shot
 // accuracy. Each member draws its estimators, depth and learning rate uniformly from the
 // recipe's grids (`predictor` section; the paper's {100, 400, 800, 1000} x {3, 6, 12} x
-// {0.01, 0.1, 0.5} by default) and trains, with squared error, on all the rows (as the
-// paper's members, which differ by depth and width only; `predictor.bootstrap` resamples
-// them per member instead), with accuracy held non-increasing in each block's sparsity and
-// the pruned fraction (FeatureEncoder::monotone; `predictor.monotone`). The paper calls the
-// members rankers and judges them by Kendall's tau; trained on the accuracy itself they
-// also give its level (MAE) and, across members, a spread in accuracy units: the mean and
-// spread a UCB acquisition needs.
+// {0.01, 0.1, 0.5} by default) and trains, with squared error, on all the rows, so members
+// differ only by their drawn hyper-parameters (the paper's "depths and widths";
+// `predictor.bootstrap` gives each a resample of the rows instead), with the prediction
+// held non-increasing along each block's sparsity column and the pruned fraction
+// (FeatureEncoder::monotone; `predictor.monotone`). The paper calls the members rankers and
+// judges them by Kendall's tau; trained on the accuracy itself they also give its level
+// (MAE) and, across members, a spread in accuracy units: the mean and spread a UCB
+// acquisition needs. Members that draw the same grid point without a resample coincide and
+// add nothing to the spread.
 //
 // Deterministic: the draws come from the Rng passed in and every member trains on one
 // thread with the exact tree method (src/nas/xgboost_model.h), so the same rows and stream
@@ -60,19 +62,19 @@ class AccuracyPredictor {
  public:
   struct Prediction {
     std::vector<double> mean;    ///< ensemble mean per row
-    std::vector<double> stddev;  ///< ensemble standard deviation per row (0 with one member)
+    std::vector<double> stddev;  ///< ensemble standard deviation per row (0 when the members coincide)
   };
 
   /// Trains options.ensemble members on rows x cols features `x` (row-major; rows =
   /// y.size() >= 1) and labels `y`. Member k draws, from `rng` in this order: estimators,
   /// depth, learning rate (uniform over each grid), then y.size() row indices with
-  /// replacement when options.bootstrap. `monotone` (empty, or one -1 / 0 / +1 per feature:
-  /// FeatureEncoder::monotone) constrains every member when options.monotone. Throws
-  /// core::Error on empty grids, a size mismatch or an XGBoost failure (naming the C API
-  /// call).
+  /// replacement when options.bootstrap. When options.monotone, `monotone` (one -1 / 0 / +1
+  /// per feature: FeatureEncoder::monotone) constrains every member; otherwise it is not
+  /// read. Throws core::Error on empty grids, a size mismatch (the signs included) or an
+  /// XGBoost failure (naming the C API call).
   static AccuracyPredictor fit(const std::vector<float>& x, std::size_t cols, const std::vector<float>& y,
                                const PredictorOptions& options, core::Rng& rng,
-                               const std::vector<int>& monotone = {});
+                               const std::vector<int>& monotone);
 
   /// Mean and spread for rows of cols() features (x.size() a multiple of cols()).
   Prediction predict(const std::vector<float>& x) const;
