@@ -16,9 +16,17 @@
 #define TNN_ADD_TABLE_MIN 512
 
 /* t[(uint8_t)x] = the requantized input x, for every int8 x (shifted as unsigned: an
- * entry the data never uses must not overflow either). */
+ * entry the data never uses must not overflow either); the fast form of tnn_math.h where
+ * the input's multiplier takes it (the exact (t + 1) >> 1 of tnn_requantize_x2). */
 static void tnn_add_table(int32_t* t, int32_t offset, int32_t left_shift, const tnn_quant* q) {
   int32_t i;
+  if (tnn_rq_fast_ok(q->multiplier, q->shift)) {
+    const int32_t m2 = tnn_rq_m2(q->multiplier), e1 = tnn_rq_e1(q->shift);
+    for (i = -128; i < 128; ++i)
+      t[(uint8_t)i] =
+          (tnn_requantize_x2((int32_t)((uint32_t)(i + offset) << left_shift), m2, e1) + 1) >> 1;
+    return;
+  }
   for (i = -128; i < 128; ++i)
     t[(uint8_t)i] = tnn_requantize((int32_t)((uint32_t)(i + offset) << left_shift),
                                    q->multiplier, q->shift);

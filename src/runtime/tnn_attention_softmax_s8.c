@@ -6,20 +6,22 @@
  *     (channels 0, 2) and SXTB16 ROR 8 (1, 3), each pair feeding one SMLAD per query; two
  *     keys a step, the blocks of 4 channels unrolled (a switch enters the sequence at the
  *     head's last block, so every load has an immediate offset; 16 instructions per 16
- *     MACs), the maxima of both queries tracked as the scores are stored. The k_offset
+ *     MACs; heads of 8, 12, 16, 24 and 32 channels get a loop of their own, without the
+ *     switch), the maxima of both queries tracked as the scores are stored. The k_offset
  *     term k_offset * sum(q') is the same for every key of a query and cancels in
  *     max - s_j, so it is left out.
- *  2. The numerators as h_j = e_j - 32768 in [-32768, 0] (int16; tnn_softmax_exp_word: the
- *     same e_j as the reference's tnn_softmax_q15_numerators, about 11 instructions a
- *     score: SUB, SMMLAR, LSR, USAT, AND, two table loads, MLA, the sum, half a PKHTB and
- *     a store), stored in place of the scores: query qi's word (h 2p, h 2p+1) of key pair p
- *     at s[4p + qi]. E = sum_j h_j + 32768 M.
+ *  2. The numerators as h_j = e_j - 32768 in [-32768, 0] (int16; tnn_softmax_exp_h: the
+ *     same e_j as the reference's tnn_softmax_q15_numerators, one load from a table of
+ *     e - 32768 for every 12-bit exp argument, 8 KiB of flash: SUB, SMMLAR, LSR, USAT,
+ *     LDRSH, the sum, half a PKHBT and a store, about 9 instructions a score against 12
+ *     for the two-level table), stored in place of the scores: query qi's word (h 2p,
+ *     h 2p+1) of key pair p at s[4p + qi]. E = sum_j h_j + 32768 M.
  *  3. AV: sum_j h_j * v_je over key pairs with SMLAD. Each head's V is first copied to the
  *     scratch as int16 pairs of keys (tnn_att_pack_v: channel c of keys j, j + 1 in one
- *     word), so a key pair of two channels is one LDRD, the two queries' numerator words
- *     another, and four SMLAD make its 8 MACs (0.8 instructions a MAC with the loop);
- *     int32 sums of at most 256 keys (|sum| <= 2^15 * 128 * 256 = 2^30), added up in
- *     int64 beyond.
+ *     word, a key pair's words of 4 channels side by side), so a key pair of 4 channels is
+ *     two LDRD, the two queries' numerator words a third, and eight SMLAD make its 16 MACs
+ *     (about 0.77 instructions a MAC with the loop); int32 sums of at most 256 keys (|sum|
+ *     <= 2^15 * 128 * 256 = 2^30), added up in int64 beyond.
  *  4. a_e = sum_j e_j (v_je + v_offset) = (step 3) + 32768 cs_e + v_offset * E, with cs_e
  *     = sum_j v_je the column sums of V (once a head, on the stack; per pair and group of
  *     4 channels when dv > TNN_ATT_MAX_DV); r_e = round(256 a_e / E) without a 64-bit
@@ -187,7 +189,14 @@ TNN_SHARED void tnn_att_scores(const tnn_att* a, int32_t h, int32_t i0, int32_t 
   const int32_t safe = room < 0 ? 0 : (room / a->qk_c + 1 < a->m ? room / a->qk_c + 1 : a->m);
   tnn_att_query_pairs(a, a->q + i0 * a->qk_c + h * a->dh, a->q + i1 * a->qk_c + h * a->dh, qp);
   max[0] = max[1] = INT32_MIN;
-  tnn_att_score_pairs(qp, a->dh4 / 4, k, a->qk_c, safe >> 1, s, max);
+  switch (a->dh4 / 4) { /* common head widths: their own loop, no switch per key pair */
+    case 2: tnn_att_score_pairs(qp, 2, k, a->qk_c, safe >> 1, s, max); break;
+    case 3: tnn_att_score_pairs(qp, 3, k, a->qk_c, safe >> 1, s, max); break;
+    case 4: tnn_att_score_pairs(qp, 4, k, a->qk_c, safe >> 1, s, max); break;
+    case 6: tnn_att_score_pairs(qp, 6, k, a->qk_c, safe >> 1, s, max); break;
+    case 8: tnn_att_score_pairs(qp, 8, k, a->qk_c, safe >> 1, s, max); break;
+    default: tnn_att_score_pairs(qp, a->dh4 / 4, k, a->qk_c, safe >> 1, s, max); break;
+  }
   for (j = safe & ~1; j < a->m; ++j) {
     if (j < safe)
       tnn_att_score_one(qp, a->dh4 / 4, k + j * a->qk_c, s + 2 * j);
@@ -207,32 +216,28 @@ TNN_SHARED void tnn_att_scores(const tnn_att* a, int32_t h, int32_t i0, int32_t 
 TNN_SHARED int32_t tnn_att_exps(int32_t* s, int32_t m, int32_t max, const tnn_softmax_exp* c) {
   const int32_t max2 = 2 * max, mul = c->multiplier, half = c->half, sh = c->s;
   const int32_t* end = s + 8 * (m >> 2);
-  const uint32_t* hi2 = tnn_exp_hi2;
-  const uint16_t* lo = tnn_exp_lo;
-  uint32_t round = 0x80008000u;
+  const int16_t* t = tnn_exp_q15m;
   int32_t sum = 0;
-  TNN_OPAQUE(round); /* a register: MLA */
   for (; s != end; s += 8) {
-    const uint32_t p0 = tnn_softmax_exp_word_t(max2 - 2 * s[0], mul, half, sh, hi2, lo, round);
-    const uint32_t p1 = tnn_softmax_exp_word_t(max2 - 2 * s[2], mul, half, sh, hi2, lo, round);
-    const uint32_t p2 = tnn_softmax_exp_word_t(max2 - 2 * s[4], mul, half, sh, hi2, lo, round);
-    const uint32_t p3 = tnn_softmax_exp_word_t(max2 - 2 * s[6], mul, half, sh, hi2, lo, round);
-    sum += (int32_t)p0 >> 16, sum += (int32_t)p1 >> 16;
-    sum += (int32_t)p2 >> 16, sum += (int32_t)p3 >> 16;
-    s[0] = tnn_pkhtb((int32_t)p1, (int32_t)p0);
-    s[4] = tnn_pkhtb((int32_t)p3, (int32_t)p2);
+    const int32_t h0 = tnn_softmax_exp_h(max2 - 2 * s[0], mul, half, sh, t);
+    const int32_t h1 = tnn_softmax_exp_h(max2 - 2 * s[2], mul, half, sh, t);
+    const int32_t h2 = tnn_softmax_exp_h(max2 - 2 * s[4], mul, half, sh, t);
+    const int32_t h3 = tnn_softmax_exp_h(max2 - 2 * s[6], mul, half, sh, t);
+    sum += h0, sum += h1, sum += h2, sum += h3;
+    s[0] = tnn_pkhbt(h0, h1);
+    s[4] = tnn_pkhbt(h2, h3);
   }
   if (m & 2) {
-    const uint32_t p0 = tnn_softmax_exp_word_t(max2 - 2 * s[0], mul, half, sh, hi2, lo, round);
-    const uint32_t p1 = tnn_softmax_exp_word_t(max2 - 2 * s[2], mul, half, sh, hi2, lo, round);
-    sum += (int32_t)p0 >> 16, sum += (int32_t)p1 >> 16;
-    s[0] = tnn_pkhtb((int32_t)p1, (int32_t)p0);
+    const int32_t h0 = tnn_softmax_exp_h(max2 - 2 * s[0], mul, half, sh, t);
+    const int32_t h1 = tnn_softmax_exp_h(max2 - 2 * s[2], mul, half, sh, t);
+    sum += h0, sum += h1;
+    s[0] = tnn_pkhbt(h0, h1);
     s += 4;
   }
   if (m & 1) {
-    const uint32_t p0 = tnn_softmax_exp_word_t(max2 - 2 * s[0], mul, half, sh, hi2, lo, round);
-    sum += (int32_t)p0 >> 16;
-    *s = (int32_t)(p0 >> 16);
+    const int32_t h0 = tnn_softmax_exp_h(max2 - 2 * s[0], mul, half, sh, t);
+    sum += h0;
+    *s = (int32_t)((uint32_t)h0 & 0xFFFFu);
   }
   return sum;
 }
@@ -268,22 +273,26 @@ TNN_SHARED void tnn_att_numerators(int32_t* s, int32_t m, const int32_t* max,
 /* ---- 3. AV ---------------------------------------------------------------------------- */
 
 /* The head's V (v at its channel 0) as int16 pairs of keys: channel c of keys 2p, 2p + 1
- * (key 2p in the low lane) at vpk[2 (cp P + p) + (c & 1)], cp = c / 2, P = ceil(m / 2);
- * 0 for the key past an odd m and the channel past an odd dv. Once a head, for all its
- * query pairs. */
+ * (key 2p in the low lane) in one word; 0 for the key past an odd m and the channel past
+ * an odd dv. Channels go in groups of 4 (the last one of 2 when the even-rounded dv is
+ * not a multiple of 4), group g's words of pair p at vpk[c P + w p + l] (c = 4 g: its
+ * first channel, w: its width, l: the channel in it, P = ceil(m / 2)), so AV reads a
+ * pair's group in one or two LDRD. Once a head, for all its query pairs. */
 static void tnn_att_pack_v(const tnn_att* a, const int8_t* v, int32_t* vpk) {
-  const int32_t vc = a->v_c, full = a->m >> 1;
-  int32_t c, p;
-  for (c = 0; c < a->dv; c += 2) {
+  const int32_t vc = a->v_c, full = a->m >> 1, pairs = (a->m + 1) >> 1;
+  const int32_t dv2 = (a->dv + 1) & ~1;
+  int32_t c, p, l;
+  for (c = 0; c < dv2; c += 4) {
+    const int32_t w = c + 4 <= dv2 ? 4 : 2, lanes = a->dv - c < w ? a->dv - c : w;
+    int32_t* o = vpk + c * pairs;
     const int8_t* x = v + c;
-    int32_t* w = vpk + c * ((a->m + 1) >> 1);
-    if (c + 1 < a->dv) {
-      for (p = 0; p < full; ++p, x += 2 * vc, w += 2)
-        w[0] = tnn_pkhbt(x[0], x[vc]), w[1] = tnn_pkhbt(x[1], x[vc + 1]);
-      if (a->m & 1) w[0] = tnn_pkhbt(x[0], 0), w[1] = tnn_pkhbt(x[1], 0);
-    } else {
-      for (p = 0; p < full; ++p, x += 2 * vc, w += 2) w[0] = tnn_pkhbt(x[0], x[vc]), w[1] = 0;
-      if (a->m & 1) w[0] = tnn_pkhbt(x[0], 0), w[1] = 0;
+    for (p = 0; p < full; ++p, x += 2 * vc, o += w) {
+      for (l = 0; l < lanes; ++l) o[l] = tnn_pkhbt(x[l], x[vc + l]);
+      for (; l < w; ++l) o[l] = 0;
+    }
+    if (a->m & 1) {
+      for (l = 0; l < lanes; ++l) o[l] = tnn_pkhbt(x[l], 0);
+      for (; l < w; ++l) o[l] = 0;
     }
   }
 }
@@ -298,10 +307,10 @@ static void tnn_att_pack_v(const tnn_att* a, const int8_t* v, int32_t* vpk) {
     a10 = tnn_smlad(vk.lo, fk.hi, a10), a11 = tnn_smlad(vk.hi, fk.hi, a11);   \
   } while (0)
 
-/* acc[4 * query + lane] = sum over key pairs [0, pairs) of h * v at channel c + lane; f: the
- * pairs' numerator words (query 0, query 1 per pair, 4 int32 a pair), vp: the packed V of
- * channels c, c + 1 from the first pair. Four pairs a step (6 instructions a pair: two
- * LDRD, four SMLAD); pairs <= TNN_ATT_CHUNK. */
+/* acc[4 * query + lane] = sum over key pairs [0, pairs) of h * v at channel c + lane (a
+ * group of 2 channels); f: the pairs' numerator words (query 0, query 1 per pair, 4 int32
+ * a pair), vp: the group's packed V from the first pair. Four pairs a step (6
+ * instructions a pair: two LDRD, four SMLAD); pairs <= TNN_ATT_CHUNK. */
 TNN_SHARED void tnn_att_av(const int32_t* f, const int32_t* vp, int32_t pairs, int32_t* acc) {
   const int32_t* end = f + 4 * (pairs & ~3);
   int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
@@ -318,6 +327,41 @@ TNN_SHARED void tnn_att_av(const int32_t* f, const int32_t* vp, int32_t pairs, i
   }
   if (pairs & 1) TNN_ATT_AV_STEP(0);
   acc[0] = a00, acc[1] = a01, acc[4] = a10, acc[5] = a11;
+}
+
+/* Key pair o (a constant) of the step for a group of 4 channels: its numerator words at
+ * f[4o], f[4o + 1], its packed V words (channels c .. c + 3) at vp[4o]. */
+#define TNN_ATT_AV4_STEP(o)                                                    \
+  do {                                                                         \
+    const tnn_s32x2 fk = tnn_read_s32x2(f + 4 * (o));                          \
+    const tnn_s32x2 va = tnn_read_s32x2(vp + 4 * (o));                         \
+    const tnn_s32x2 vb = tnn_read_s32x2(vp + 4 * (o) + 2);                     \
+    a00 = tnn_smlad(va.lo, fk.lo, a00), a01 = tnn_smlad(va.hi, fk.lo, a01);    \
+    a10 = tnn_smlad(va.lo, fk.hi, a10), a11 = tnn_smlad(va.hi, fk.hi, a11);    \
+    a02 = tnn_smlad(vb.lo, fk.lo, a02), a03 = tnn_smlad(vb.hi, fk.lo, a03);    \
+    a12 = tnn_smlad(vb.lo, fk.hi, a12), a13 = tnn_smlad(vb.hi, fk.hi, a13);    \
+    TNN_SCHED_FENCE();                                                         \
+  } while (0)
+
+/* tnn_att_av for a group of 4 channels (vp: its packed words, 4 a pair): acc[4 * query +
+ * lane] for lanes 0..3. A pair's 16 MACs take three LDRD and eight SMLAD. */
+TNN_SHARED void tnn_att_av4(const int32_t* f, const int32_t* vp, int32_t pairs, int32_t* acc) {
+  const int32_t* end = f + 4 * (pairs & ~3);
+  int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+  for (; f != end; f += 16, vp += 16) {
+    TNN_ATT_AV4_STEP(0);
+    TNN_ATT_AV4_STEP(1);
+    TNN_ATT_AV4_STEP(2);
+    TNN_ATT_AV4_STEP(3);
+  }
+  if (pairs & 2) {
+    TNN_ATT_AV4_STEP(0);
+    TNN_ATT_AV4_STEP(1);
+    f += 8, vp += 8;
+  }
+  if (pairs & 1) TNN_ATT_AV4_STEP(0);
+  acc[0] = a00, acc[1] = a01, acc[2] = a02, acc[3] = a03;
+  acc[4] = a10, acc[5] = a11, acc[6] = a12, acc[7] = a13;
 }
 
 /* ---- 4. outputs --------------------------------------------------------------------------- */
@@ -418,11 +462,12 @@ TNN_SHARED void tnn_att_emit(const tnn_att* a, const int32_t* sums, const int32_
 static void tnn_att_sums(const tnn_att* a, const int32_t* f, const int32_t* vpk, int32_t c,
                          int32_t p0, int32_t p1, int32_t lanes, int32_t* sums) {
   const int32_t pairs = (a->m + 1) >> 1;
+  if (lanes > 2) {
+    tnn_att_av4(f + 4 * p0, vpk + c * pairs + 4 * p0, p1 - p0, sums);
+    return;
+  }
   tnn_att_av(f + 4 * p0, vpk + c * pairs + 2 * p0, p1 - p0, sums);
-  if (lanes > 2)
-    tnn_att_av(f + 4 * p0, vpk + (c + 2) * pairs + 2 * p0, p1 - p0, sums + 2);
-  else
-    sums[2] = sums[3] = sums[6] = sums[7] = 0;
+  sums[2] = sums[3] = sums[6] = sums[7] = 0;
 }
 
 /* Channels [c, c + 4) of head h (those below dv) of queries i0 and i1 (i1 may be i0); f: their

@@ -44,6 +44,10 @@ typedef struct {
   int32_t inner;  /* bias + offset * sum of the weights: where a full window starts */
   int32_t mult, shift, out_offset;
   tnn_activation act;
+  /* the requantization, per channel: its kind (tnn_math.h), the fast form's constants */
+  int rq_kind;
+  int32_t m2, e1;
+  tnn_out_fast o;
   int8_t* y; /* the output at this channel */
   int32_t out_h, out_w, oxs; /* output size; bytes between adjacent output pixels */
 } tnn_dw_channel;
@@ -147,8 +151,8 @@ TNN_SHARED void tnn_dw_kgen(const int8_t* x, int32_t n, const int8_t* wp, int32_
  * a constant here. */
 TNN_HOT void tnn_dw_requant_fast(const tnn_dw_channel* ch, const int32_t* acc, int32_t n,
                                  int8_t* y, const int kind) {
-  const int32_t m2 = tnn_rq_m2(ch->mult), e1 = tnn_rq_e1(ch->shift), oxs = ch->oxs;
-  const tnn_out_fast o = tnn_out_fast_of(ch->out_offset, &ch->act);
+  const int32_t m2 = ch->m2, e1 = ch->e1, oxs = ch->oxs;
+  const tnn_out_fast o = ch->o;
   for (; n > 0; --n, y += oxs) *y = (int8_t)tnn_output_fast(*acc++, m2, e1, &o, kind);
 }
 
@@ -156,8 +160,7 @@ TNN_SHARED void tnn_dw_requant(const tnn_dw_channel* ch, const int32_t* acc, int
                                 int8_t* y) {
   const int32_t m = ch->mult, s = ch->shift, off = ch->out_offset, oxs = ch->oxs;
   const tnn_activation act = ch->act;
-  const tnn_out_fast o = tnn_out_fast_of(off, &act);
-  const int kind = tnn_rq_kind(&o, m, s);
+  const int kind = ch->rq_kind;
   /* a copy of the loop per form: the branches of the requantization resolve outside */
   if (kind == TNN_RQ_S8)
     tnn_dw_requant_fast(ch, acc, n, y, TNN_RQ_S8);
@@ -260,6 +263,9 @@ void tnn_depthwise_conv_s8(const tnn_conv_params* p, const tnn_per_channel_quant
       ch.inner = ch.bias + ch.offset * sum_w;
       ch.mult = quant->multiplier[c];
       ch.shift = quant->shift[c];
+      ch.o = tnn_out_fast_of(ch.out_offset, &ch.act);
+      ch.rq_kind = tnn_rq_kind(&ch.o, ch.mult, ch.shift);
+      ch.m2 = tnn_rq_m2(ch.mult), ch.e1 = tnn_rq_e1(ch.shift);
       if (!staged) {
         for (oy = 0; oy < ch.out_h; ++oy)
           for (ox = 0; ox < ch.out_w; ++ox) tnn_dw_pixel(&ch, oy, ox);

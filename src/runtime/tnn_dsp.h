@@ -4,8 +4,9 @@
  * each function below is one instruction, through the ACLE intrinsics of <arm_acle.h>;
  * elsewhere (the host, or a build with TNN_NO_DSP) it is portable C with exactly the
  * instruction's result, so the fast kernels run the same data flow everywhere and the
- * host tests exercise it (except the mat-mult, whose plain loops vectorize: tnn_mat_mult.h). A "pair" is two int16 lanes in one int32: lane 0 in bits 0..15,
- * lane 1 in bits 16..31.
+ * host tests exercise it (except the mat-mult, whose plain loops vectorize:
+ * tnn_mat_mult.h). A "pair" is two int16 lanes in one int32: lane 0 in bits 0..15, lane 1
+ * in bits 16..31.
  *
  *   tnn_sxtb16(x)           (int16)x.byte0, (int16)x.byte2                      SXTB16
  *   tnn_sxtb16_ror8(x)      (int16)x.byte1, (int16)x.byte3                      SXTB16 ROR #8
@@ -24,10 +25,11 @@
  *   tnn_ssat8(x)            x saturated to [-128, 127]                          SSAT #8
  *   tnn_usat31_asr1(x)      max(x >> 1, 0) (x >> 1 saturated to [0, 2^31 - 1])  USAT #31, ASR #1
  *   tnn_usat6_asr6(x)       (int32)x >> 6 saturated to [0, 63]                  USAT #6, ASR #6
+ *   tnn_usat12(x)           x saturated to [0, 4095]                            USAT #12
  *   tnn_smuad(a, b)         a.lane0 * b.lane0 + a.lane1 * b.lane1 (mod 2^32)    SMUAD
  *
- * (The last five serve the fast requantization of tnn_math.h; QADD may set the sticky Q
- * flag, which nothing reads.)
+ * (The four before tnn_usat12 serve the fast requantization of tnn_math.h; QADD may set
+ * the sticky Q flag, which nothing reads. tnn_usat12 indexes the attention's exp table.)
  * Callers keep every sum within int32 (the model validation's bounds), so the wrap of
  * SMLAD never happens and its Q flag is never read.
  *
@@ -197,6 +199,11 @@ static inline uint32_t tnn_usat6_asr6(uint32_t x) {
   __asm__("usat %0, #6, %1, asr #6" : "=r"(r) : "r"(x));
   return r;
 }
+static inline int32_t tnn_usat12(int32_t x) {
+  int32_t r;
+  __asm__("usat %0, #12, %1" : "=r"(r) : "r"(x));
+  return r;
+}
 static inline int32_t tnn_smuad(int32_t a, int32_t b) { return __smuad((int16x2_t)a, (int16x2_t)b); }
 
 #else
@@ -258,6 +265,7 @@ static inline uint32_t tnn_usat6_asr6(uint32_t x) {
   const int32_t v = (int32_t)x >> 6;
   return v < 0 ? 0u : (v > 63 ? 63u : (uint32_t)v);
 }
+static inline int32_t tnn_usat12(int32_t x) { return x < 0 ? 0 : (x > 4095 ? 4095 : x); }
 static inline int32_t tnn_smuad(int32_t a, int32_t b) { return tnn_smlad(a, b, 0); }
 
 #endif

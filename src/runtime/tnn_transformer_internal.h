@@ -51,6 +51,7 @@ int32_t tnn_softmax_q15_numerators(int32_t* s, int32_t n, const tnn_quant* score
 extern const uint16_t tnn_exp_hi[64];
 extern const uint16_t tnn_exp_lo[64];
 extern const uint32_t tnn_exp_hi2[64];
+extern const int16_t tnn_exp_q15m[4096];
 
 
 /* One softmax numerator e = tnn_exp_neg_q15(tnn_requantize(d, score)) for a score gap
@@ -84,13 +85,12 @@ static inline uint32_t tnn_softmax_exp_word(int32_t d2, int32_t multiplier, int3
   return tnn_exp_hi2[tnn_usat6_asr6(u)] * (uint32_t)tnn_exp_lo[u & 63u] + 0x80008000u;
 }
 
-/* The same with the tables and the constant 0x80008000 passed in (a loop keeps them in
- * registers: one MLA instead of MUL and ADD). */
-static inline uint32_t tnn_softmax_exp_word_t(int32_t d2, int32_t multiplier, int32_t half,
-                                              int32_t s, const uint32_t* hi2,
-                                              const uint16_t* lo, uint32_t round) {
+/* The same numerator as h = e - 32768 (int32) through the one-level table tnn_exp_q15m
+ * (u >= 4096, saturated to 4095 by USAT, reads e = 0 there as tnn_exp_neg_q15 does). */
+static inline int32_t tnn_softmax_exp_h(int32_t d2, int32_t multiplier, int32_t half, int32_t s,
+                                        const int16_t* t) {
   const uint32_t u = (uint32_t)tnn_smmlar(d2, multiplier, half) >> s;
-  return hi2[tnn_usat6_asr6(u)] * (uint32_t)lo[u & 63u] + round;
+  return t[tnn_usat12((int32_t)u)];
 }
 
 /* e itself (the tests compare it with tnn_exp_neg_q15(tnn_requantize(d, score))). */

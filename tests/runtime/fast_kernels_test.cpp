@@ -574,3 +574,25 @@ TEST(SoftmaxExpFolded, EqualsRequantizeThenExp) {
   }
   for (int i = 0; i < 64; ++i) EXPECT_EQ(tnn_exp_hi2[i], 2u * tnn_exp_hi[i]) << i;
 }
+
+// The attention's one-level table holds e - 32768 for every 12-bit argument, and the
+// saturated index of any larger one reads e = 0: the numerators of tnn_softmax_exp_h are
+// the two-level table's.
+TEST(SoftmaxExp, OneLevelTableEqualsTwoLevel) {
+  for (std::int32_t u = 0; u < 4096; ++u)
+    ASSERT_EQ(tnn_exp_q15m[u], tnn_exp_neg_q15(u) - 32768) << "u " << u;
+  for (std::int32_t u : {4095, 4096, 5000, 1 << 20, INT32_MAX})
+    EXPECT_EQ(tnn_exp_q15m[tnn_usat12(u)], tnn_exp_neg_q15(u) - 32768) << "u " << u;
+  std::mt19937 gen(7);
+  for (std::int32_t shift : {0, -3, -12, -20}) {
+    const tnn_quant q{(1 << 30) + 777777, shift};
+    tnn_softmax_exp c;
+    tnn_softmax_exp_init(&c, &q);
+    for (int i = 0; i < 20000; ++i) {
+      const std::int32_t d = std::int32_t(gen() % (1u << 30)) >> (gen() % 30);
+      ASSERT_EQ(tnn_softmax_exp_h(2 * d, c.multiplier, c.half, c.s, tnn_exp_q15m),
+                tnn_exp_neg_q15(tnn_requantize(d, q.multiplier, q.shift)) - 32768)
+          << "d " << d << " shift " << shift;
+    }
+  }
+}
