@@ -42,14 +42,13 @@ TNN_HOT void tnn_add_loop(const int32_t* t1, const int32_t* t2, const int8_t* in
   int32_t i;
   for (i = 0; i + 4 <= size; i += 4) {
     uint32_t a, b;
-    int8_t y[4];
+    int8_t* y = out + i;
     memcpy(&a, in1 + i, 4);
-    memcpy(&b, in2 + i, 4);
+    memcpy(&b, in2 + i, 4); /* both words read before any store: out may be in1 or in2 */
     y[0] = (int8_t)tnn_output_kind(t1[a & 255u] + t2[b & 255u], &c, o, &act, kind);
     y[1] = (int8_t)tnn_output_kind(t1[(a >> 8) & 255u] + t2[(b >> 8) & 255u], &c, o, &act, kind);
     y[2] = (int8_t)tnn_output_kind(t1[(a >> 16) & 255u] + t2[(b >> 16) & 255u], &c, o, &act, kind);
     y[3] = (int8_t)tnn_output_kind(t1[a >> 24] + t2[b >> 24], &c, o, &act, kind);
-    memcpy(out + i, y, 4); /* after the reads: out may be in1 or in2 */
   }
   for (; i < size; ++i)
     out[i] = (int8_t)tnn_output_kind(t1[(uint8_t)in1[i]] + t2[(uint8_t)in2[i]], &c, o, &act, kind);

@@ -153,7 +153,14 @@ TNN_HOT void tnn_dw_requant_fast(const tnn_dw_channel* ch, const int32_t* acc, i
                                  int8_t* y, const int kind) {
   const int32_t m2 = ch->m2, e1 = ch->e1, oxs = ch->oxs;
   const tnn_out_fast o = ch->o;
-  for (; n > 0; --n, y += oxs) *y = (int8_t)tnn_output_fast(*acc++, m2, e1, &o, kind);
+  for (; n >= 2; n -= 2, acc += 2) { /* two a step: one LDRD, half the loop */
+    const tnn_s32x2 a = tnn_read_s32x2(acc);
+    *y = (int8_t)tnn_output_fast(a.lo, m2, e1, &o, kind);
+    y += oxs;
+    *y = (int8_t)tnn_output_fast(a.hi, m2, e1, &o, kind);
+    y += oxs;
+  }
+  if (n) *y = (int8_t)tnn_output_fast(*acc, m2, e1, &o, kind);
 }
 
 TNN_SHARED void tnn_dw_requant(const tnn_dw_channel* ch, const int32_t* acc, int32_t n,
@@ -224,6 +231,192 @@ static void tnn_dw_chunk_rows(const tnn_dw_channel* ch, tnn_dw_stack* st, const 
   }
 }
 
+/* Channel c's weights, bias, input and output pointers and requantization into ch (the
+ * layer's fields set). */
+static void tnn_dw_channel_init(tnn_dw_channel* ch, int32_t c, const int8_t* input,
+                                const int8_t* w, const int32_t* bias,
+                                const tnn_per_channel_quant* quant, int8_t* output) {
+  const int32_t taps = ch->kh * ch->kw;
+  int32_t sum_w = 0, t;
+  ch->x = input + c;
+  ch->w = w;
+  ch->y = output + c;
+  for (t = 0; t < taps; ++t) sum_w += ch->w[t];
+  ch->bias = bias ? bias[c] : 0;
+  ch->inner = ch->bias + ch->offset * sum_w;
+  ch->mult = quant->multiplier[c];
+  ch->shift = quant->shift[c];
+  ch->o = tnn_out_fast_of(ch->out_offset, &ch->act);
+  ch->rq_kind = tnn_rq_kind(&ch->o, ch->mult, ch->shift);
+  ch->m2 = tnn_rq_m2(ch->mult), ch->e1 = tnn_rq_e1(ch->shift);
+}
+
+/* ---- small maps, 3x3 stride 1: four channels' planes staged whole ----------------------
+ *
+ * A map of at most TNN_DW_PLANE_ROWS rows and TNN_DW_PLANE_PITCH bytes with its padding
+ * (14x14 and 7x7 in the shipped spaces) is staged whole for four channels at once: four
+ * input pixels' words of those channels are transposed in registers into a word of four
+ * pixels per channel (about 7 instructions a pixel for the four instead of 5 a byte), the
+ * padding written once a layer. Each channel then runs every output row in one call into a
+ * plane of sums and requantizes them in one loop: no ring of rows and no call per row. */
+
+#define TNN_DW_PLANE_PITCH 24 /* bytes per staged row, multiple of 4: maps up to 18 wide */
+#define TNN_DW_PLANE_ROWS 16  /* staged rows: maps up to 14 high with one row of padding */
+#define TNN_DW_PLANE_OUTS 256 /* outputs of a channel: its sums on the stack */
+
+typedef struct {
+  int32_t acc[TNN_DW_PLANE_OUTS + 1]; /* + the odd last output's slack */
+  int8_t planes[4][TNN_DW_PLANE_ROWS][TNN_DW_PLANE_PITCH]; /* 4-byte aligned */
+} tnn_dw_plane_stack;
+
+static int tnn_dw_plane_applies(const tnn_dw_channel* ch) {
+  return ch->kh == 3 && ch->kw == 3 && ch->sh == 1 && ch->sw == 1 && ch->ph <= 1 &&
+         ch->pw <= 1 && ch->in_h + 2 * ch->ph <= TNN_DW_PLANE_ROWS &&
+         ch->in_w + 2 * ch->pw + TNN_DW_SLACK <= TNN_DW_PLANE_PITCH &&
+         ch->out_h * ch->out_w <= TNN_DW_PLANE_OUTS;
+}
+
+/* The layer's fields of ch (the channel's are tnn_dw_channel_init's). */
+static void tnn_dw_layer_init(tnn_dw_channel* ch, const tnn_conv_params* p,
+                              const tnn_dims* in_d, const tnn_dims* f_d, const tnn_dims* out_d) {
+  ch->in_h = in_d->h, ch->in_w = in_d->w;
+  ch->xs = in_d->c, ch->ys = in_d->w * in_d->c;
+  ch->kh = f_d->h, ch->kw = f_d->w;
+  ch->sh = p->stride.h, ch->sw = p->stride.w, ch->ph = p->padding.h, ch->pw = p->padding.w;
+  ch->offset = p->input_offset;
+  ch->out_offset = p->output_offset;
+  ch->act = p->activation;
+  ch->out_h = out_d->h, ch->out_w = out_d->w, ch->oxs = out_d->c;
+}
+
+int tnn_dw_planes_apply(const tnn_conv_params* p, const tnn_dims* in_d, const tnn_dims* f_d,
+                        const tnn_dims* out_d) {
+  tnn_dw_channel ch;
+  tnn_dw_layer_init(&ch, p, in_d, f_d, out_d);
+  return tnn_dw_plane_applies(&ch);
+}
+
+/* Input row y of channels c0 .. c0 + g - 1 (g <= 4) into the planes' row y + ph: four
+ * pixels' words of four channels a step, their bytes transposed so that each channel's
+ * four pixels are one word (t0 = a0 b0 a2 b2, t1 = a1 b1 a3 b3 of pixels a, b; t2, t3 of
+ * the next two). */
+TNN_SHARED void tnn_dw_plane_gather(const tnn_dw_channel* ch, tnn_dw_plane_stack* st,
+                                    const int8_t* input, int32_t c0, int32_t g, int32_t y) {
+  const int32_t xs = ch->xs, n = ch->in_w, r = y + ch->ph;
+  const int8_t* src = input + y * ch->ys + c0;
+  int8_t* const d0 = &st->planes[0][r][ch->pw];
+  int8_t* const d1 = &st->planes[1][r][ch->pw];
+  int8_t* const d2 = &st->planes[2][r][ch->pw];
+  int8_t* const d3 = &st->planes[3][r][ch->pw];
+  int32_t i = 0, j;
+  if (g == 4) {
+    for (; i + 4 <= n; i += 4, src += 4 * xs) {
+      const uint32_t v0 = (uint32_t)tnn_read_s8x4(src), v1 = (uint32_t)tnn_read_s8x4(src + xs);
+      const uint32_t v2 = (uint32_t)tnn_read_s8x4(src + 2 * xs);
+      const uint32_t v3 = (uint32_t)tnn_read_s8x4(src + 3 * xs);
+      const uint32_t t0 = (v0 & 0x00FF00FFu) | ((v1 & 0x00FF00FFu) << 8);
+      const uint32_t t1 = ((v0 >> 8) & 0x00FF00FFu) | (v1 & 0xFF00FF00u);
+      const uint32_t t2 = (v2 & 0x00FF00FFu) | ((v3 & 0x00FF00FFu) << 8);
+      const uint32_t t3 = ((v2 >> 8) & 0x00FF00FFu) | (v3 & 0xFF00FF00u);
+      const uint32_t w0 = (t0 & 0xFFFFu) | (t2 << 16), w1 = (t1 & 0xFFFFu) | (t3 << 16);
+      const uint32_t w2 = (t0 >> 16) | (t2 & 0xFFFF0000u), w3 = (t1 >> 16) | (t3 & 0xFFFF0000u);
+      memcpy(d0 + i, &w0, 4);
+      memcpy(d1 + i, &w1, 4);
+      memcpy(d2 + i, &w2, 4);
+      memcpy(d3 + i, &w3, 4);
+    }
+  }
+  if (g == 4 && i < n) {
+    /* the last 1..3 pixels with the zero point's bytes behind them: those land on the
+     * right padding (pw = 1) and the slack, where the zero point is right too */
+    const uint32_t pad = (uint8_t)(int8_t)-ch->offset * 0x01010101u;
+    const int32_t left = n - i;
+    const uint32_t v0 = (uint32_t)tnn_read_s8x4(src);
+    const uint32_t v1 = left > 1 ? (uint32_t)tnn_read_s8x4(src + xs) : pad;
+    const uint32_t v2 = left > 2 ? (uint32_t)tnn_read_s8x4(src + 2 * xs) : pad;
+    const uint32_t t0 = (v0 & 0x00FF00FFu) | ((v1 & 0x00FF00FFu) << 8);
+    const uint32_t t1 = ((v0 >> 8) & 0x00FF00FFu) | (v1 & 0xFF00FF00u);
+    const uint32_t t2 = (v2 & 0x00FF00FFu) | ((pad & 0x00FF00FFu) << 8);
+    const uint32_t t3 = ((v2 >> 8) & 0x00FF00FFu) | (pad & 0xFF00FF00u);
+    const uint32_t w0 = (t0 & 0xFFFFu) | (t2 << 16), w1 = (t1 & 0xFFFFu) | (t3 << 16);
+    const uint32_t w2 = (t0 >> 16) | (t2 & 0xFFFF0000u), w3 = (t1 >> 16) | (t3 & 0xFFFF0000u);
+    memcpy(d0 + i, &w0, 4);
+    memcpy(d1 + i, &w1, 4);
+    memcpy(d2 + i, &w2, 4);
+    memcpy(d3 + i, &w3, 4);
+    return;
+  }
+  for (; i < n; ++i, src += xs)
+    for (j = 0; j < g; ++j) st->planes[j][r][ch->pw + i] = src[j];
+}
+
+/* Every output row of one channel's staged plane x: rows oy .. oy + 2 for output row oy;
+ * acc[oy * n + ox] (tnn_dw_k3s1's steps of two; an odd n's slack is the next row's first
+ * sum, written again after it). */
+TNN_SHARED void tnn_dw_plane_rows(const int8_t* x, int32_t rows, int32_t n, const int8_t* w,
+                                  int32_t base, int32_t* acc) {
+  const int32_t r0 = tnn_pkhbt(w[0], w[2]), r1 = tnn_pkhbt(w[3], w[5]), r2 = tnn_pkhbt(w[6], w[8]);
+  const int32_t mid = tnn_pkhbt(w[1], w[4]), m2 = w[7];
+  for (; rows > 0; --rows, x += TNN_DW_PLANE_PITCH) {
+    const int8_t* xr = x;
+    int32_t left = n;
+    for (; left > 0; left -= 2, xr += 2, acc += 2) {
+      int32_t v, a, b, y0, y1;
+      v = tnn_read_s8x4(xr);
+      a = tnn_sxtb16(v), b = tnn_sxtb16_ror8(v);
+      y0 = tnn_smlabb(b, mid, tnn_smlad(a, r0, base));
+      y1 = tnn_smlatb(a, mid, tnn_smlad(b, r0, base));
+      v = tnn_read_s8x4(xr + TNN_DW_PLANE_PITCH);
+      a = tnn_sxtb16(v), b = tnn_sxtb16_ror8(v);
+      y0 = tnn_smlabt(b, mid, tnn_smlad(a, r1, y0));
+      y1 = tnn_smlatt(a, mid, tnn_smlad(b, r1, y1));
+      v = tnn_read_s8x4(xr + 2 * TNN_DW_PLANE_PITCH);
+      a = tnn_sxtb16(v), b = tnn_sxtb16_ror8(v);
+      acc[0] = tnn_smlabb(b, m2, tnn_smlad(a, r2, y0));
+      acc[1] = tnn_smlatb(a, m2, tnn_smlad(b, r2, y1));
+    }
+    acc += left; /* back over an odd n's slack */
+  }
+}
+
+static void tnn_dw_planes(tnn_dw_channel* ch, const int8_t* input, const int32_t* bias,
+                          const tnn_per_channel_quant* quant, int8_t* output, int32_t C,
+                          tnn_dw_weights_fn weights, void* ctx) {
+  tnn_dw_plane_stack st;
+  const int32_t outs = ch->out_h * ch->out_w;
+  int8_t w[4][9];
+  int32_t c0, j, y;
+  memset(st.planes, (uint8_t)(int8_t)-ch->offset, sizeof st.planes); /* the padding */
+  for (c0 = 0; c0 < C; c0 += 4) {
+    const int32_t g = C - c0 < 4 ? C - c0 : 4;
+    int take[4], any = 0;
+    for (j = 0; j < g; ++j) any |= take[j] = weights(ctx, c0 + j, w[j]);
+    if (!any) continue;
+    for (y = 0; y < ch->in_h; ++y) tnn_dw_plane_gather(ch, &st, input, c0, g, y);
+    for (j = 0; j < g; ++j) {
+      if (!take[j]) continue;
+      tnn_dw_channel_init(ch, c0 + j, input, w[j], bias, quant, output);
+      tnn_dw_plane_rows(&st.planes[j][0][0], ch->out_h, ch->out_w, ch->w, ch->inner, st.acc);
+      tnn_dw_requant(ch, st.acc, outs, ch->y);
+    }
+  }
+}
+
+void tnn_dw_planes_s8(const tnn_conv_params* p, const tnn_per_channel_quant* quant,
+                      const tnn_dims* in_d, const int8_t* input, const tnn_dims* f_d,
+                      const int32_t* bias, const tnn_dims* out_d, int8_t* output,
+                      tnn_dw_weights_fn weights, void* ctx) {
+  tnn_dw_channel ch;
+  tnn_dw_layer_init(&ch, p, in_d, f_d, out_d);
+  tnn_dw_planes(&ch, input, bias, quant, output, in_d->c, weights, ctx);
+}
+
+/* The dense filter's channel c (every channel takes the planes). */
+static int tnn_dw_dense_weights(void* ctx, int32_t c, int8_t* w) {
+  memcpy(w, (const int8_t*)ctx + 9 * c, 9);
+  return 1;
+}
+
 void tnn_depthwise_conv_s8(const tnn_conv_params* p, const tnn_per_channel_quant* quant,
                            const tnn_dims* in_d, const int8_t* input, const tnn_dims* f_d,
                            const int8_t* filter, const int32_t* bias, const tnn_dims* out_d,
@@ -231,21 +424,19 @@ void tnn_depthwise_conv_s8(const tnn_conv_params* p, const tnn_per_channel_quant
   tnn_dw_channel ch;
   tnn_dw_stack st;
   tnn_dw_chunk k;
-  const int32_t taps = f_d->h * f_d->w, kw4 = (f_d->w + 3) & ~3;
+  const int32_t kw4 = (f_d->w + 3) & ~3;
   const uint32_t pad = (uint8_t)(int8_t)-p->input_offset * 0x01010101u;
   /* `per` windows of a row fit a staged row; a kernel beyond the buffer runs per pixel */
   const int staged = f_d->h <= TNN_DW_MAX_KH && f_d->w <= TNN_DW_MAX_KW &&
                      p->stride.w + kw4 + TNN_DW_SLACK <= TNN_DW_PITCH;
   const int32_t per = staged ? (TNN_DW_PITCH - kw4 - TNN_DW_SLACK) / p->stride.w + 1 : out_d->w;
   int32_t c, t, oy, ox;
-  ch.in_h = in_d->h, ch.in_w = in_d->w;
-  ch.xs = in_d->c, ch.ys = in_d->w * in_d->c;
-  ch.kh = f_d->h, ch.kw = f_d->w;
-  ch.sh = p->stride.h, ch.sw = p->stride.w, ch.ph = p->padding.h, ch.pw = p->padding.w;
-  ch.offset = p->input_offset;
-  ch.out_offset = p->output_offset;
-  ch.act = p->activation;
-  ch.out_h = out_d->h, ch.out_w = out_d->w, ch.oxs = out_d->c;
+  tnn_dw_layer_init(&ch, p, in_d, f_d, out_d);
+  if (tnn_dw_plane_applies(&ch)) {
+    tnn_dw_planes(&ch, input, bias, quant, output, in_d->c, tnn_dw_dense_weights,
+                  (void*)(uintptr_t)filter);
+    return;
+  }
   for (k.ox0 = 0; k.ox0 < out_d->w; k.ox0 += per) {
     const int32_t len = (per - 1) * ch.sw + kw4 + TNN_DW_SLACK;
     k.n = out_d->w - k.ox0 < per ? out_d->w - k.ox0 : per;
@@ -254,18 +445,7 @@ void tnn_depthwise_conv_s8(const tnn_conv_params* p, const tnn_per_channel_quant
     k.b = k.ix0 + len > ch.in_w ? (ch.in_w - k.ix0 > k.a ? ch.in_w - k.ix0 : k.a) : len;
     if (staged) tnn_dw_fill_words(st.rows[0], 2 * ch.kh * TNN_DW_PITCH / 4, pad);
     for (c = 0; c < in_d->c; ++c) {
-      int32_t sum_w = 0;
-      ch.x = input + c;
-      ch.w = filter + c * taps;
-      ch.y = output + c;
-      for (t = 0; t < taps; ++t) sum_w += ch.w[t];
-      ch.bias = bias ? bias[c] : 0;
-      ch.inner = ch.bias + ch.offset * sum_w;
-      ch.mult = quant->multiplier[c];
-      ch.shift = quant->shift[c];
-      ch.o = tnn_out_fast_of(ch.out_offset, &ch.act);
-      ch.rq_kind = tnn_rq_kind(&ch.o, ch.mult, ch.shift);
-      ch.m2 = tnn_rq_m2(ch.mult), ch.e1 = tnn_rq_e1(ch.shift);
+      tnn_dw_channel_init(&ch, c, input, filter + c * ch.kh * ch.kw, bias, quant, output);
       if (!staged) {
         for (oy = 0; oy < ch.out_h; ++oy)
           for (ox = 0; ox < ch.out_w; ++ox) tnn_dw_pixel(&ch, oy, ox);

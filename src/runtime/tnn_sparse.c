@@ -1,6 +1,7 @@
 #include "tnn_sparse.h"
 
 #include "tnn_check.h"
+#include "tnn_conv_internal.h"
 #include "tnn_dsp.h"
 #include "tnn_sparse_sweep.h"
 
@@ -898,74 +899,137 @@ TNN_SHARED void tnn_dw_channel(const tnn_dw_job* job, int32_t ch, tnn_dw_tap* ta
  * weights (pruned blocks, padding and filler entries drop out) with their input offsets,
  * then every output pixel of the channel applies that list; a fully pruned channel is
  * one requantization. */
+/* The coded depthwise layer, channel by channel (tnn_dw_sparse's state). */
+typedef struct {
+  tnn_dw_job job;
+  const tnn_per_channel_quant* quant;
+  const int32_t* bias;
+  const uint8_t* e; /* the next entry */
+  uint32_t rem;     /* entries left */
+  int32_t rel;      /* the next entry's block index, counted from the channel's first */
+  int32_t bpr, per_channel, block;
+} tnn_dw_coded;
+
+/* Channel ch's non-zero taps (its kh coded rows, from the stream's current entry on):
+ * their weights and input offsets, kernel rows and columns; returns how many. */
+static int32_t tnn_dw_parse_channel(tnn_dw_coded* s, tnn_dw_tap* taps, uint8_t* ky_of,
+                                    uint8_t* kx_of) {
+  const int32_t kw = s->job.f_d->w, b = s->block, W = s->job.in_d->w, C = s->job.in_d->c;
+  int32_t n = 0;
+  while (s->rem) {
+    const int32_t blk = s->rel + s->e[0];
+    int32_t ky, off, len, j;
+    if (blk >= s->per_channel) break;
+    ky = blk / s->bpr;
+    off = (blk - ky * s->bpr) * b;
+    len = kw - off < b ? kw - off : b;
+    for (j = 0; j < len; ++j) {
+      const int32_t w = (int8_t)s->e[1 + j];
+      if (w != 0) {
+        taps[n].xo = (ky * W + off + j) * C;
+        taps[n].w = w;
+        ky_of[n] = (uint8_t)ky;
+        kx_of[n] = (uint8_t)(off + j);
+        ++n;
+      }
+    }
+    s->rel = blk + 1;
+    s->e += 1 + b;
+    --s->rem;
+  }
+  s->rel -= s->per_channel;
+  return n;
+}
+
+/* Channel ch from its n taps by the per-channel paths: a fully pruned channel is one
+ * requantization, the others apply their list of taps to every output pixel. */
+static void tnn_dw_coded_channel(const tnn_dw_coded* s, int32_t ch, tnn_dw_tap* taps,
+                                 const uint8_t* ky_of, uint8_t* kx_of, int32_t n) {
+  const tnn_conv_params* p = s->job.p;
+  const int32_t C = s->job.in_d->c, pixels = s->job.out_d->h * s->job.out_d->w;
+  tnn_chan_q q;
+  q.bias = s->bias ? s->bias[ch] : 0;
+  q.mult = s->quant->multiplier[ch];
+  q.shift = s->quant->shift[ch];
+  q.out_off = p->output_offset;
+  q.act = p->activation;
+  if (n == 0) {
+    const int8_t v = tnn_output_s8(q.bias, q.mult, q.shift, q.out_off, &q.act);
+    int8_t* out = s->job.output + ch;
+    int32_t i;
+    for (i = 0; i + 4 <= pixels; i += 4, out += 4 * C) {
+      out[0] = v;
+      out[C] = v;
+      out[2 * C] = v;
+      out[3 * C] = v;
+    }
+    for (; i < pixels; ++i, out += C) *out = v;
+  } else {
+    tnn_dw_channel(&s->job, ch, taps, ky_of, kx_of, n, &q);
+  }
+}
+
+#if !defined(TNN_REFERENCE_KERNELS)
+/* Channels with more stored taps than this run on the dense kernel over staged planes
+ * (tnn_dw_planes_s8): their nine weights cost no more there than their list of taps here,
+ * and the planes need no bounds tests at the border. */
+#define TNN_DW_PLANE_MIN_TAPS 4
+
+/* tnn_dw_weights_fn of the coded layer: channel c's weights as a dense 3x3 when it has
+ * more than TNN_DW_PLANE_MIN_TAPS non-zero taps, else its outputs made here. */
+static int tnn_dw_coded_weights(void* ctx, int32_t c, int8_t* w) {
+  tnn_dw_coded* s = (tnn_dw_coded*)ctx;
+  tnn_dw_tap taps[18]; /* 9 taps and the 9 more tnn_dw_channel may copy behind them */
+  uint8_t ky_of[18], kx_of[18];
+  const int32_t n = tnn_dw_parse_channel(s, taps, ky_of, kx_of);
+  int32_t i;
+  if (n <= TNN_DW_PLANE_MIN_TAPS) {
+    tnn_dw_coded_channel(s, c, taps, ky_of, kx_of, n);
+    return 0;
+  }
+  memset(w, 0, 9);
+  for (i = 0; i < n; ++i) w[3 * ky_of[i] + kx_of[i]] = (int8_t)taps[i].w;
+  return 1;
+}
+#endif
+
 static void tnn_dw_sparse(const tnn_conv_params* p, const tnn_per_channel_quant* quant,
                           const tnn_dims* in_d, const int8_t* input, const tnn_dims* f_d,
                           const tnn_rle_weights* filter, const int32_t* bias,
                           const tnn_dims* out_d, int8_t* output) {
   const int32_t kw = f_d->w, b = filter->block, C = in_d->c, W = in_d->w;
-  const int32_t bpr = (kw + b - 1) / b, per_channel = f_d->h * bpr, pixels = out_d->h * out_d->w;
   const int32_t sw = p->stride.w, pw = p->padding.w;
   tnn_dw_tap taps[TNN_DW_MAX_TAPS];
   uint8_t ky_of[TNN_DW_MAX_TAPS], kx_of[TNN_DW_MAX_TAPS];
-  tnn_dw_job job;
-  const uint8_t* e = filter->data + 4;
-  uint32_t rem = tnn_read_u32(filter->data);
-  int32_t rel = 0, ch;
-  job.p = p;
-  job.in_d = in_d;
-  job.f_d = f_d;
-  job.out_d = out_d;
-  job.input = input;
-  job.output = output;
-  job.ox_lo = (pw + sw - 1) / sw;
-  job.ox_hi = W + pw - kw < 0 ? 0 : (W + pw - kw) / sw + 1;
-  if (job.ox_hi > out_d->w) job.ox_hi = out_d->w;
-  if (job.ox_lo > job.ox_hi) job.ox_lo = job.ox_hi;
+  tnn_dw_coded s;
+  int32_t ch;
+  s.job.p = p;
+  s.job.in_d = in_d;
+  s.job.f_d = f_d;
+  s.job.out_d = out_d;
+  s.job.input = input;
+  s.job.output = output;
+  s.job.ox_lo = (pw + sw - 1) / sw;
+  s.job.ox_hi = W + pw - kw < 0 ? 0 : (W + pw - kw) / sw + 1;
+  if (s.job.ox_hi > out_d->w) s.job.ox_hi = out_d->w;
+  if (s.job.ox_lo > s.job.ox_hi) s.job.ox_lo = s.job.ox_hi;
+  s.quant = quant;
+  s.bias = bias;
+  s.e = filter->data + 4;
+  s.rem = tnn_read_u32(filter->data);
+  s.rel = 0;
+  s.block = b;
+  s.bpr = (kw + b - 1) / b;
+  s.per_channel = f_d->h * s.bpr;
+#if !defined(TNN_REFERENCE_KERNELS)
+  if (tnn_dw_planes_apply(p, in_d, f_d, out_d)) {
+    tnn_dw_planes_s8(p, quant, in_d, input, f_d, bias, out_d, output, tnn_dw_coded_weights, &s);
+    return;
+  }
+#endif
   for (ch = 0; ch < C; ++ch) {
-    tnn_chan_q q;
-    int32_t n = 0;
-    /* the channel's taps: blocks rel.. of rows ch*kh .. ch*kh + kh - 1 */
-    while (rem) {
-      const int32_t blk = rel + e[0];
-      int32_t ky, off, len, j;
-      if (blk >= per_channel) break;
-      ky = blk / bpr;
-      off = (blk - ky * bpr) * b;
-      len = kw - off < b ? kw - off : b;
-      for (j = 0; j < len; ++j) {
-        const int32_t w = (int8_t)e[1 + j];
-        if (w != 0) {
-          taps[n].xo = (ky * W + off + j) * C;
-          taps[n].w = w;
-          ky_of[n] = (uint8_t)ky;
-          kx_of[n] = (uint8_t)(off + j);
-          ++n;
-        }
-      }
-      rel = blk + 1;
-      e += 1 + b;
-      --rem;
-    }
-    rel -= per_channel;
-    q.bias = bias ? bias[ch] : 0;
-    q.mult = quant->multiplier[ch];
-    q.shift = quant->shift[ch];
-    q.out_off = p->output_offset;
-    q.act = p->activation;
-    if (n == 0) { /* a fully pruned channel: every output is its bias */
-      const int8_t v = tnn_output_s8(q.bias, q.mult, q.shift, q.out_off, &q.act);
-      int8_t* out = output + ch;
-      int32_t i;
-      for (i = 0; i + 4 <= pixels; i += 4, out += 4 * C) {
-        out[0] = v;
-        out[C] = v;
-        out[2 * C] = v;
-        out[3 * C] = v;
-      }
-      for (; i < pixels; ++i, out += C) *out = v;
-    } else {
-      tnn_dw_channel(&job, ch, taps, ky_of, kx_of, n, &q);
-    }
+    const int32_t n = tnn_dw_parse_channel(&s, taps, ky_of, kx_of);
+    tnn_dw_coded_channel(&s, ch, taps, ky_of, kx_of, n);
   }
 }
 

@@ -247,6 +247,22 @@ TEST(FastConvS8, EveryRowLengthRemainderAndOddCounts) {
       }
 }
 
+// Depthwise 3x3 stride 1 stages maps up to 14 rows and 18 columns whole, four channels at
+// a time (transposed words; 1-3 last pixels with the zero point behind them): every width
+// remainder, channel counts off the groups of four, padding 0 and 1, and the first maps
+// beyond the planes (the ring of rows).
+TEST(FastConvS8, DepthwisePlanesAndTheirLimits) {
+  unsigned seed = 300;
+  for (int w : {1, 2, 3, 4, 5, 6, 7, 13, 14, 17, 18, 19})
+    for (int c : {1, 3, 4, 5, 8})
+      for (int p = 0; p <= 1; ++p)
+        if (w + 2 * p > 2)
+          FastConvTester().input(w == 19 ? 15 : 14, w, c).output_channels(c).groups(c)
+              .kernel(3, 3).padding(p).seed(seed++).test();
+  FastConvTester().input(7, 7, 288).output_channels(288).groups(288).kernel(3, 3).padding(1)
+      .relu(true).test();
+}
+
 TEST(FastConvS8, OneByOneWithStrideAndPadding) {
   // padding pixels of a 1x1 conv are the bias alone; pairs of pixels straddle them
   unsigned seed = 300;

@@ -757,6 +757,22 @@ TEST(SparseConv, DepthwiseBordersAndGroupsOfFour) {
       .test();  // every window larger than the input
 }
 
+// Coded depthwise 3x3 stride 1 on maps the planes take: channels with more than four
+// stored taps run the dense kernel over the staged planes, the others their list of taps;
+// both in one layer at every sparsity, with groups of four left partial.
+TEST(SparseConv, DepthwisePlanesMixedWithTapLists) {
+  unsigned seed = 50;
+  for (double sp : {0.0, 0.3, 0.5, 0.75, 0.9})
+    for (int w : {3, 5, 7, 14, 18})
+      for (int c : {3, 6, 9})
+        SparseConvTester().input(w == 18 ? 14 : w, w, c).depthwise().kernel(3).padding(1)
+            .block(3).sparsity(sp).seed(seed++).test();
+  SparseConvTester().input(7, 7, 288).depthwise().kernel(3).padding(1).block(3).sparsity(0.5)
+      .test();
+  SparseConvTester().input(14, 14, 48).depthwise().kernel(3).padding(1).block(2).sparsity(0.4)
+      .test();  // blocks of 2: taps off the kernel rows
+}
+
 // Scratch: too small, misaligned or missing is TNN_ERR_BUFFER for the tiled kernels;
 // depthwise convs need none.
 TEST(SparseConv, ScratchChecks) {
