@@ -2,7 +2,7 @@
 # Re-measures the shipped latency tables (src/cost/latency/<target>.json) on this checkout's
 # runtime, then rebuilds tinynas so the new tables are compiled in. Run it after changing
 # src/runtime/: the cost test `latency_table_is_current` fails until then.
-#   tools/measure_latency.sh [m7|m4 ...]      (default: m7 m4; ~10 min per target on 2 cores)
+#   tools/measure_latency.sh [m7|m4 ...]      (default: m7 m4; about 2 min for both on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tinynas=${TINYNAS:-build/tools/tinynas}
