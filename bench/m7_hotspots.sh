@@ -47,15 +47,29 @@ if [ -n "$runtime" ]; then
   rm -f "$work/p/src/runtime/"*
   cp "$runtime"/*.c "$runtime"/*.h "$work/p/src/runtime/"
 fi
-make -C "$work/p" m7 ARM_CFLAGS="-O2 -g" > "$work/make.log" 2>&1 ||
+make -C "$work/p" m7 ARM_CFLAGS="-O2 -g" ICOUNT_SHIFT=3 > "$work/make.log" 2>&1 ||
   { cat "$work/make.log" >&2; exit 1; }
 elf=$work/p/build/model_m7.elf
+# one instruction per translation block: -singlestep until QEMU 8.0, the accelerator's
+# one-insn-per-tb from 8.1 on (9.0 dropped -singlestep)
+qemu_version=$(qemu-system-arm --version | sed -n 's/.*version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
+read -r qmajor qminor <<< "${qemu_version:-0 0}"
+if [ "$qmajor" -gt 8 ] || { [ "$qmajor" -eq 8 ] && [ "$qminor" -ge 1 ]; }; then
+  one_insn=(-accel tcg,one-insn-per-tb=on)
+else
+  one_insn=(-singlestep)
+fi
+rc=0
 timeout 1800 qemu-system-arm -M mps2-an500 -nographic -monitor none -serial none -icount shift=3 \
-  -singlestep -d exec,nochain -D "$work/exec.log" \
-  -semihosting-config enable=on,target=native,arg=model_m7.elf,arg=--profile,arg="$images",arg=1 \
-  -kernel "$elf" > "$work/run.txt"
-grep -q '^op ' "$work/run.txt" || { cat "$work/run.txt" >&2; echo "bench/m7_hotspots.sh: no profile" >&2; exit 1; }
-arm-none-eabi-nm -S "$elf" | awk 'NF == 4 && $3 ~ /^[tT]$/ {print $1, $2, $4}' > "$work/syms.txt"
+  "${one_insn[@]}" -d exec,nochain -D "$work/exec.log" \
+  -semihosting-config "enable=on,target=native,arg=model_m7.elf,arg=--profile,arg=${images//,/,,},arg=1" \
+  -kernel "$elf" > "$work/run.txt" || rc=$?
+if [ "$rc" -ne 0 ] || ! grep -q '^op ' "$work/run.txt"; then
+  cat "$work/run.txt" >&2
+  echo "bench/m7_hotspots.sh: no profile (qemu exit status $rc)" >&2
+  exit 1
+fi
+arm-none-eabi-nm -S "$elf" | awk 'NF == 4 && $3 ~ /^[tTwW]$/ {print $1, $2, $4}' > "$work/syms.txt"
 if [ -n "$annotate" ]; then
   arm-none-eabi-objdump -d --no-show-raw-insn "--disassemble=$annotate" "$elf" > "$work/annotate.txt"
 fi
@@ -67,11 +81,14 @@ starts = [s[0] for s in syms]
 def name(pc):
     i = bisect.bisect_right(starts, pc) - 1
     return syms[i][2] if i >= 0 and pc < syms[i][0] + syms[i][1] else "?"
-hook = next(a for a, _, n in syms if n == "profile_hook")
+hooks = [a for a, _, n in syms if n == "profile_hook"]
+if not hooks:
+    sys.exit("bench/m7_hotspots.sh: no profile_hook in the program (main_m7.c changed?)")
+hook = hooks[0]
 ops = [l.split()[2] for l in open(f"{work}/run.txt") if l.startswith("op ")]
-# main_m7.c calls the hook before and after each op of the profiled inference; the calls
-# before those measure its overhead. Segment k lies between the calls 2k + 1 and 2k + 2
-# counted from the end.
+# main_m7.c calls the hook before and after each op of the profiled inference, after the
+# calls that measure its own overhead: op k's instructions are those after the profiled
+# inference's call 2k + 1 (counted from its first call, `first`) and before the next.
 segments, calls = collections.defaultdict(collections.Counter), 0
 pat = re.compile(r"\[[0-9a-f]+/([0-9a-f]+)/")
 for line in open(f"{work}/exec.log"):
@@ -84,6 +101,8 @@ for line in open(f"{work}/exec.log"):
         continue
     if calls:
         segments[calls][pc] += 1
+if calls < 2 * len(ops):
+    sys.exit(f"bench/m7_hotspots.sh: {calls} hook calls for {len(ops)} ops")
 first = calls - 2 * len(ops) + 1
 total, per_fn, pcs = 0, collections.Counter(), collections.Counter()
 print(f"{'op':>4} {'kind':<22} {'instructions':>13}  costliest functions")
