@@ -15,7 +15,8 @@
  *
  * No scratch from the caller (the cost model counts none): the stack holds the staged rows
  * (2 * TNN_DW_MAX_KH x TNN_DW_PITCH bytes), the tile and a channel's padded weights, about
- * 0.75 KiB. Kernels taller than TNN_DW_MAX_KH or wider than TNN_DW_MAX_KW, or a stride
+ * 0.75 KiB; 3x3 stride 1 on small maps stages four channels' planes whole instead (about
+ * 2.6 KiB, "small maps" below). Kernels taller than TNN_DW_MAX_KH or wider than TNN_DW_MAX_KW, or a stride
  * that leaves no window in a staged row, run the per-pixel path. */
 #include <string.h>
 
@@ -93,25 +94,47 @@ TNN_SHARED void tnn_dw_gather(int8_t* d0, int8_t* d1, const int8_t* src, int32_t
  * Per row, one word x0..x3 gives the pairs (x0, x2) and (x1, x3): output 0 takes
  * (x0, x2) . (w0, w2) + x1 * w1, output 1 (x1, x3) . (w0, w2) + x2 * w1. The middle taps
  * of rows 0 and 1 share one register (SMLA<x><y> picks the halves). */
-TNN_SHARED void tnn_dw_k3s1(const int8_t* x, int32_t n, const int8_t* w, int32_t base,
-                             int32_t* acc) {
-  const int32_t r0 = tnn_pkhbt(w[0], w[2]), r1 = tnn_pkhbt(w[3], w[5]), r2 = tnn_pkhbt(w[6], w[8]);
-  const int32_t mid = tnn_pkhbt(w[1], w[4]), m2 = w[7];
+/* The 3x3 weights as tnn_dw_k3s1_row takes them: rows' outer taps in pairs, the middle
+ * taps of rows 0 and 1 in one register, row 2's alone. */
+typedef struct {
+  int32_t r0, r1, r2, mid, m2;
+} tnn_dw_k3;
+
+static inline tnn_dw_k3 tnn_dw_k3_of(const int8_t* w) {
+  tnn_dw_k3 k;
+  k.r0 = tnn_pkhbt(w[0], w[2]), k.r1 = tnn_pkhbt(w[3], w[5]), k.r2 = tnn_pkhbt(w[6], w[8]);
+  k.mid = tnn_pkhbt(w[1], w[4]), k.m2 = w[7];
+  return k;
+}
+
+/* n outputs of one row from rows x, x + pitch, x + 2 pitch (pitch a constant where
+ * inlined: immediate offsets), two a step; returns acc past them (an odd n also writes
+ * acc[n], from the staged slack). */
+TNN_HOT int32_t* tnn_dw_k3s1_row(const int8_t* x, int32_t n, const tnn_dw_k3* k, int32_t base,
+                                 int32_t* acc, const int32_t pitch) {
+  const int32_t r0 = k->r0, r1 = k->r1, r2 = k->r2, mid = k->mid, m2 = k->m2;
   for (; n > 0; n -= 2, x += 2, acc += 2) {
     int32_t v, a, b, y0, y1;
     v = tnn_read_s8x4(x);
     a = tnn_sxtb16(v), b = tnn_sxtb16_ror8(v);
     y0 = tnn_smlabb(b, mid, tnn_smlad(a, r0, base));
     y1 = tnn_smlatb(a, mid, tnn_smlad(b, r0, base));
-    v = tnn_read_s8x4(x + TNN_DW_PITCH);
+    v = tnn_read_s8x4(x + pitch);
     a = tnn_sxtb16(v), b = tnn_sxtb16_ror8(v);
     y0 = tnn_smlabt(b, mid, tnn_smlad(a, r1, y0));
     y1 = tnn_smlatt(a, mid, tnn_smlad(b, r1, y1));
-    v = tnn_read_s8x4(x + 2 * TNN_DW_PITCH);
+    v = tnn_read_s8x4(x + 2 * pitch);
     a = tnn_sxtb16(v), b = tnn_sxtb16_ror8(v);
     acc[0] = tnn_smlabb(b, m2, tnn_smlad(a, r2, y0));
     acc[1] = tnn_smlatb(a, m2, tnn_smlad(b, r2, y1));
   }
+  return acc + n; /* n is 0 or -1 here: back over an odd n's slack */
+}
+
+TNN_SHARED void tnn_dw_k3s1(const int8_t* x, int32_t n, const int8_t* w, int32_t base,
+                             int32_t* acc) {
+  const tnn_dw_k3 k = tnn_dw_k3_of(w);
+  (void)tnn_dw_k3s1_row(x, n, &k, base, acc, TNN_DW_PITCH);
 }
 
 /* 3x3 stride 2: one word per row and output, (x0, x2) . (w0, w2) + x1 * w1. */
@@ -260,8 +283,9 @@ static void tnn_dw_channel_init(tnn_dw_channel* ch, int32_t c, const int8_t* inp
  * padding written once a layer. Each channel then runs every output row in one call into a
  * plane of sums and requantizes them in one loop: no ring of rows and no call per row. */
 
-#define TNN_DW_PLANE_PITCH 24 /* bytes per staged row, multiple of 4: maps up to 18 wide */
-#define TNN_DW_PLANE_ROWS 16  /* staged rows: maps up to 14 high with one row of padding */
+#define TNN_DW_PLANE_PITCH 24 /* bytes per staged row, multiple of 4: maps up to 18 wide
+                               * with padding 1, 20 without */
+#define TNN_DW_PLANE_ROWS 16  /* staged rows: maps up to 14 high with padding 1, 16 without */
 #define TNN_DW_PLANE_OUTS 256 /* outputs of a channel: its sums on the stack */
 
 typedef struct {
@@ -300,50 +324,43 @@ int tnn_dw_planes_apply(const tnn_conv_params* p, const tnn_dims* in_d, const tn
  * pixels' words of four channels a step, their bytes transposed so that each channel's
  * four pixels are one word (t0 = a0 b0 a2 b2, t1 = a1 b1 a3 b3 of pixels a, b; t2, t3 of
  * the next two). */
+/* The bytes of four pixels' words v0..v3 of four channels transposed into each channel's
+ * plane at byte i: t0 = a0 b0 a2 b2, t1 = a1 b1 a3 b3 of pixels a, b; t2, t3 of the other
+ * two. */
+TNN_HOT void tnn_dw_store4(int8_t* const* d, int32_t i, uint32_t v0, uint32_t v1, uint32_t v2,
+                           uint32_t v3) {
+  const uint32_t t0 = (v0 & 0x00FF00FFu) | ((v1 & 0x00FF00FFu) << 8);
+  const uint32_t t1 = ((v0 >> 8) & 0x00FF00FFu) | (v1 & 0xFF00FF00u);
+  const uint32_t t2 = (v2 & 0x00FF00FFu) | ((v3 & 0x00FF00FFu) << 8);
+  const uint32_t t3 = ((v2 >> 8) & 0x00FF00FFu) | (v3 & 0xFF00FF00u);
+  const uint32_t w0 = (t0 & 0xFFFFu) | (t2 << 16), w1 = (t1 & 0xFFFFu) | (t3 << 16);
+  const uint32_t w2 = (t0 >> 16) | (t2 & 0xFFFF0000u), w3 = (t1 >> 16) | (t3 & 0xFFFF0000u);
+  memcpy(d[0] + i, &w0, 4);
+  memcpy(d[1] + i, &w1, 4);
+  memcpy(d[2] + i, &w2, 4);
+  memcpy(d[3] + i, &w3, 4);
+}
+
+/* Input row y of channels c0 .. c0 + g - 1 (g <= 4) into the planes' row y + ph: four
+ * pixels' words of four channels a step (tnn_dw_store4); the last 1-3 pixels with the zero
+ * point's bytes behind them, which land on the right padding (pw = 1) and the slack, where
+ * the zero point is right too. Fewer than four channels go byte by byte. */
 TNN_SHARED void tnn_dw_plane_gather(const tnn_dw_channel* ch, tnn_dw_plane_stack* st,
                                     const int8_t* input, int32_t c0, int32_t g, int32_t y) {
   const int32_t xs = ch->xs, n = ch->in_w, r = y + ch->ph;
   const int8_t* src = input + y * ch->ys + c0;
-  int8_t* const d0 = &st->planes[0][r][ch->pw];
-  int8_t* const d1 = &st->planes[1][r][ch->pw];
-  int8_t* const d2 = &st->planes[2][r][ch->pw];
-  int8_t* const d3 = &st->planes[3][r][ch->pw];
+  int8_t* const d[4] = {&st->planes[0][r][ch->pw], &st->planes[1][r][ch->pw],
+                        &st->planes[2][r][ch->pw], &st->planes[3][r][ch->pw]};
   int32_t i = 0, j;
   if (g == 4) {
-    for (; i + 4 <= n; i += 4, src += 4 * xs) {
-      const uint32_t v0 = (uint32_t)tnn_read_s8x4(src), v1 = (uint32_t)tnn_read_s8x4(src + xs);
-      const uint32_t v2 = (uint32_t)tnn_read_s8x4(src + 2 * xs);
-      const uint32_t v3 = (uint32_t)tnn_read_s8x4(src + 3 * xs);
-      const uint32_t t0 = (v0 & 0x00FF00FFu) | ((v1 & 0x00FF00FFu) << 8);
-      const uint32_t t1 = ((v0 >> 8) & 0x00FF00FFu) | (v1 & 0xFF00FF00u);
-      const uint32_t t2 = (v2 & 0x00FF00FFu) | ((v3 & 0x00FF00FFu) << 8);
-      const uint32_t t3 = ((v2 >> 8) & 0x00FF00FFu) | (v3 & 0xFF00FF00u);
-      const uint32_t w0 = (t0 & 0xFFFFu) | (t2 << 16), w1 = (t1 & 0xFFFFu) | (t3 << 16);
-      const uint32_t w2 = (t0 >> 16) | (t2 & 0xFFFF0000u), w3 = (t1 >> 16) | (t3 & 0xFFFF0000u);
-      memcpy(d0 + i, &w0, 4);
-      memcpy(d1 + i, &w1, 4);
-      memcpy(d2 + i, &w2, 4);
-      memcpy(d3 + i, &w3, 4);
-    }
-  }
-  if (g == 4 && i < n) {
-    /* the last 1..3 pixels with the zero point's bytes behind them: those land on the
-     * right padding (pw = 1) and the slack, where the zero point is right too */
     const uint32_t pad = (uint8_t)(int8_t)-ch->offset * 0x01010101u;
-    const int32_t left = n - i;
-    const uint32_t v0 = (uint32_t)tnn_read_s8x4(src);
-    const uint32_t v1 = left > 1 ? (uint32_t)tnn_read_s8x4(src + xs) : pad;
-    const uint32_t v2 = left > 2 ? (uint32_t)tnn_read_s8x4(src + 2 * xs) : pad;
-    const uint32_t t0 = (v0 & 0x00FF00FFu) | ((v1 & 0x00FF00FFu) << 8);
-    const uint32_t t1 = ((v0 >> 8) & 0x00FF00FFu) | (v1 & 0xFF00FF00u);
-    const uint32_t t2 = (v2 & 0x00FF00FFu) | ((pad & 0x00FF00FFu) << 8);
-    const uint32_t t3 = ((v2 >> 8) & 0x00FF00FFu) | (pad & 0xFF00FF00u);
-    const uint32_t w0 = (t0 & 0xFFFFu) | (t2 << 16), w1 = (t1 & 0xFFFFu) | (t3 << 16);
-    const uint32_t w2 = (t0 >> 16) | (t2 & 0xFFFF0000u), w3 = (t1 >> 16) | (t3 & 0xFFFF0000u);
-    memcpy(d0 + i, &w0, 4);
-    memcpy(d1 + i, &w1, 4);
-    memcpy(d2 + i, &w2, 4);
-    memcpy(d3 + i, &w3, 4);
+    for (; i + 4 <= n; i += 4, src += 4 * xs)
+      tnn_dw_store4(d, i, (uint32_t)tnn_read_s8x4(src), (uint32_t)tnn_read_s8x4(src + xs),
+                    (uint32_t)tnn_read_s8x4(src + 2 * xs), (uint32_t)tnn_read_s8x4(src + 3 * xs));
+    if (i < n)
+      tnn_dw_store4(d, i, (uint32_t)tnn_read_s8x4(src),
+                    n - i > 1 ? (uint32_t)tnn_read_s8x4(src + xs) : pad,
+                    n - i > 2 ? (uint32_t)tnn_read_s8x4(src + 2 * xs) : pad, pad);
     return;
   }
   for (; i < n; ++i, src += xs)
@@ -355,28 +372,9 @@ TNN_SHARED void tnn_dw_plane_gather(const tnn_dw_channel* ch, tnn_dw_plane_stack
  * sum, written again after it). */
 TNN_SHARED void tnn_dw_plane_rows(const int8_t* x, int32_t rows, int32_t n, const int8_t* w,
                                   int32_t base, int32_t* acc) {
-  const int32_t r0 = tnn_pkhbt(w[0], w[2]), r1 = tnn_pkhbt(w[3], w[5]), r2 = tnn_pkhbt(w[6], w[8]);
-  const int32_t mid = tnn_pkhbt(w[1], w[4]), m2 = w[7];
-  for (; rows > 0; --rows, x += TNN_DW_PLANE_PITCH) {
-    const int8_t* xr = x;
-    int32_t left = n;
-    for (; left > 0; left -= 2, xr += 2, acc += 2) {
-      int32_t v, a, b, y0, y1;
-      v = tnn_read_s8x4(xr);
-      a = tnn_sxtb16(v), b = tnn_sxtb16_ror8(v);
-      y0 = tnn_smlabb(b, mid, tnn_smlad(a, r0, base));
-      y1 = tnn_smlatb(a, mid, tnn_smlad(b, r0, base));
-      v = tnn_read_s8x4(xr + TNN_DW_PLANE_PITCH);
-      a = tnn_sxtb16(v), b = tnn_sxtb16_ror8(v);
-      y0 = tnn_smlabt(b, mid, tnn_smlad(a, r1, y0));
-      y1 = tnn_smlatt(a, mid, tnn_smlad(b, r1, y1));
-      v = tnn_read_s8x4(xr + 2 * TNN_DW_PLANE_PITCH);
-      a = tnn_sxtb16(v), b = tnn_sxtb16_ror8(v);
-      acc[0] = tnn_smlabb(b, m2, tnn_smlad(a, r2, y0));
-      acc[1] = tnn_smlatb(a, m2, tnn_smlad(b, r2, y1));
-    }
-    acc += left; /* back over an odd n's slack */
-  }
+  const tnn_dw_k3 k = tnn_dw_k3_of(w);
+  for (; rows > 0; --rows, x += TNN_DW_PLANE_PITCH)
+    acc = tnn_dw_k3s1_row(x, n, &k, base, acc, TNN_DW_PLANE_PITCH);
 }
 
 static void tnn_dw_planes(tnn_dw_channel* ch, const int8_t* input, const int32_t* bias,
@@ -417,47 +415,54 @@ static int tnn_dw_dense_weights(void* ctx, int32_t c, int8_t* w) {
   return 1;
 }
 
+/* The layer by rows staged in a ring (any kernel the buffer holds, any stride), per pixel
+ * beyond; a function of its own, so that its stack is not held under the planes'. */
+TNN_SHARED void tnn_dw_ring(tnn_dw_channel* ch, const tnn_per_channel_quant* quant,
+                            const tnn_dims* in_d, const int8_t* input, const int8_t* filter,
+                            const int32_t* bias, const tnn_dims* out_d, int8_t* output) {
+  tnn_dw_stack st;
+  tnn_dw_chunk k;
+  const int32_t kw4 = (ch->kw + 3) & ~3;
+  const uint32_t pad = (uint8_t)(int8_t)-ch->offset * 0x01010101u;
+  /* `per` windows of a row fit a staged row; a kernel beyond the buffer runs per pixel */
+  const int staged = ch->kh <= TNN_DW_MAX_KH && ch->kw <= TNN_DW_MAX_KW &&
+                     ch->sw + kw4 + TNN_DW_SLACK <= TNN_DW_PITCH;
+  const int32_t per = staged ? (TNN_DW_PITCH - kw4 - TNN_DW_SLACK) / ch->sw + 1 : out_d->w;
+  int32_t c, t, oy, ox;
+  for (k.ox0 = 0; k.ox0 < out_d->w; k.ox0 += per) {
+    const int32_t len = (per - 1) * ch->sw + kw4 + TNN_DW_SLACK;
+    k.n = out_d->w - k.ox0 < per ? out_d->w - k.ox0 : per;
+    k.ix0 = k.ox0 * ch->sw - ch->pw;
+    k.a = k.ix0 < 0 ? (-k.ix0 < len ? -k.ix0 : len) : 0;
+    k.b = k.ix0 + len > ch->in_w ? (ch->in_w - k.ix0 > k.a ? ch->in_w - k.ix0 : k.a) : len;
+    if (staged) tnn_dw_fill_words(st.rows[0], 2 * ch->kh * TNN_DW_PITCH / 4, pad);
+    for (c = 0; c < in_d->c; ++c) {
+      tnn_dw_channel_init(ch, c, input, filter + c * ch->kh * ch->kw, bias, quant, output);
+      if (!staged) {
+        for (oy = 0; oy < ch->out_h; ++oy)
+          for (ox = 0; ox < ch->out_w; ++ox) tnn_dw_pixel(ch, oy, ox);
+        continue;
+      }
+      if (ch->kh != 3 || ch->kw != 3 || ch->sw > 2) { /* tnn_dw_kgen's zero-padded rows */
+        tnn_dw_fill_words(st.wp, ch->kh * kw4 / 4, 0);
+        for (t = 0; t < ch->kh; ++t) memcpy(st.wp + t * kw4, ch->w + t * ch->kw, (size_t)ch->kw);
+      }
+      tnn_dw_chunk_rows(ch, &st, &k, kw4, pad);
+    }
+  }
+}
+
 void tnn_depthwise_conv_s8(const tnn_conv_params* p, const tnn_per_channel_quant* quant,
                            const tnn_dims* in_d, const int8_t* input, const tnn_dims* f_d,
                            const int8_t* filter, const int32_t* bias, const tnn_dims* out_d,
                            int8_t* output) {
   tnn_dw_channel ch;
-  tnn_dw_stack st;
-  tnn_dw_chunk k;
-  const int32_t kw4 = (f_d->w + 3) & ~3;
-  const uint32_t pad = (uint8_t)(int8_t)-p->input_offset * 0x01010101u;
-  /* `per` windows of a row fit a staged row; a kernel beyond the buffer runs per pixel */
-  const int staged = f_d->h <= TNN_DW_MAX_KH && f_d->w <= TNN_DW_MAX_KW &&
-                     p->stride.w + kw4 + TNN_DW_SLACK <= TNN_DW_PITCH;
-  const int32_t per = staged ? (TNN_DW_PITCH - kw4 - TNN_DW_SLACK) / p->stride.w + 1 : out_d->w;
-  int32_t c, t, oy, ox;
   tnn_dw_layer_init(&ch, p, in_d, f_d, out_d);
-  if (tnn_dw_plane_applies(&ch)) {
+  if (tnn_dw_plane_applies(&ch))
     tnn_dw_planes(&ch, input, bias, quant, output, in_d->c, tnn_dw_dense_weights,
                   (void*)(uintptr_t)filter);
-    return;
-  }
-  for (k.ox0 = 0; k.ox0 < out_d->w; k.ox0 += per) {
-    const int32_t len = (per - 1) * ch.sw + kw4 + TNN_DW_SLACK;
-    k.n = out_d->w - k.ox0 < per ? out_d->w - k.ox0 : per;
-    k.ix0 = k.ox0 * ch.sw - ch.pw;
-    k.a = k.ix0 < 0 ? (-k.ix0 < len ? -k.ix0 : len) : 0;
-    k.b = k.ix0 + len > ch.in_w ? (ch.in_w - k.ix0 > k.a ? ch.in_w - k.ix0 : k.a) : len;
-    if (staged) tnn_dw_fill_words(st.rows[0], 2 * ch.kh * TNN_DW_PITCH / 4, pad);
-    for (c = 0; c < in_d->c; ++c) {
-      tnn_dw_channel_init(&ch, c, input, filter + c * ch.kh * ch.kw, bias, quant, output);
-      if (!staged) {
-        for (oy = 0; oy < ch.out_h; ++oy)
-          for (ox = 0; ox < ch.out_w; ++ox) tnn_dw_pixel(&ch, oy, ox);
-        continue;
-      }
-      if (ch.kh != 3 || ch.kw != 3 || ch.sw > 2) { /* tnn_dw_kgen's zero-padded rows */
-        tnn_dw_fill_words(st.wp, ch.kh * kw4 / 4, 0);
-        for (t = 0; t < ch.kh; ++t) memcpy(st.wp + t * kw4, ch.w + t * ch.kw, (size_t)ch.kw);
-      }
-      tnn_dw_chunk_rows(&ch, &st, &k, kw4, pad);
-    }
-  }
+  else
+    tnn_dw_ring(&ch, quant, in_d, input, filter, bias, out_d, output);
 }
 
 #endif

@@ -24,12 +24,12 @@
  *   tnn_ssat8_asr1(x)       x >> 1 saturated to [-128, 127]                     SSAT #8, ASR #1
  *   tnn_ssat8(x)            x saturated to [-128, 127]                          SSAT #8
  *   tnn_usat31_asr1(x)      max(x >> 1, 0) (x >> 1 saturated to [0, 2^31 - 1])  USAT #31, ASR #1
- *   tnn_usat6_asr6(x)       (int32)x >> 6 saturated to [0, 63]                  USAT #6, ASR #6
  *   tnn_usat12(x)           x saturated to [0, 4095]                            USAT #12
  *   tnn_smuad(a, b)         a.lane0 * b.lane0 + a.lane1 * b.lane1 (mod 2^32)    SMUAD
  *
- * (The four before tnn_usat12 serve the fast requantization of tnn_math.h; QADD may set
- * the sticky Q flag, which nothing reads. tnn_usat12 indexes the attention's exp table.)
+ * (tnn_smmlar, tnn_qadd and the three saturations before tnn_usat12 serve the fast
+ * requantization of tnn_math.h; QADD may set the sticky Q flag, which nothing reads.
+ * tnn_usat12 indexes the attention's exp table.)
  * Callers keep every sum within int32 (the model validation's bounds), so the wrap of
  * SMLAD never happens and its Q flag is never read.
  *
@@ -194,11 +194,6 @@ static inline int32_t tnn_usat31_asr1(int32_t x) {
   __asm__("usat %0, #31, %1, asr #1" : "=r"(r) : "r"(x));
   return r;
 }
-static inline uint32_t tnn_usat6_asr6(uint32_t x) {
-  uint32_t r;
-  __asm__("usat %0, #6, %1, asr #6" : "=r"(r) : "r"(x));
-  return r;
-}
 static inline int32_t tnn_usat12(int32_t x) {
   int32_t r;
   __asm__("usat %0, #12, %1" : "=r"(r) : "r"(x));
@@ -261,10 +256,6 @@ static inline int32_t tnn_qadd(int32_t a, int32_t b) {
 static inline int32_t tnn_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
 static inline int32_t tnn_ssat8_asr1(int32_t x) { return tnn_ssat8(x >> 1); }
 static inline int32_t tnn_usat31_asr1(int32_t x) { return x < 0 ? 0 : x >> 1; }
-static inline uint32_t tnn_usat6_asr6(uint32_t x) {
-  const int32_t v = (int32_t)x >> 6;
-  return v < 0 ? 0u : (v > 63 ? 63u : (uint32_t)v);
-}
 static inline int32_t tnn_usat12(int32_t x) { return x < 0 ? 0 : (x > 4095 ? 4095 : x); }
 static inline int32_t tnn_smuad(int32_t a, int32_t b) { return tnn_smlad(a, b, 0); }
 

@@ -4,8 +4,7 @@
 /* Generated once with double math (Python):
  *   T_hi = [round(32768 * math.exp(-i / 4)) for i in range(64)]
  *   T_lo = [round(32768 * math.exp(-j / 256)) for j in range(64)]
- * (no entry is within 1e-6 of a tie, so the rounding mode does not matter); tnn_exp_hi2 is
- * 2 * tnn_exp_hi (a test checks it). */
+ * (no entry is within 1e-6 of a tie, so the rounding mode does not matter). */
 const uint16_t tnn_exp_hi[64] = {
     32768, 25520, 19875, 15479, 12055, 9388, 7312, 5694, 4435, 3454,
     2690,  2095,  1631,  1271,  990,   771,  600,  467,  364,  283,
@@ -23,15 +22,6 @@ const uint16_t tnn_exp_lo[64] = {
     28028, 27919, 27810, 27701, 27593, 27486, 27379, 27272, 27166, 27060,
     26954, 26849, 26744, 26640, 26536, 26433, 26330, 26227, 26125, 26023,
     25922, 25821, 25720, 25620};
-
-const uint32_t tnn_exp_hi2[64] = {
-    65536, 51040, 39750, 30958, 24110, 18776, 14624, 11388, 8870, 6908,
-    5380,  4190,  3262,  2542,  1980,  1542,  1200,  934,   728,  566,
-    442,   344,   268,   208,   162,   126,   98,    76,    60,   46,
-    36,    28,    22,    18,    14,    10,    8,     6,     4,    4,
-    2,     2,     2,     2,     2,     0,     0,     0,     0,    0,
-    0,     0,     0,     0,     0,     0,     0,     0,     0,    0,
-    0,     0,     0,     0};
 
 /* tnn_exp_neg_q15(u) - 32768 for u in [0, 4096) (4096 and beyond: the last entry, 0 -
  * 32768), one load a softmax numerator in the attention (tnn_softmax_exp_h). Generated

@@ -261,7 +261,7 @@ TNN_SHARED void tnn_col_fill(const tnn_tile_job* job, int32_t pix, int32_t n, in
  * in one loop of assembly, 19 and 13 instructions a block: a post-indexed LDRD steps q
  * past the block, so the skip costs one ADD (GCC keeps a copy of q for each form of it
  * written in C); other cores and block sizes run the C loop. */
-#if TNN_DSP && defined(__GNUC__)
+#if TNN_DSP && defined(__GNUC__) && defined(__thumb2__) /* LDRD of any two registers */
 #define TNN_WALK_ASM_B4                                                         \
   "cmp    %[q], %[end]\n\t"                                                     \
   "bcs    2f\n\t"                                                               \
@@ -304,6 +304,8 @@ TNN_SHARED void tnn_col_fill(const tnn_tile_job* job, int32_t pix, int32_t n, in
   "cmp    %[q], %[end]\n\t"                                                     \
   "bcc    1b\n\t"                                                               \
   "2:"
+/* the assembly's offsets: cells of TNN_TILE = 4 pixels, 8 or 16 bytes a pixel's block */
+typedef char tnn_walk_asm_tile_is_4[TNN_TILE == 4 ? 1 : -1];
 #define TNN_WALK_ASM(code, e, q, full_end, a0, a1, a2, a3)                       \
   do {                                                                          \
     int32_t w_, wl_, c0_, c1_;                                                  \
@@ -487,10 +489,6 @@ TNN_HOT void tnn_tile_walk_rows(const tnn_tile_job* job, tnn_tile_walk* wk, int3
   wk->q = q;
 }
 
-/* Rows [r0, r1) of a full tile with r1 <= last_row (an entry follows each row's: no test
- * for the stream's end) and no short last block, for blocks of B = 2 or 4, each row
- * requantized in the fast form (clamp `kind`: TNN_RQ_S8 or _RELU) as soon as its walk
- * ends: the four sums never leave registers, and no loop of its own reloads them. */
 /* What only the requantization of tnn_tile_rows_fused needs. It stays in memory, read
  * through a pointer the optimiser cannot follow (TNN_OPAQUE) after each row's walk, so
  * that the walk keeps all the registers. */
@@ -502,6 +500,10 @@ typedef struct {
   tnn_out_fast o;
 } tnn_tile_rq;
 
+/* Rows [r0, r1) of a full tile with r1 <= last_row (an entry follows each row's: no test
+ * for the stream's end) and no short last block, for blocks of B = 2 or 4, each row
+ * requantized in the fast form (clamp `kind`: TNN_RQ_S8 or _RELU) as soon as its walk
+ * ends: the four sums never leave registers, and no loop of its own reloads them. */
 TNN_HOT void tnn_tile_rows_fused(const tnn_tile_job* job, tnn_tile_walk* wk, int32_t r0,
                                  int32_t r1, int8_t* y, const int32_t B, const int kind) {
   tnn_tile_rq rq;
@@ -979,8 +981,9 @@ static void tnn_dw_coded_channel(const tnn_dw_coded* s, int32_t ch, tnn_dw_tap* 
  * more than TNN_DW_PLANE_MIN_TAPS non-zero taps, else its outputs made here. */
 static int tnn_dw_coded_weights(void* ctx, int32_t c, int8_t* w) {
   tnn_dw_coded* s = (tnn_dw_coded*)ctx;
-  tnn_dw_tap taps[18]; /* 9 taps and the 9 more tnn_dw_channel may copy behind them */
-  uint8_t ky_of[18], kx_of[18];
+  /* a 3x3 kernel's 9 taps and the 9 more tnn_dw_channel may copy behind them */
+  tnn_dw_tap taps[2 * 9];
+  uint8_t ky_of[2 * 9], kx_of[2 * 9];
   const int32_t n = tnn_dw_parse_channel(s, taps, ky_of, kx_of);
   int32_t i;
   if (n <= TNN_DW_PLANE_MIN_TAPS) {
@@ -993,16 +996,25 @@ static int tnn_dw_coded_weights(void* ctx, int32_t c, int8_t* w) {
 }
 #endif
 
+/* Every channel by its list of taps (the arrays a function of their own: not held on the
+ * stack under the planes). */
+TNN_SHARED void tnn_dw_coded_lists(tnn_dw_coded* s) {
+  tnn_dw_tap taps[TNN_DW_MAX_TAPS];
+  uint8_t ky_of[TNN_DW_MAX_TAPS], kx_of[TNN_DW_MAX_TAPS];
+  int32_t ch;
+  for (ch = 0; ch < s->job.in_d->c; ++ch) {
+    const int32_t n = tnn_dw_parse_channel(s, taps, ky_of, kx_of);
+    tnn_dw_coded_channel(s, ch, taps, ky_of, kx_of, n);
+  }
+}
+
 static void tnn_dw_sparse(const tnn_conv_params* p, const tnn_per_channel_quant* quant,
                           const tnn_dims* in_d, const int8_t* input, const tnn_dims* f_d,
                           const tnn_rle_weights* filter, const int32_t* bias,
                           const tnn_dims* out_d, int8_t* output) {
-  const int32_t kw = f_d->w, b = filter->block, C = in_d->c, W = in_d->w;
+  const int32_t kw = f_d->w, b = filter->block, W = in_d->w;
   const int32_t sw = p->stride.w, pw = p->padding.w;
-  tnn_dw_tap taps[TNN_DW_MAX_TAPS];
-  uint8_t ky_of[TNN_DW_MAX_TAPS], kx_of[TNN_DW_MAX_TAPS];
   tnn_dw_coded s;
-  int32_t ch;
   s.job.p = p;
   s.job.in_d = in_d;
   s.job.f_d = f_d;
@@ -1027,10 +1039,7 @@ static void tnn_dw_sparse(const tnn_conv_params* p, const tnn_per_channel_quant*
     return;
   }
 #endif
-  for (ch = 0; ch < C; ++ch) {
-    const int32_t n = tnn_dw_parse_channel(&s, taps, ky_of, kx_of);
-    tnn_dw_coded_channel(&s, ch, taps, ky_of, kx_of, n);
-  }
+  tnn_dw_coded_lists(&s);
 }
 
 /* Depthwise kernels with more than TNN_DW_MAX_TAPS taps: pixel by pixel, each pixel

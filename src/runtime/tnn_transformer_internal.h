@@ -47,55 +47,39 @@ static inline int8_t tnn_output_s8_wide(int32_t acc, const tnn_quant* q, int32_t
 int32_t tnn_softmax_q15_numerators(int32_t* s, int32_t n, const tnn_quant* score);
 
 /* The tables of tnn_exp_neg_q15 (tnn_exp.c): exp(-i / 4) and exp(-j / 256) in Q15, and
- * 2 exp(-i / 4) as uint32 for tnn_softmax_exp_word (256 bytes: saves a shift a score). */
+ * their products e - 32768 for every 12-bit argument (tnn_softmax_exp_h). */
 extern const uint16_t tnn_exp_hi[64];
 extern const uint16_t tnn_exp_lo[64];
-extern const uint32_t tnn_exp_hi2[64];
 extern const int16_t tnn_exp_q15m[4096];
 
-
 /* One softmax numerator e = tnn_exp_neg_q15(tnn_requantize(d, score)) for a score gap
- * d in [0, 2^30) when score->shift = -s <= 0, as the word
- *   p = 2 hi[u >> 6] lo[u & 63] + 0x80008000 (mod 2^32):
- * its top half is e + 32768 (mod 2^16), so p >> 16 (arithmetic) is e - 32768 in
- * [-32768, 0] (an int16 that PKHTB packs with no shift, and whose sum needs no tie case
- * for e = 32768), and the 2^15 rounds 2 hi lo to Q15 as tnn_exp_neg_q15 does.
- * u: for d >= 0 the requantization's two roundings fold into one (nested floors:
- * floor((floor(A / 2^31) + 2^(s-1)) / 2^s) = floor((A + 2^(30+s)) / 2^(31+s)) with
- * A = d * multiplier + 2^30), i.e.
+ * d in [0, 2^30) when score->shift = -s <= 0, as h = e - 32768 in [-32768, 0] (an int16
+ * that PKHBT packs, and whose sum needs no tie case for e = 32768):
+ *   h = tnn_exp_q15m[min(u, 4095)]
+ * where u is the requantized gap. For d >= 0 the requantization's two roundings fold into
+ * one (nested floors: floor((floor(A / 2^31) + 2^(s-1)) / 2^s) = floor((A + 2^(30+s)) /
+ * 2^(31+s)) with A = d * multiplier + 2^30), i.e.
  *   u = (half + floor((2d * multiplier + 2^31) / 2^32)) >> s,  half = s > 0 ? 2^(s-1) : 0,
  * one SMMLAR of 2d (< 2^31) and the multiplier (< 2^31), then a shift; u < 2^31. u >= 4096
- * gives 0 as in tnn_exp_neg_q15: hi's index saturates at 63 (USAT), whose entry is 0. A
- * positive shift saturates first: that case takes tnn_requantize itself. */
+ * gives 0 as in tnn_exp_neg_q15: the table's last entry (USAT #12 saturates the index) is
+ * 0 - 32768. A positive shift saturates first: that case takes tnn_requantize itself. */
 typedef struct {
   int32_t multiplier, half, s;
 } tnn_softmax_exp;
 
-/* The constants of tnn_softmax_exp_word; score->shift <= 0. */
+/* The constants of tnn_softmax_exp_h; score->shift <= 0. */
 static inline void tnn_softmax_exp_init(tnn_softmax_exp* c, const tnn_quant* score) {
   c->s = -score->shift;
   c->multiplier = score->multiplier;
   c->half = c->s > 0 ? (int32_t)1 << (c->s - 1) : 0;
 }
 
-/* The word p of the gap d from d2 = 2d (a caller forms 2 (max - s_j) in one SUB). */
-static inline uint32_t tnn_softmax_exp_word(int32_t d2, int32_t multiplier, int32_t half,
-                                            int32_t s) {
-  const uint32_t u = (uint32_t)tnn_smmlar(d2, multiplier, half) >> s;
-  return tnn_exp_hi2[tnn_usat6_asr6(u)] * (uint32_t)tnn_exp_lo[u & 63u] + 0x80008000u;
-}
-
-/* The same numerator as h = e - 32768 (int32) through the one-level table tnn_exp_q15m
- * (u >= 4096, saturated to 4095 by USAT, reads e = 0 there as tnn_exp_neg_q15 does). */
+/* h of the gap d from d2 = 2d (a caller forms 2 (max - s_j) in one SUB); t: tnn_exp_q15m
+ * (a loop keeps it in a register). */
 static inline int32_t tnn_softmax_exp_h(int32_t d2, int32_t multiplier, int32_t half, int32_t s,
                                         const int16_t* t) {
   const uint32_t u = (uint32_t)tnn_smmlar(d2, multiplier, half) >> s;
   return t[tnn_usat12((int32_t)u)];
-}
-
-/* e itself (the tests compare it with tnn_exp_neg_q15(tnn_requantize(d, score))). */
-static inline int32_t tnn_softmax_exp_folded(int32_t d, const tnn_softmax_exp* c) {
-  return ((int32_t)tnn_softmax_exp_word(2 * d, c->multiplier, c->half, c->s) >> 16) + 32768;
 }
 
 /* Shapes shared by both attentions: tokens n (q, output) and m (k, v), per-head widths;
